@@ -1,0 +1,158 @@
+"""Development settings for The Extra Mile.
+
+`pelican content` builds with these; `publishconf.py` imports them and changes
+only what production needs. Every setting lives here once, with a line on why.
+"""
+
+# -- Site identity: one source of truth, used by templates, feeds and JSON-LD.
+SITENAME = "The Extra Mile"
+SITESUBTITLE = "Stories and lessons in customer service"
+SITEDESCRIPTION = (
+    "Five first-hand stories of customer service that went beyond the job "
+    "description, and what business owners can learn from them."
+)
+DEFAULT_LANG = "en"
+TIMEZONE = "UTC"
+
+# The address `invoke serve` uses. Pages link relatively (RELATIVE_URLS), so
+# the development build works from any folder; feeds and canonical links use
+# SITEURL, which `-e SITEURL=...` or publishconf.py replace.
+SITEURL = "http://127.0.0.1:8000"
+RELATIVE_URLS = True
+
+# -- Authors: described once. A post's `Author:` must name one of these
+# (the validation plugin rejects unknown names instead of inventing a page).
+AUTHORS_INFO = {
+    "The Editors": {
+        "bio": (
+            "The editorial byline of The Extra Mile. Articles under this name were "
+            "collected from the web, where their original authors are not named; "
+            "the editors restored their text and published them here. The byline "
+            "marks who prepared the article, not who wrote it."
+        ),
+        "links": [],
+    },
+    "Cynthia Kay": {
+        "bio": (
+            "Cynthia Kay is the author of the book Small Business for Big Thinkers "
+            "(Career Press, 2013), which she mentions in her article here."
+        ),
+        "links": [],
+    },
+    "Ron Kaufman": {
+        "bio": (
+            "Ron Kaufman is the author of the \u201cUplifting Service\u201d books "
+            "and founder of Uplifting Service, as his copyright statement says. "
+            "His article is reprinted with permission."
+        ),
+        "links": [("RonKaufman.com", "https://www.ronkaufman.com/")],
+    },
+}
+
+# -- Content layout: posts and pages in their own folders.
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_DATE = None  # a post without a date is an error, not "now"
+
+# -- Clean URLs ("/posts/slug/"), which any static host serves as index.html.
+ARTICLE_URL = "posts/{slug}/"
+ARTICLE_SAVE_AS = "posts/{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+# Index pages of all categories, tags and authors, and the archives by date.
+# The *_URL values are ours (Pelican has none for direct templates).
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = "authors/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+NOTFOUND_SAVE_AS = "404.html"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "notfound"]
+
+# -- Lists: a short home page, pages numbered with clean URLs.
+DEFAULT_PAGINATION = 4
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# -- Feeds: Atom and RSS with full content, site-wide and per category, tag
+# and author. Their links are absolute: Pelican sets FEED_DOMAIN to SITEURL.
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/category/{slug}.rss.xml"
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+TAG_FEED_RSS = "feeds/tag/{slug}.rss.xml"
+AUTHOR_FEED_ATOM = "feeds/author/{slug}.atom.xml"
+AUTHOR_FEED_RSS = "feeds/author/{slug}.rss.xml"
+TRANSLATION_FEED_ATOM = None
+RSS_FEED_SUMMARY_ONLY = False
+
+# -- Markdown: "extra" gives tables, footnotes, attribute lists and markdown
+# inside HTML blocks; "toc" gives headings stable ids to link to.
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
+
+# -- Typography: Pelican's own TYPOGRIFY runs outside the content cache and
+# turns titles into HTML. Our `typeset` plugin applies typogrify to bodies and
+# summaries inside the cached reader, and keeps titles plain (smart) text.
+TYPOGRIFY = False
+TYPESET = True
+
+# -- Templates: autoescape, so titles, tags and names are always text. Only
+# bodies and summaries (written in markdown by our authors) are marked safe.
+THEME = "theme"
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+
+# -- Plugins: maintained ones from PyPI, and ours in plugins/.
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = [
+    "validate",
+    "theme_context",
+    "typeset",
+    "subscribe",
+    "pelican.plugins.neighbors",
+    "pelican.plugins.related_posts",
+    "pelican.plugins.readtime",
+]
+RELATED_POSTS_MAX = 3
+READTIME_WPM = 230
+
+# -- Email subscriptions (plugins/subscribe): in development the form posts to
+# the local receiver that `invoke serve` starts; publishconf.py reads the real
+# provider from the environment.
+SUBSCRIBE_PROVIDER = "local"
+SUBSCRIBE_ACTION = "http://127.0.0.1:8001/subscribe"
+
+# -- Development: no search-engine indexing of previews.
+PRODUCTION = False
+
+# -- Builds: the content cache makes rebuilds after one edit incremental.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = ".cache/pelican"
+# Keep output/ between builds in development (livereload); `invoke build` builds
+# into a fresh folder and swaps it in.
+DELETE_OUTPUT_DIRECTORY = False

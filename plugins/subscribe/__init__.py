@@ -1,0 +1,1 @@
+from .subscribe import register  # noqa: F401

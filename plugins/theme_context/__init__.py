@@ -1,0 +1,1 @@
+from .theme_context import register  # noqa: F401

@@ -1,0 +1,79 @@
+"""Theme context: what the templates need beyond Pelican's own variables.
+
+* ``SITE_ABSURL``: the absolute site address. With RELATIVE_URLS Pelican
+  rewrites ``SITEURL`` per page, but canonical links, OpenGraph and JSON-LD
+  must stay absolute.
+* ``asset(path)``: the URL of a theme file with its content hash in the name
+  (``css/style.3f9a1c2b7e.css``), so hosts can cache it for a year; the hashed
+  copies are written next to the originals when the build ends.
+* ``INLINE_SCRIPT`` and ``CSP_SCRIPT_HASHES``: the small head script, inlined
+  so the theme is set before first paint, and its hash for the CSP.
+"""
+
+import base64
+import hashlib
+import os
+import shutil
+
+from markupsafe import Markup
+from pelican import signals
+
+# Theme files referenced through asset(): fingerprinted.
+FINGERPRINTED = ("css/style.css", "favicon.svg")
+INLINE_SCRIPT = "js/inline.js"
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def build_manifest(static_dir):
+    """Map each fingerprinted file to its hashed name."""
+    manifest = {}
+    for rel in FINGERPRINTED:
+        digest = hashlib.sha256(_read(os.path.join(static_dir, rel))).hexdigest()
+        stem, ext = os.path.splitext(rel)
+        manifest[rel] = f"{stem}.{digest[:10]}{ext}"
+    return manifest
+
+
+def csp_hash(text):
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def add_context(pelican):
+    settings = pelican.settings
+    static_dir = os.path.join(settings["THEME"], "static")
+    static_url = settings["THEME_STATIC_DIR"]
+    manifest = build_manifest(static_dir)
+    pelican.theme_manifest = manifest
+    settings["THEME_ASSETS"] = {rel: f"{static_url}/{name}" for rel, name in manifest.items()}
+
+    script = _read(os.path.join(static_dir, INLINE_SCRIPT)).decode("utf-8").strip()
+    settings["SITE_ABSURL"] = settings["SITEURL"]
+    settings["INLINE_SCRIPT"] = Markup(script)
+    settings["CSP_SCRIPT_HASHES"] = [csp_hash(script)]
+
+
+def add_asset_function(generator):
+    # A Jinja global, not a setting: settings are pickled into the content cache.
+    assets = generator.settings.get("THEME_ASSETS", {})
+    static_url = generator.settings["THEME_STATIC_DIR"]
+    generator.env.globals["asset"] = lambda rel: assets.get(rel, f"{static_url}/{rel}")
+
+
+def write_fingerprinted_copies(pelican):
+    out = os.path.join(pelican.output_path, pelican.settings["THEME_STATIC_DIR"])
+    for rel, hashed in getattr(pelican, "theme_manifest", {}).items():
+        src = os.path.join(out, rel)
+        if os.path.exists(src):
+            shutil.copyfile(src, os.path.join(out, hashed))
+
+
+def register():
+    signals.initialized.connect(add_context)
+    signals.generator_init.connect(add_asset_function)
+    # `finalized` runs after the static generator copied the theme files.
+    signals.finalized.connect(write_fingerprinted_copies)

@@ -1,0 +1,1 @@
+from .typeset import register  # noqa: F401

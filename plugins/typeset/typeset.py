@@ -1,0 +1,86 @@
+"""Typeset: typogrify inside the content cache, plain smart-quoted titles.
+
+Pelican's own TYPOGRIFY runs after the reader cache, so every build pays for
+it again, and it turns titles into HTML (``<span class="caps">``), which then
+leaks into ``<title>``, meta tags, JSON-LD and feeds. This plugin instead:
+
+* replaces the Markdown reader by one that typogrifies the body and the
+  ``Summary:`` inside ``read()``, whose result Pelican caches, so an unchanged
+  post costs nothing on the next build;
+* turns titles into smart-quoted plain text (curly quotes, dashes, ellipses
+  as Unicode characters, no markup), escaped once as ``Markup``: templates
+  print them as text, and ``striptags`` gives back the exact text for feeds
+  and JSON.
+"""
+
+import logging
+
+import smartypants
+from markupsafe import Markup, escape
+from pelican import signals
+from pelican.readers import MarkdownReader
+from typogrify.filters import typogrify
+
+logger = logging.getLogger(__name__)
+
+# smartypants emits these numeric entities; titles get the characters instead.
+_ENTITIES = {
+    "&#8216;": "\u2018",
+    "&#8217;": "\u2019",
+    "&#8220;": "\u201c",
+    "&#8221;": "\u201d",
+    "&#8211;": "\u2013",
+    "&#8212;": "\u2014",
+    "&#8230;": "\u2026",
+}
+
+
+def smart_text(text):
+    """Return plain ``text`` with typographic quotes, dashes and ellipses."""
+    text = str(text)
+    for step in (
+        smartypants.convert_dashes,
+        smartypants.convert_ellipses,
+        smartypants.convert_quotes,
+    ):
+        text = step(text)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return text
+
+
+def plain_title(raw):
+    """The title as safe, escaped text: what every template and feed prints."""
+    return Markup(escape(smart_text(raw)))
+
+
+class TypesetMarkdownReader(MarkdownReader):
+    """Markdown reader whose cached output is already typogrified."""
+
+    def read(self, source_path):
+        content, metadata = super().read(source_path)
+        content = typogrify(content)
+        if metadata.get("summary"):
+            metadata["summary"] = typogrify(metadata["summary"])
+        return content, metadata
+
+
+def use_typeset_reader(readers):
+    if not readers.settings.get("TYPESET", True):
+        return
+    if readers.settings.get("TYPOGRIFY"):
+        logger.warning("typeset: TYPOGRIFY is on too; typogrify will run twice")
+    for ext in TypesetMarkdownReader.file_extensions:
+        readers.reader_classes[ext] = TypesetMarkdownReader
+
+
+def set_plain_title(content):
+    # After Content.__init__, so the slug was made from the raw title.
+    title = getattr(content, "title", None)
+    if title is not None and not isinstance(title, Markup):
+        content.title = plain_title(title)
+
+
+def register():
+    signals.readers_init.connect(use_typeset_reader)
+    signals.content_object_init.connect(set_plain_title)

@@ -1,0 +1,1 @@
+from .validate import register  # noqa: F401

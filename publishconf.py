@@ -1,0 +1,41 @@
+"""Production settings: development settings plus what publishing changes.
+
+The public address comes from the environment, so the same code deploys to any
+host, at a domain's root or under a sub-path:
+
+    SITEURL=https://example.org/blog pelican content -s publishconf.py
+
+(`-e SITEURL='"..."'` works too.) The `validate` plugin stops a production
+build that has no absolute SITEURL, before anything is written.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pelicanconf import *  # noqa: E402,F403
+
+SITEURL = os.environ.get("SITEURL", "").rstrip("/")
+RELATIVE_URLS = False
+
+# The newsletter provider: see plugins/subscribe for each provider's contract.
+# No provider is an error; SUBSCRIBE_PROVIDER=none publishes feeds only.
+SUBSCRIBE_PROVIDER = os.environ.get("SUBSCRIBE_PROVIDER", "")
+SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
+
+# Production pages may be indexed by search engines; previews say noindex.
+PRODUCTION = True
+
+# Drafts (and future-dated posts, which Pelican treats as drafts) are never
+# published: no page, no feed entry, no sitemap or search entry.
+DRAFT_SAVE_AS = ""
+DRAFT_URL = ""
+DRAFT_PAGE_SAVE_AS = ""
+DRAFT_PAGE_URL = ""
+WITH_FUTURE_DATES = False
+
+# A separate cache: cached objects carry the settings they were read with.
+CACHE_PATH = ".cache/pelican-publish"
+
+# Start from an empty folder so no stale page survives a removed post.
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,73 @@
+"""Shared fixtures: the real site, built by plain Pelican into temporary folders."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+PROD_SITEURL = "https://example.org/blog"
+
+
+@dataclass
+class Build:
+    """A finished build: its folder, exit status and what Pelican printed."""
+
+    output: Path
+    returncode: int
+    log: str
+
+    def path(self, rel):
+        return self.output / rel
+
+    def text(self, rel):
+        return self.path(rel).read_text(encoding="utf-8")
+
+    def soup(self, rel):
+        return BeautifulSoup(self.text(rel), "lxml")
+
+    def jsonld(self, rel):
+        tags = self.soup(rel).find_all("script", type="application/ld+json")
+        return [json.loads(t.string) for t in tags]
+
+
+def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=()):
+    """Run the plain `pelican` command the way an author would."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION")}
+    environment.update(env or {})
+    cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"),
+           "-s", str(ROOT / conf), "-o", str(output), *extra]
+    proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+    return Build(Path(output), proc.returncode, proc.stdout + proc.stderr)
+
+
+def cache_override(tmp):
+    return ["-e", f'CACHE_PATH="{tmp}"']
+
+
+@pytest.fixture(scope="session")
+def dev_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dev")
+    build = run_pelican(tmp / "output", extra=cache_override(tmp / "cache"))
+    assert build.returncode == 0, build.log
+    return build
+
+
+@pytest.fixture(scope="session")
+def prod_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("prod")
+    build = run_pelican(
+        tmp / "output",
+        conf="publishconf.py",
+        env={"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
+             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"},
+        extra=cache_override(tmp / "cache"),
+    )
+    assert build.returncode == 0, build.log
+    return build
