@@ -71,3 +71,39 @@ def prod_site(tmp_path_factory):
     )
     assert build.returncode == 0, build.log
     return build
+
+
+# -- Served production builds, for the browser tests -------------------------
+from browser import StaticServer, chromium, page  # noqa: E402,F401
+
+
+def serve_production_site(tmp, prefix="", env=None):
+    """Build the production site for http://127.0.0.1:PORT{prefix} and serve it."""
+    root = tmp / "www"
+    server = StaticServer(root)
+    site_url = server.origin + prefix
+    environment = {"SITEURL": site_url, "SUBSCRIBE_PROVIDER": "local",
+                   "SUBSCRIBE_ACTION": "http://127.0.0.1:9/subscribe"}
+    environment.update(env or {})
+    build = run_pelican(root / prefix.strip("/") if prefix else root, conf="publishconf.py",
+                        env=environment, extra=cache_override(tmp / "cache"))
+    assert build.returncode == 0, build.log
+    build.url = site_url
+    build.server = server.start()
+    return build
+
+
+@pytest.fixture(scope="session")
+def served_site(tmp_path_factory):
+    """The production site served at the root of http://127.0.0.1:PORT."""
+    build = serve_production_site(tmp_path_factory.mktemp("served"))
+    yield build
+    build.server.stop()
+
+
+@pytest.fixture(scope="session")
+def served_subpath_site(tmp_path_factory):
+    """The production site served under http://127.0.0.1:PORT/blog."""
+    build = serve_production_site(tmp_path_factory.mktemp("served-sub"), prefix="/blog")
+    yield build
+    build.server.stop()

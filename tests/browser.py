@@ -1,0 +1,83 @@
+"""Real Chromium for the browser tests, and a real HTTP server for the site.
+
+Debian's Chromium (/usr/bin/chromium) is driven by Playwright; no browser is
+downloaded. Under CI=true a missing Chromium fails the run instead of skipping.
+"""
+
+import functools
+import os
+import shutil
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def require_chromium():
+    if os.path.exists(CHROMIUM):
+        return CHROMIUM
+    message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (browser tests never skip in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class StaticServer:
+    """Serves a folder on 127.0.0.1, on a port chosen before the site is built
+    (production builds need their absolute address up front)."""
+
+    def __init__(self, root):
+        self.root = root
+        handler = functools.partial(QuietHandler, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.httpd.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.thread = None
+
+    def start(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    user_data = tempfile.mkdtemp(prefix="chromium-profile-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            user_data, executable_path=path, args=CHROMIUM_ARGS, headless=True
+        )
+        yield context
+        context.close()
+    shutil.rmtree(user_data, ignore_errors=True)
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh tab; fails the test on any JavaScript error or CSP violation."""
+    tab = chromium.new_page()
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.errors = errors
+    yield tab
+    tab.close()

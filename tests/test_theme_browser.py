@@ -1,0 +1,50 @@
+"""The theme in real Chromium: layout on phones and desktops, dark mode, keyboard."""
+
+import pytest
+
+WIDTHS = [320, 375, 768, 1280]
+PAGES = ["", "posts/in-customers-we-trust/", "categories/", "archives/", "author/ron-kaufman/"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_no_horizontal_scrolling(served_site, page, width, path):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{served_site.url}/{path}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+    assert page.errors == []
+
+
+def test_dark_mode_follows_system_and_toggle_persists(served_site, page):
+    page.emulate_media(color_scheme="dark")
+    page.goto(served_site.url + "/")
+    bg = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")
+    dark = bg()
+    toggle = page.locator("[data-theme-toggle]")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    toggle.click()
+    light = bg()
+    assert light != dark and toggle.get_attribute("aria-pressed") == "false"
+    # The choice survives a reload and is applied before first paint.
+    page.goto(served_site.url + "/posts/in-customers-we-trust/")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    assert bg() == light
+    page.evaluate("localStorage.clear()")
+
+
+def test_keyboard_reaches_skip_link_first(served_site, page):
+    page.goto(served_site.url + "/posts/in-customers-we-trust/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_works_under_a_sub_path(served_subpath_site, page):
+    page.goto(served_subpath_site.url + "/")
+    page.get_by_role("link", name="Archives").first.click()
+    assert page.url == served_subpath_site.url + "/archives/"
+    sheet = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Charter" in sheet  # the stylesheet loaded from under /blog
