@@ -130,9 +130,9 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "validate",
+    "subscribe",  # before theme_context, which adds its origin to the CSP
     "theme_context",
     "typeset",
-    "subscribe",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "pelican.plugins.readtime",
@@ -145,6 +145,25 @@ READTIME_WPM = 230
 # provider from the environment.
 SUBSCRIBE_PROVIDER = "local"
 SUBSCRIBE_ACTION = "http://127.0.0.1:8001/subscribe"
+
+# -- Content-Security-Policy: defined once. The theme sends it as a <meta> tag
+# and the deploy files (_headers, nginx) as a header. theme_context adds the
+# inline script's hash to script-src and the newsletter provider's origin to
+# form-action; plugins needing more (search: 'wasm-unsafe-eval') extend it here.
+CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    # Header only: browsers ignore frame-ancestors in a <meta> policy.
+    "frame-ancestors": ["'none'"],
+}
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # -- Development: no search-engine indexing of previews.
 PRODUCTION = False

@@ -6,8 +6,11 @@
 * ``asset(path)``: the URL of a theme file with its content hash in the name
   (``css/style.3f9a1c2b7e.css``), so hosts can cache it for a year; the hashed
   copies are written next to the originals when the build ends.
-* ``INLINE_SCRIPT`` and ``CSP_SCRIPT_HASHES``: the small head script, inlined
-  so the theme is set before first paint, and its hash for the CSP.
+* ``INLINE_SCRIPT``: the small head script, inlined so the theme is set
+  before first paint.
+* ``CSP_META`` and ``CSP_HEADER``: the ``CSP`` setting as policy strings, with
+  the inline script's hash and the subscribe form's origin added. The meta
+  version leaves out what browsers ignore in ``<meta>`` (frame-ancestors).
 """
 
 import base64
@@ -17,6 +20,9 @@ import shutil
 
 from markupsafe import Markup
 from pelican import signals
+
+# Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
+HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
 
 # Theme files referenced through asset(): fingerprinted.
 FINGERPRINTED = ("css/style.css", "favicon.svg")
@@ -43,6 +49,21 @@ def csp_hash(text):
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+def csp_policies(settings, script_hash):
+    """Return (meta, header) policy strings built from the CSP setting."""
+    policy = {name: list(values) for name, values in settings.get("CSP", {}).items()}
+    policy.setdefault("script-src", ["'self'"]).append(script_hash)
+    origin = (settings.get("SUBSCRIBE") or {}).get("form_origin")
+    if origin:
+        policy.setdefault("form-action", ["'self'"]).append(origin)
+        if (settings.get("SUBSCRIBE") or {}).get("ajax"):
+            policy.setdefault("connect-src", ["'self'"]).append(origin)
+    header = "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in policy.items())
+    meta = "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in policy.items()
+                     if name not in HEADER_ONLY_DIRECTIVES)
+    return meta, header
+
+
 def add_context(pelican):
     settings = pelican.settings
     static_dir = os.path.join(settings["THEME"], "static")
@@ -54,7 +75,7 @@ def add_context(pelican):
     script = _read(os.path.join(static_dir, INLINE_SCRIPT)).decode("utf-8").strip()
     settings["SITE_ABSURL"] = settings["SITEURL"]
     settings["INLINE_SCRIPT"] = Markup(script)
-    settings["CSP_SCRIPT_HASHES"] = [csp_hash(script)]
+    settings["CSP_META"], settings["CSP_HEADER"] = csp_policies(settings, csp_hash(script))
 
 
 def add_asset_function(generator):
