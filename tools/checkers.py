@@ -1,0 +1,49 @@
+"""The theme's checkers, shared by the tests and `invoke audit`: the Nu Html
+Checker (vnu.jar from npm, run by Debian's Java) and axe-core (from npm, run
+inside Chromium). `script/bootstrap --test` installs them (`npm ci`)."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+class MissingTool(Exception):
+    """A checker is not installed; the message says how to install it."""
+
+
+def require(path, what):
+    if path and Path(path).exists():
+        return path
+    raise MissingTool(f"{what} is missing ({path}): run script/bootstrap --test")
+
+
+def vnu_errors(folder):
+    """Every Nu Html Checker error in the HTML files under `folder`."""
+    require(VNU_JAR, "vnu.jar (npm vnu-jar)")
+    require(shutil.which("java"), "Java (apt-get install default-jre-headless)")
+    proc = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(folder)],
+        capture_output=True, text=True, timeout=300,
+    )
+    messages = json.loads(proc.stderr or "{}").get("messages", [])
+    return [f"{m.get('url', '').rsplit(str(folder), 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+            for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.x A/AA violations on the page now open in Chromium."""
+    require(AXE_JS, "axe-core (npm)")
+    # evaluate() runs outside the page's CSP, which forbids injected scripts.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag',
+               values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"]]
