@@ -1,0 +1,189 @@
+"""Audit the theme on the production build, served by a real web server.
+
+    python -m tools.audit            (or: invoke audit)
+
+Builds the production site for http://127.0.0.1:PORT, serves it with nginx
+(gzip on, as a host would; Python's http.server if nginx is missing), then runs
+Lighthouse (mobile preset) on the home and an article page, axe-core on every
+kind of page in light and dark mode, the Nu Html Checker on every page, and
+measures an article page's requests and bytes. Prints a table and writes it to
+docs/audit.md. Needs `script/bootstrap --test` (npm checkers, Chromium, Java).
+"""
+
+import datetime
+import gzip
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tools import checkers
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+)
+LIGHTHOUSE_PAGES = {"home": "", "article": "posts/in-customers-we-trust/"}
+AXE_PAGES = {
+    "home": "", "article": "posts/in-customers-we-trust/", "category": "category/trust-and-loyalty/",
+    "tag": "tag/customer-experience/", "author": "author/ron-kaufman/", "archives": "archives/",
+    "404": "404.html",
+}
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+NGINX_CONF = """\
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  include /etc/nginx/mime.types;
+  access_log off;
+  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  gzip on;
+  gzip_types text/css application/javascript application/json application/xml
+             application/atom+xml application/rss+xml image/svg+xml;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    error_page 404 /404.html;
+  }}
+}}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(root, site_url):
+    env = {**os.environ, "SITEURL": site_url, "SUBSCRIBE_PROVIDER": "generic",
+           "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+    subprocess.run([sys.executable, "-m", "pelican", str(ROOT / "content"), "-s",
+                    str(ROOT / "publishconf.py"), "-o", str(root), "-e",
+                    f'CACHE_PATH="{root.parent / "cache"}"'], env=env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+
+
+def serve(root, port, tmp):
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if nginx:
+        conf = tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
+        proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL)
+        server = "nginx (gzip on)"
+    else:
+        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                 "--directory", str(root)], stderr=subprocess.DEVNULL)
+        server = "python http.server (no compression)"
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, server
+
+
+def lighthouse(url, out):
+    checkers.require(LIGHTHOUSE, "Lighthouse (npm)")
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+                    f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROMIUM_FLAGS}"],
+                   env=env, check=True, timeout=300)
+    report = json.loads(Path(out).read_text())
+    scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
+    failing = sorted(
+        f"{a['id']} ({a['score']})" for a in report["audits"].values()
+        if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") in ("binary", "numeric")
+    )
+    return scores, failing
+
+
+def browser_checks(site_url, output):
+    from playwright.sync_api import sync_playwright
+
+    results = {"axe": {}, "requests": None}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
+        for scheme in ("light", "dark"):
+            page = browser.new_page(color_scheme=scheme)
+            for name, path in AXE_PAGES.items():
+                page.goto(f"{site_url}/{path}")
+                results["axe"][f"{name} ({scheme})"] = checkers.axe_violations(page)
+            page.close()
+        page = browser.new_page()
+        seen = []
+        page.on("requestfinished", lambda r: seen.append((r.url, r.sizes()["responseBodySize"]
+                                                          + r.sizes()["responseHeadersSize"])))
+        page.goto(f"{site_url}/{LIGHTHOUSE_PAGES['article']}", wait_until="load")
+        page.wait_for_timeout(500)
+        results["requests"] = seen
+        browser.close()
+    return results
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp(prefix="audit-"))
+    tmp.chmod(0o755)  # nginx workers run as an unprivileged user
+    port = free_port()
+    site_url = f"http://127.0.0.1:{port}"
+    root = tmp / "www"
+    rows = []
+    proc = None
+    try:
+        build(root, site_url)
+        proc, server = serve(root, port, tmp)
+        rows.append(("Server", server))
+        for name, path in LIGHTHOUSE_PAGES.items():
+            scores, failing = lighthouse(f"{site_url}/{path}", tmp / f"lh-{name}.json")
+            rows.append((f"Lighthouse mobile, {name}", " / ".join(f"{c} {s}" for c, s in scores.items())))
+            if failing:
+                rows.append((f"  audits below 1 ({name})", ", ".join(failing)))
+        checks = browser_checks(site_url, root)
+        violations = {k: v for k, v in checks["axe"].items() if v}
+        rows.append(("axe-core violations", f"{sum(map(len, violations.values()))} on "
+                     f"{len(checks['axe'])} page views" + (f": {violations}" if violations else "")))
+        errors = checkers.vnu_errors(root)
+        pages = len(list(root.rglob("*.html")))
+        rows.append(("Nu Html Checker errors", f"{len(errors)} on {pages} pages" + (f": {errors[:5]}" if errors else "")))
+        reqs = checks["requests"]
+        on_wire = sum(size for _, size in reqs)
+        article = root / LIGHTHOUSE_PAGES["article"] / "index.html"
+        css = next((root / "theme" / "css").glob("style.*.css"))
+        first_render = sum(len(gzip.compress(f.read_bytes(), 9, mtime=0)) for f in (article, css))
+        rows.append(("Article page requests", f"{len(reqs)}, all to 127.0.0.1: "
+                     f"{all(u.startswith(site_url) for u, _ in reqs)}"))
+        rows.append(("Article page bytes on the wire", f"{on_wire / 1024:.1f} KB (gzip by nginx, headers included)"))
+        rows.append(("First-render bytes (HTML + CSS, gzip -9)", f"{first_render / 1024:.1f} KB"))
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    width = max(len(k) for k, _ in rows)
+    table = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+    print(table)
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "audit.md").write_text(
+        "# Theme audit\n\nMade by `invoke audit` on "
+        f"{datetime.date.today().isoformat()}: the production build served on 127.0.0.1.\n\n"
+        "| check | result |\n| --- | --- |\n"
+        + "\n".join(f"| {k.strip()} | {v} |" for k, v in rows) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
