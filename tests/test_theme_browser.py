@@ -48,3 +48,35 @@ def test_works_under_a_sub_path(served_subpath_site, page):
     assert page.url == served_subpath_site.url + "/archives/"
     sheet = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Charter" in sheet  # the stylesheet loaded from under /blog
+
+
+def test_reads_without_javascript(served_site, chromium):
+    context = chromium.browser.new_context(java_script_enabled=False) if chromium.browser else None
+    if context is None:
+        pytest.skip("persistent context has no browser handle")
+    tab = context.new_page()
+    tab.goto(served_site.url + "/posts/in-customers-we-trust/")
+    assert tab.locator("h1").inner_text() == "In Customers We Trust"
+    assert tab.locator("[data-theme-toggle]").is_hidden()  # an enhancement only
+    tab.get_by_role("link", name="Categories").first.click()
+    assert tab.url.endswith("/categories/")
+    context.close()
+
+
+def test_print_shows_the_article_only_with_link_urls(served_site, page):
+    page.goto(served_site.url + "/posts/in-customers-we-trust/")
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""['.site-header', '.site-footer', '.post__footer']
+        .map(s => getComputedStyle(document.querySelector(s)).display)""")
+    assert hidden == ["none", "none", "none"]
+    after = page.evaluate("""getComputedStyle(document.querySelector(
+        '.reprint-notice a[href^="http"]'), '::after').content""")
+    assert "ronkaufman.com" in after
+
+
+def test_focus_is_visible(served_site, page):
+    page.goto(served_site.url + "/")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
