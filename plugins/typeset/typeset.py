@@ -4,13 +4,14 @@ Pelican's own TYPOGRIFY runs after the reader cache, so every build pays for
 it again, and it turns titles into HTML (``<span class="caps">``), which then
 leaks into ``<title>``, meta tags, JSON-LD and feeds. This plugin instead:
 
-* replaces the Markdown reader by one that typogrifies the body and the
-  ``Summary:`` inside ``read()``, whose result Pelican caches, so an unchanged
-  post costs nothing on the next build;
-* turns titles into smart-quoted plain text (curly quotes, dashes, ellipses
-  as Unicode characters, no markup), escaped once as ``Markup``: templates
-  print them as text, and ``striptags`` gives back the exact text for feeds
-  and JSON.
+* replaces the Markdown reader by one that typogrifies the body inside
+  ``read()``, whose result Pelican caches, so an unchanged post costs nothing
+  on the next build;
+* turns titles and ``Summary:`` lines (metadata: untrusted text, never HTML;
+  pelicanconf sets ``FORMATTED_FIELDS = []``) into smart-quoted plain text
+  (curly quotes, dashes, ellipses as Unicode characters, no markup), escaped
+  once as ``Markup``: templates print them as text, and ``striptags`` gives
+  back the exact text for feeds and JSON.
 """
 
 import logging
@@ -49,8 +50,8 @@ def smart_text(text):
     return text
 
 
-def plain_title(raw):
-    """The title as safe, escaped text: what every template and feed prints."""
+def plain_text(raw):
+    """Metadata as safe, escaped text: what every template and feed prints."""
     return Markup(escape(smart_text(raw)))
 
 
@@ -59,10 +60,7 @@ class TypesetMarkdownReader(MarkdownReader):
 
     def read(self, source_path):
         content, metadata = super().read(source_path)
-        content = typogrify(content)
-        if metadata.get("summary"):
-            metadata["summary"] = typogrify(metadata["summary"])
-        return content, metadata
+        return typogrify(content), metadata
 
 
 def use_typeset_reader(readers):
@@ -74,13 +72,17 @@ def use_typeset_reader(readers):
         readers.reader_classes[ext] = TypesetMarkdownReader
 
 
-def set_plain_title(content):
+def set_plain_text(content):
     # After Content.__init__, so the slug was made from the raw title.
     title = getattr(content, "title", None)
     if title is not None and not isinstance(title, Markup):
-        content.title = plain_title(title)
+        content.title = plain_text(title)
+    summary = content.metadata.get("summary")
+    if summary is not None and not isinstance(summary, Markup):
+        # Content.summary returns this metadata value when it is present.
+        content.metadata["summary"] = plain_text(summary)
 
 
 def register():
     signals.readers_init.connect(use_typeset_reader)
-    signals.content_object_init.connect(set_plain_title)
+    signals.content_object_init.connect(set_plain_text)
