@@ -120,6 +120,9 @@ MARKDOWN = {
 # summaries inside the cached reader, and keeps titles plain (smart) text.
 TYPOGRIFY = False
 TYPESET = True
+# Summary: lines are plain text like titles (escaped, never HTML); this also
+# spares Pelican a second Markdown parse per post.
+FORMATTED_FIELDS = []
 
 # -- Templates: autoescape, so titles, tags and names are always text. Only
 # bodies and summaries (written in markdown by our authors) are marked safe.
