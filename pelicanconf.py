@@ -138,6 +138,7 @@ PLUGINS = [
     "typeset",
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
+    "drafts",  # drops the empty tags related_posts makes for draft-only tags
     "pelican.plugins.readtime",
 ]
 RELATED_POSTS_MAX = 3

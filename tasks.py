@@ -4,14 +4,19 @@ Every build goes into a fresh folder and replaces output/ only when Pelican
 and its checks succeeded, so a failed build never leaves a half-written site.
 """
 
+import datetime
 import os
+import shlex
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from invoke import Exit, task
-from pelican.settings import get_settings_from_file
+from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "plugins"))
+from validate.validate import FILL_IN  # noqa: E402  (one marker for new-post and the checks)
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -24,18 +29,22 @@ HOST = "127.0.0.1"
 PORT = 8000
 
 
-def pelican_command(conf, output, *extra):
+def pelican_command(conf, output, *extra, content=CONTENT):
     """The plain Pelican command line, as an author would type it."""
-    args = [sys.executable, "-m", "pelican", str(CONTENT), "-s", str(conf), "-o", str(output)]
-    return " ".join([*args, *extra])
+    args = [sys.executable, "-m", "pelican", str(content), "-s", str(conf), "-o", str(output)]
+    return shlex.join([*args, *extra])
 
 
-def build_into_place(c, conf, output=OUTPUT, env=None):
+def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()):
     """Build into a fresh sibling folder, then swap it in place of `output`."""
     output = Path(output)
     fresh = Path(tempfile.mkdtemp(prefix=".output-", dir=output.parent))
+    # mkdtemp makes a private (0700) folder; a web server must be able to read it.
+    umask = os.umask(0)
+    os.umask(umask)
+    fresh.chmod(0o777 & ~umask)
     try:
-        result = c.run(pelican_command(conf, fresh), env=env or {}, warn=True)
+        result = c.run(pelican_command(conf, fresh, *extra, content=content), env=env or {}, warn=True)
         if result.failed:
             raise Exit(f"Build failed: {output.name}/ was left as it was.", code=1)
         old = output.with_name(output.name + ".old")
@@ -65,6 +74,61 @@ def build(c):
 def production(c):
     """Build the production site into output/; needs SITEURL and SUBSCRIBE_PROVIDER."""
     build_into_place(c, PROD_CONF)
+
+
+@task(positional=["title"], help={
+    "title": "the post's title, in quotes",
+    "category": "one category (existing ones are listed in the file if left out)",
+    "tags": "comma-separated tags",
+    "author": "a name from AUTHORS_INFO in pelicanconf.py",
+    "folder": "where to write the file (default: content/posts)",
+})
+def new_post(c, title, category="", tags="", author="", folder=""):
+    """Start a post: content/posts/<slug>.md, Status: draft, every field filled in or marked FILL-IN."""
+    from pelican.utils import slugify
+
+    title = " ".join(title.split())
+    if not title:
+        raise Exit("Give the post a title: invoke new-post \"Your title\"", code=1)
+    authors = list(SETTINGS["AUTHORS_INFO"])
+    if author and author not in authors:
+        raise Exit(f"Unknown author {author!r}. Use one of: {', '.join(authors)}; "
+                   "or describe the new author in AUTHORS_INFO in pelicanconf.py first.", code=1)
+    if not author:
+        git_name = c.run("git config user.name", warn=True, hide=True).stdout.strip()
+        author = git_name if git_name in authors else f"{FILL_IN}: one of {', '.join(authors)}"
+    posts = Path(folder) if folder else CONTENT / SETTINGS["ARTICLE_PATHS"][0]
+    if not category:
+        used = sorted({line.split(":", 1)[1].strip() for post in posts.glob("*.md")
+                       for line in post.read_text(encoding="utf-8", errors="replace").splitlines()[:20]
+                       if line.lower().startswith("category:")})
+        category = f"{FILL_IN}: one category" + (f", e.g. {', '.join(used)}" if used else "")
+    slug = slugify(title, regex_subs=SETTINGS.get("SLUG_REGEX_SUBSTITUTIONS", DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]))
+    if not slug:
+        raise Exit(f"Cannot make a web address from the title {title!r}: use some letters or digits.", code=1)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    text = (
+        f"Title: {title}\n"
+        f"Slug: {slug}\n"
+        f"Date: {now}\n"
+        f"Author: {author}\n"
+        f"Category: {category}\n"
+        f"Tags: {tags or FILL_IN + ': comma-separated tags, at least one'}\n"
+        f"Summary: {FILL_IN}: one or two sentences that say what the article is about.\n"
+        "Status: draft\n"
+        "\n"
+        f"{FILL_IN}: the text of the article, in markdown.\n"
+    )
+    path = posts / f"{slug}.md"
+    posts.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as f:  # "x": never overwrite a post
+            f.write(text)
+    except FileExistsError:
+        raise Exit(f"{path} already exists: nothing was written. Choose another title.", code=1) from None
+    print(f"Wrote {path} (Status: draft).\n"
+          f"Fill in each {FILL_IN} line; `invoke livereload` shows the draft at /drafts/{slug}/.\n"
+          "To publish, set 'Status: published' (or remove the line) and update Date.")
 
 
 @task(pre=[build])

@@ -7,6 +7,11 @@ whole (duplicate slugs and output paths). All problems are reported in one run
 as ``file:line: problem. How to fix it.`` and the build exits with status 1,
 without a Python traceback (``SystemExit`` is not caught by Pelican's main).
 
+Posts made by ``invoke new-post`` carry ``FILL-IN`` markers where the author
+has a value to write. A draft may keep them (a warning is printed, so the
+preview still builds); once ``Status`` is no longer ``draft``, every marker
+left is an error, so a half-filled post cannot be published.
+
 It also checks production settings: an absolute ``SITEURL``.
 """
 
@@ -18,6 +23,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pelican import signals
+from pelican.contents import Article, Page
+from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
 logger = logging.getLogger(__name__)
@@ -27,6 +34,9 @@ STATUSES = {"published", "draft", "hidden"}
 # Python-Markdown's meta syntax: "Key: value", continued by indented lines.
 META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
+# What `invoke new-post` writes where the author still has a value to fill in.
+FILL_IN = "FILL-IN"
+MARKABLE = {"author", "category", "tags", "summary"}
 INTERNAL_LINK = re.compile(r"\{(?:filename|static|attach)\}(?P<target>[^\s)\"'#?<>]+)")
 
 
@@ -99,11 +109,35 @@ def parse_header(source):
     source.body_start = len(lines) + 1
 
 
-def check_source(source, settings, problems):
+def check_markers(source, problems, warnings):
+    """FILL-IN markers: a warning in a draft, an error in anything published.
+
+    Returns the metadata keys still marked, whose other checks are skipped
+    (a marked Author is not an unknown author, it is an unfilled one)."""
+    draft = source.meta.get("status", "").strip().lower() == "draft"
+    marked = {key for key, value in source.meta.items() if FILL_IN in value}
+    found = [(source.lines[key], f"{key.capitalize()} is not filled in yet") for key in sorted(marked)]
+    body = source.text.split("\n")[source.body_start - 1:]
+    found += [(source.body_start + n, "the text is not written yet")
+              for n, line in enumerate(body) if FILL_IN in line]
+    for line, what in sorted(found):
+        if draft:
+            warnings.append(Problem(source.path, line, f"{what} ({FILL_IN} marker); "
+                                    "fine in a draft, fill it in before publishing."))
+        else:
+            problems.append(Problem(source.path, line, f"{what}: replace the {FILL_IN} marker "
+                                    "with the real text, or keep 'Status: draft' until it is ready."))
+    # Pelican itself must still read the title, date, slug and status.
+    return marked & MARKABLE
+
+
+def check_source(source, settings, problems, marked=frozenset()):
     meta, at = source.meta, source.lines
     first = at.get("title", 1)
 
     def need(key, how):
+        if key in marked:
+            return False
         if not meta.get(key, "").strip():
             problems.append(Problem(source.path, at.get(key, first),
                                     f"{'empty' if key in meta else 'missing'} {key.capitalize()}. {how}"))
@@ -174,34 +208,39 @@ def slug_of(source, settings):
 
 def iter_sources(settings, problems):
     root = settings["PATH"]
+    shown = lambda path: os.path.relpath(path, os.path.dirname(root))  # noqa: E731 - "content/posts/x.md"
     for kind, folders in (("article", settings["ARTICLE_PATHS"]), ("page", settings["PAGE_PATHS"])):
         for folder in folders:
             top = os.path.join(root, folder)
             seen = set()
             for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
                 real = os.path.realpath(dirpath)
-                if real in seen:
-                    problems.append(Problem(os.path.relpath(dirpath, root), None,
-                                            "this folder links back to a folder above it (a symlink loop). Remove the link."))
-                    dirnames[:] = []
-                    continue
                 seen.add(real)
                 for name in sorted(dirnames):
-                    if name.lower().endswith(MARKDOWN_EXTENSIONS):
-                        problems.append(Problem(os.path.relpath(os.path.join(dirpath, name), root), None,
-                                                "a folder is named like a post. Rename it, or move the post out of it."))
+                    path = os.path.join(dirpath, name)
+                    target = os.path.realpath(path)
+                    # A link to this folder or one above it would be walked forever.
+                    if target in seen or real == target or real.startswith(target + os.sep):
+                        problems.append(Problem(shown(path), None, "this folder links back to a folder above "
+                                                "it (a symlink loop). Remove the link."))
+                        dirnames.remove(name)
+                    elif name.lower().endswith(MARKDOWN_EXTENSIONS):
+                        problems.append(Problem(shown(path), None, "a folder is named like a post. "
+                                                "Rename it, or move the post out of it."))
                 dirnames.sort()
                 for name in sorted(filenames):
                     if not name.lower().endswith(MARKDOWN_EXTENSIONS):
                         continue
                     abspath = os.path.join(dirpath, name)
-                    yield kind, abspath, os.path.relpath(abspath, os.path.dirname(root))
+                    yield kind, abspath, shown(abspath)
 
 
-def validate_content(settings):
+def validate_content(settings, warnings=None):
     """Return the list of problems in the content folder."""
     problems = []
+    warnings = [] if warnings is None else warnings
     slugs = {}
+    sources = []
     for kind, abspath, shown in iter_sources(settings, problems):
         try:
             with open(abspath, "rb") as f:
@@ -215,8 +254,12 @@ def validate_content(settings):
         source = Source(path=shown, kind=kind, text=text)
         source.abspath = abspath
         parse_header(source)
-        check_source(source, settings, problems)
+        marked = check_markers(source, problems, warnings)
+        check_source(source, settings, problems, marked)
+        source.marked = marked
+        sources.append(source)
         slug = slug_of(source, settings)
+        source.slug = slug
         if slug:
             key = (kind, slug)
             if key in slugs:
@@ -225,7 +268,91 @@ def validate_content(settings):
                                         "Give one of them a different Title or a 'Slug:' line."))
             else:
                 slugs[key] = shown
+    check_spellings(sources, settings, problems)
+    check_output_paths(sources, settings, problems)
     return problems
+
+
+def names(source, key):
+    if key in source.marked or not source.meta.get(key, "").strip():
+        return []
+    if key == "category":
+        return [source.meta[key].strip()]
+    return [n.strip() for n in re.split(r"[,;]" if key == "author" else ",", source.meta[key]) if n.strip()]
+
+
+def published_article(source):
+    return source.kind == "article" and source.meta.get("status", "published").strip().lower() == "published"
+
+
+def check_spellings(sources, settings, problems):
+    """Two spellings of one category or tag ("Travel", "travel") share a slug:
+    Pelican silently merges them under whichever it met first."""
+    for key, wrapper in (("category", Category), ("tags", Tag)):
+        first = {}  # slug -> (name, file)
+        for source in sources:
+            for name in names(source, key):
+                slug = wrapper(name, settings).slug
+                seen = first.setdefault(slug, (name, source.path))
+                if seen[0] != name:
+                    label = "Category" if key == "category" else "tag"
+                    problems.append(Problem(
+                        source.path, source.lines[key],
+                        f"{label} {name!r} is spelled {seen[0]!r} in {seen[1]}; both would share one page. "
+                        "Use one spelling."))
+
+
+def save_as(source, settings):
+    """Where Pelican will write this source, as Pelican itself computes it."""
+    meta = {"title": source.meta.get("title", ""), "slug": source.slug,
+            "status": source.meta.get("status", "published").strip().lower()}
+    for key in ("save_as", "url", "lang", "template"):
+        if source.meta.get(key):
+            meta[key] = source.meta[key].strip()
+    if source.kind == "page":
+        return Page("", metadata=meta, settings=settings).save_as
+    meta["date"] = get_date(source.meta["date"])
+    meta["category"] = Category(source.meta["category"].strip(), settings)
+    return Article("", metadata=meta, settings=settings).save_as
+
+
+def check_output_paths(sources, settings, problems):
+    """Two things written to one file: the later silently replaces the other."""
+    writers = {}  # output path -> what writes it
+    for name in settings.get("DIRECT_TEMPLATES", []):
+        path = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
+        if path:
+            writers[path] = f"the {name} page"
+    for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
+        for source in filter(published_article, sources):
+            for name in names(source, key):
+                page = wrapper(name, settings)
+                if page.save_as:
+                    writers.setdefault(page.save_as, f"the page of {wrapper.__name__.lower()} {name!r}")
+    feeds = [settings.get(k) for k in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")]
+    writers.update({feed: "a feed" for feed in feeds if feed})
+    by_source = {}
+    for source in sources:
+        if not source.slug:
+            continue  # no title: already reported
+        try:
+            path = save_as(source, settings)
+        except Exception:  # noqa: BLE001 - its metadata problems are already reported
+            continue
+        if not path:
+            continue  # not written (a draft in production)
+        path = os.path.normpath(path)
+        other = by_source.get(path)
+        if other and (other.kind, other.slug) == (source.kind, source.slug):
+            continue  # the duplicate slug is already reported
+        by_source[path] = source
+        if path in writers:
+            problems.append(Problem(
+                source.path, source.lines.get("slug") or source.lines.get("save_as") or source.lines.get("title"),
+                f"it would be written to {path}, which is also {writers[path]}. "
+                "Give it another 'Slug:' (or Save_as:)."))
+        else:
+            writers[path] = source.path
 
 
 def check_settings(settings):
@@ -253,7 +380,13 @@ def run_checks(pelican):
     settings = pelican.settings
     if not settings.get("VALIDATE", True):
         return
-    problems = check_settings(settings) + validate_content(settings)
+    warnings = []
+    problems = check_settings(settings) + validate_content(settings, warnings)
+    if warnings:
+        # Printed plainly (not through Pelican's logger, which wraps lines) so
+        # each stays one "file:line: ..." an editor can jump to.
+        print("Drafts still to fill in (fine for previews):", file=sys.stderr)
+        print("\n".join(f"  {w}" for w in warnings), file=sys.stderr)
     if problems:
         report(problems)
 

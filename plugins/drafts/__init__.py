@@ -1,0 +1,1 @@
+from .drafts import register  # noqa: F401

@@ -1,0 +1,123 @@
+"""Builds an author can trust: a failed build keeps the last good site, two
+builds of one commit are byte-identical, drafts and future posts stay private."""
+
+import gzip
+import hashlib
+import sys
+
+import pytest
+from invoke import Config, Context, Exit
+
+from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican
+from test_validation import GOOD, make_content, post
+
+sys.path.insert(0, str(ROOT))
+import tasks  # noqa: E402
+
+PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
+            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+
+
+def context():
+    """An invoke Context as tasks get it, without reading pytest's stdin."""
+    return Context(config=Config(overrides={"run": {"in_stream": False}}))
+
+
+def snapshot(folder):
+    """Every file and folder below `folder`: bytes, mode and modification time."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None, p.stat().st_mode,
+                                         p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}
+
+
+def digests(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
+    output = tmp_path / "site" / "output"
+    (output / "posts" / "old").mkdir(parents=True)
+    (output / "index.html").write_text("the last good site")
+    (output / "posts" / "old" / "index.html").write_text("an old post")
+    before = snapshot(output)
+    bad = make_content(tmp_path / "bad", {"posts/good.md": GOOD, "posts/bad.md": post(date="someday")})
+
+    with pytest.raises(Exit) as failed:
+        tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=bad,
+                               extra=cache_override(tmp_path / "cache"))
+    assert "Build failed: output/ was left as it was." in str(failed.value.message)
+    assert snapshot(output) == before
+    assert [p.name for p in output.parent.iterdir()] == ["output"]  # no half-built folder left
+
+    good = make_content(tmp_path / "good", {"posts/good.md": GOOD})
+    tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=good,
+                           extra=cache_override(tmp_path / "cache"))
+    assert (output / "posts/a-good-post/index.html").exists()
+    assert not (output / "posts/old").exists()
+    assert [p.name for p in output.parent.iterdir()] == ["output"]
+    assert output.stat().st_mode & 0o755 == 0o755  # readable by a web server
+
+
+def test_two_builds_of_one_commit_are_byte_identical(tmp_path):
+    first = run_pelican(tmp_path / "one", conf="publishconf.py", env=PROD_ENV,
+                        extra=cache_override(tmp_path / "cache1"))
+    second = run_pelican(tmp_path / "two", conf="publishconf.py", env=PROD_ENV,
+                         extra=cache_override(tmp_path / "cache2"))
+    # ...and a rebuild from a warm content cache gives the same bytes too.
+    warm = run_pelican(tmp_path / "three", conf="publishconf.py", env=PROD_ENV,
+                       extra=cache_override(tmp_path / "cache1"))
+    for build in (first, second, warm):
+        assert build.returncode == 0, build.log
+    one = digests(first.output)
+    assert len(one) > 50
+    for other in (second, warm):
+        theirs = digests(other.output)
+        assert theirs.keys() == one.keys()
+        assert [rel for rel in one if one[rel] != theirs[rel]] == []
+
+
+# -- Drafts and future-dated posts -------------------------------------------
+
+PRIVATE = {
+    "posts/good.md": GOOD,
+    "posts/draft.md": post(title="Secret draft zebra", tags="zebra tag", category="Zebra Category",
+                           extra="Status: draft\nSummary: Draft summary.\n"),
+    "posts/future.md": post(title="Future post okapi", date="2099-01-01 09:00", tags="okapi tag",
+                            category="Okapi Category", extra="Summary: Future summary.\n"),
+}
+
+
+def all_text(folder):
+    """Every output file as text, gzip-compressed ones (search index, .gz) unpacked."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            yield path.relative_to(folder), data.decode("utf-8", errors="replace")
+
+
+def test_drafts_and_future_posts_never_reach_production(tmp_path):
+    content = make_content(tmp_path, PRIVATE)
+    build = run_pelican(tmp_path / "out", conf="publishconf.py", content=content, env=PROD_ENV,
+                        extra=cache_override(tmp_path / "cache"))
+    assert build.returncode == 0, build.log
+    assert (build.output / "posts/a-good-post/index.html").exists()
+    assert not (build.output / "drafts").exists()
+    leaks = [f"{rel}: {word}" for rel, text in all_text(build.output)
+             for word in ("zebra", "Zebra", "okapi", "Okapi") if word in text]
+    assert leaks == []  # no page, feed, sitemap, search entry, category or tag
+
+
+def test_drafts_show_in_development_clearly_marked(tmp_path):
+    content = make_content(tmp_path, PRIVATE)
+    build = run_pelican(tmp_path / "out", content=content, extra=cache_override(tmp_path / "cache"))
+    assert build.returncode == 0, build.log
+    draft = build.soup("drafts/secret-draft-zebra/index.html")
+    assert draft.select_one(".badge--draft").get_text() == "Draft"
+    assert [a.get_text() for a in build.soup("index.html").select(".drafts-list a")] == ["Secret draft zebra"]
+    # Not among the published posts, nor in any feed.
+    feed = build.text("feeds/all.atom.xml")
+    assert "zebra" not in feed and "Secret draft" not in feed
+    assert not (build.output / "category/zebra-category").exists()

@@ -1,0 +1,218 @@
+"""The validate plugin: bad content stops plain `pelican` with every problem
+named (file, line, how to fix), no traceback, and nothing written."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, cache_override, run_pelican
+
+GOOD = """Title: A good post
+Date: 2026-11-20 09:00
+Author: The Editors
+Category: Going the Extra Mile
+Tags: extra mile
+Summary: A post with every field.
+
+The text.
+"""
+
+
+def post(title="A post", date="2026-11-20 09:00", author="The Editors", category="Going the Extra Mile",
+         tags="extra mile", extra="", body="The text."):
+    """A markdown post; a field given as None is left out."""
+    fields = {"Title": title, "Date": date, "Author": author, "Category": category, "Tags": tags}
+    header = "".join(f"{key}: {value}\n" for key, value in fields.items() if value is not None)
+    return header + extra + "\n" + body + "\n"
+
+
+def make_content(root, files):
+    """Write {relative path: text or bytes} under root/content, with posts/ and pages/."""
+    content = root / "content"
+    (content / "posts").mkdir(parents=True, exist_ok=True)
+    (content / "pages").mkdir(parents=True, exist_ok=True)
+    (content / "images").mkdir(parents=True, exist_ok=True)
+    for rel, data in files.items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    return content
+
+
+def build(tmp_path, files, conf="pelicanconf.py", env=None):
+    content = make_content(tmp_path, files)
+    return run_pelican(tmp_path / "output", conf=conf, content=content, env=env,
+                       extra=cache_override(tmp_path / "cache"))
+
+
+# Every bad input the issue names, in one content folder: one run reports all.
+BAD = {
+    "posts/no-title.md": post(title=None),
+    "posts/empty-title.md": post(title=""),
+    "posts/no-date.md": post(title="No date", date=None),
+    "posts/bad-date.md": post(title="Bad date", date="2026-13-45"),
+    "posts/no-category.md": post(title="No category", category=None),
+    "posts/unknown-author.md": post(title="Unknown author", author="Jane Nobody"),
+    "posts/no-tags.md": post(title="No tags", tags=None),
+    "posts/empty-tags.md": post(title="Empty tags", tags=" , "),
+    "posts/bad-status.md": post(title="Bad status", extra="Status: publsihed\n"),
+    "posts/first.md": post(title="Same slug", extra="Slug: same-slug\n"),
+    "posts/second.md": post(title="Same slug again", extra="Slug: same-slug\n"),
+    "posts/broken-links.md": post(title="Broken links",
+                                  body="See [this]({filename}/posts/missing.md).\n\n![A photo]({static}/images/missing.png)"),
+    "posts/latin1.md": post(title="Caf\u00e9").encode("latin-1"),
+    "posts/empty.md": "",
+    "posts/binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+    "posts/folder.md/note.txt": "a folder named like a post",
+    "posts/half-filled.md": post(title="Half filled", category="FILL-IN: one category",
+                                 extra="Status: published\n", body="FILL-IN: the text of the article."),
+    "posts/travel-upper.md": post(title="Upper travel", tags="Travel"),
+    "posts/travel-lower.md": post(title="Lower travel", tags="travel"),
+    "pages/tags.md": "Title: Tags\n\nA page whose address is the list of all tags.\n",
+}
+
+# What the author reads for each: file, line, problem and how to fix it.
+EXPECTED = [
+    "content/posts/no-title.md:1: missing Title. Add a line 'Title: Your title' at the top of the file.",
+    "content/posts/empty-title.md:1: empty Title.",
+    "content/posts/no-date.md:1: missing Date. Add a line 'Date: YYYY-MM-DD'",
+    "content/posts/bad-date.md:2: invalid Date '2026-13-45'. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM.",
+    "content/posts/no-category.md:1: missing Category. Add a line 'Category: ...' naming one category.",
+    "content/posts/unknown-author.md:3: unknown author 'Jane Nobody'. Use one of: The Editors, Cynthia Kay, "
+    "Ron Kaufman; or describe the new author in AUTHORS_INFO in pelicanconf.py.",
+    "content/posts/no-tags.md:1: missing Tags. Add a line 'Tags: first tag, second tag' (at least one).",
+    "content/posts/empty-tags.md:5: no tags. Give at least one tag.",
+    "content/posts/bad-status.md:6: unknown Status 'publsihed'. Use published, draft or hidden.",
+    "content/posts/second.md:6: the slug 'same-slug' is already used by content/posts/first.md.",
+    "content/posts/broken-links.md:7: link to '{filename}/posts/missing.md', but no such file exists",
+    "content/posts/broken-links.md:9: link to '{static}/images/missing.png', but no such file exists",
+    "content/posts/latin1.md:1: the file is not UTF-8 (byte 0xe9). Save it as UTF-8 in your editor.",
+    "content/posts/empty.md: the file is empty.",
+    "content/posts/binary.md: this is a binary file, not markdown.",
+    "content/posts/folder.md: a folder is named like a post. Rename it, or move the post out of it.",
+    "content/posts/half-filled.md:4: Category is not filled in yet: replace the FILL-IN marker",
+    "content/posts/half-filled.md:8: the text is not written yet: replace the FILL-IN marker",
+    "content/posts/travel-upper.md:5: tag 'Travel' is spelled 'travel' in content/posts/travel-lower.md; "
+    "both would share one page. Use one spelling.",
+    "content/pages/tags.md:1: it would be written to tags/index.html, which is also the tags page. "
+    "Give it another 'Slug:'",
+]
+
+
+@pytest.fixture(scope="module")
+def bad_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad")
+    files = dict(BAD)
+    content = make_content(tmp, files)
+    os.symlink("..", content / "posts" / "loop")  # a folder that contains itself
+    result = run_pelican(tmp / "output", content=content, extra=cache_override(tmp / "cache"))
+    print(result.log)  # pytest -s shows the author's view
+    return result
+
+
+def test_good_content_builds(tmp_path):
+    result = build(tmp_path, {"posts/good.md": GOOD})
+    assert result.returncode == 0, result.log
+    assert (tmp_path / "output/posts/a-good-post/index.html").exists()
+
+
+def test_bad_content_stops_the_build_with_every_problem(bad_build):
+    assert bad_build.returncode == 1
+    assert "Traceback" not in bad_build.log
+    missing = [line for line in EXPECTED if line not in bad_build.log]
+    assert not missing, "\n".join(missing) + "\n--- log:\n" + bad_build.log
+    assert "content/posts/loop: this folder links back to a folder above it (a symlink loop)" in bad_build.log
+
+
+def test_one_problem_per_line_and_nothing_written(bad_build):
+    problems = [line for line in bad_build.log.splitlines() if line.startswith("  content/")]
+    assert len(problems) == len(EXPECTED) + 1  # + the symlink loop; Travel reported once
+    assert f"{len(problems)} problems to fix, nothing was written" in bad_build.log
+    assert not bad_build.output.exists() or not any(bad_build.output.iterdir())
+
+
+def test_page_colliding_with_an_article_or_a_category(tmp_path):
+    result = build(tmp_path, {
+        "posts/good.md": GOOD,
+        "pages/clash.md": "Title: Clash\nSave_as: posts/a-good-post/index.html\n\nText.\n",
+        "pages/category.md": "Title: Category page\nSlug: category/going-the-extra-mile\n\nText.\n",
+    })
+    assert result.returncode == 1
+    assert ("content/pages/category.md:2: it would be written to category/going-the-extra-mile/index.html, "
+            "which is also the page of category 'Going the Extra Mile'.") in result.log
+    assert ("content/pages/clash.md:2: it would be written to posts/a-good-post/index.html, "
+            "which is also content/posts/good.md.") in result.log
+
+
+def test_production_needs_an_absolute_siteurl(tmp_path):
+    result = build(tmp_path, {"posts/good.md": GOOD}, conf="publishconf.py",
+                   env={"SITEURL": "example.org/blog", "SUBSCRIBE_PROVIDER": "none"})
+    assert result.returncode == 1 and "Traceback" not in result.log
+    assert ("publishconf.py: SITEURL is 'example.org/blog', but a production build needs the site's absolute "
+            "address.") in result.log
+
+
+def test_crlf_and_bom_are_fine(tmp_path):
+    result = build(tmp_path, {"posts/good.md": ("\ufeff" + GOOD).replace("\n", "\r\n").encode("utf-8")})
+    assert result.returncode == 0, result.log
+
+
+# -- invoke new-post: a draft with every field filled in or marked -----------
+
+def new_post(folder, *args):
+    return subprocess.run([sys.executable, "-m", "invoke", "new-post", *args, "--folder", str(folder)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_new_post_to_published(tmp_path):
+    content = make_content(tmp_path, {"posts/good.md": GOOD})
+    posts = content / "posts"
+    made = new_post(posts, "My \u201cfirst\u201d post: a test!", "--tags", "travel, trust")
+    assert made.returncode == 0, made.stderr
+    path = posts / "my-first-post-a-test.md"
+    text = path.read_text(encoding="utf-8")
+    assert "Status: draft\n" in text and "Tags: travel, trust\n" in text
+    assert "Category: FILL-IN: one category, e.g. Going the Extra Mile\n" in text
+
+    # Never overwrites.
+    again = new_post(posts, "My \u201cfirst\u201d post: a test!")
+    assert again.returncode == 1 and "already exists: nothing was written" in again.stderr
+    assert path.read_text(encoding="utf-8") == text
+
+    # A draft with markers builds (with warnings), shown as a draft and listed on the home page.
+    draft = run_pelican(tmp_path / "out1", content=content, extra=cache_override(tmp_path / "c1"))
+    assert draft.returncode == 0, draft.log
+    assert "Category is not filled in yet (FILL-IN marker); fine in a draft" in draft.log
+    page = draft.soup("drafts/my-first-post-a-test/index.html")
+    assert page.select_one(".badge--draft").get_text() == "Draft"
+    links = [a["href"] for a in draft.soup("index.html").select(".drafts-list a")]
+    assert links == ["./drafts/my-first-post-a-test/"] or links[0].endswith("drafts/my-first-post-a-test/")
+
+    # Published with its markers left: the build stops and names each one.
+    path.write_text(text.replace("Status: draft", "Status: published"), encoding="utf-8")
+    half = run_pelican(tmp_path / "out2", content=content, extra=cache_override(tmp_path / "c2"))
+    assert half.returncode == 1 and "Traceback" not in half.log
+    for line in ("4: Author is not filled in yet", "5: Category is not filled in yet",
+                 "7: Summary is not filled in yet", "10: the text is not written yet"):
+        assert f"content/posts/my-first-post-a-test.md:{line}: replace the FILL-IN marker" in half.log, half.log
+
+    # Filled in: published.
+    filled = "\n".join(
+        {"Author": "Author: Ron Kaufman", "Category": "Category: Service Culture",
+         "Summary": "Summary: A test post."}.get(line.split(":")[0], line)
+        for line in path.read_text(encoding="utf-8").splitlines())
+    path.write_text(filled.replace("FILL-IN: the text of the article, in markdown.", "Words."), encoding="utf-8")
+    done = run_pelican(tmp_path / "out3", content=content, extra=cache_override(tmp_path / "c3"))
+    assert done.returncode == 0, done.log
+    assert (tmp_path / "out3/posts/my-first-post-a-test/index.html").exists()
+
+
+def test_new_post_refuses_unknown_author(tmp_path):
+    made = new_post(tmp_path, "Title", "--author", "Jane Nobody")
+    assert made.returncode == 1 and "Unknown author 'Jane Nobody'" in made.stderr
+    assert not list(tmp_path.iterdir())
