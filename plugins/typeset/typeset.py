@@ -15,6 +15,7 @@ leaks into ``<title>``, meta tags, JSON-LD and feeds. This plugin instead:
 """
 
 import logging
+import re
 
 import smartypants
 from markupsafe import Markup, escape
@@ -55,12 +56,22 @@ def plain_text(raw):
     return Markup(escape(smart_text(raw)))
 
 
+# An <a> to another site whose tag has no rel attribute yet.
+_EXTERNAL_LINK = re.compile(r'<a (?![^>]*\brel=)([^>]*\bhref="https?://)')
+
+
+def mark_external_links(html):
+    """Give links to other sites rel="noopener" (no window.opener for them)."""
+    return _EXTERNAL_LINK.sub(r'<a rel="noopener" \1', html)
+
+
 class TypesetMarkdownReader(MarkdownReader):
-    """Markdown reader whose cached output is already typogrified."""
+    """Markdown reader whose cached output is already typogrified, with
+    external links marked."""
 
     def read(self, source_path):
         content, metadata = super().read(source_path)
-        return typogrify(content), metadata
+        return typogrify(mark_external_links(content)), metadata
 
 
 def use_typeset_reader(readers):
