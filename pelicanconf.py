@@ -8,7 +8,7 @@ only what production needs. Every setting lives here once, with a line on why.
 SITENAME = "The Extra Mile"
 SITESUBTITLE = "Stories and lessons in customer service"
 SITEDESCRIPTION = (
-    "Five first-hand stories of customer service that went beyond the job "
+    "First-hand stories of customer service that went beyond the job "
     "description, and what business owners can learn from them."
 )
 DEFAULT_LANG = "en"
