@@ -83,7 +83,11 @@ ARCHIVES_SAVE_AS = "archives/index.html"
 YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
 NOTFOUND_SAVE_AS = "404.html"
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "notfound"]
+# The search page (plugins/search_index writes its index): the header's form
+# sends `?q=words` here.
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "notfound", "search"]
 
 # -- Lists: a short home page, pages numbered with clean URLs.
 DEFAULT_PAGINATION = 4
@@ -140,6 +144,9 @@ PLUGINS = [
     "pelican.plugins.related_posts",
     "drafts",  # drops the empty tags related_posts makes for draft-only tags
     "pelican.plugins.readtime",
+    "search_index",  # Pagefind index of the published articles, in every build
+    "social_images",  # 1200x630 PNG per article for og:image, cached by content
+    "sitemap_robots",  # sitemap.xml and robots.txt
 ]
 RELATED_POSTS_MAX = 3
 READTIME_WPM = 230
@@ -156,7 +163,10 @@ SUBSCRIBE_ACTION = "http://127.0.0.1:8001/subscribe"
 # form-action; plugins needing more (search: 'wasm-unsafe-eval') extend it here.
 CSP = {
     "default-src": ["'self'"],
-    "script-src": ["'self'"],
+    # 'wasm-unsafe-eval' lets the search page's Pagefind compile its
+    # WebAssembly (it allows no JavaScript eval). Site-wide, so the <meta> and
+    # the header policy are one; pages other than /search/ load no wasm.
+    "script-src": ["'self'", "'wasm-unsafe-eval'"],
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],

@@ -1,0 +1,1 @@
+from .sitemap_robots import register  # noqa: F401

@@ -1,0 +1,1 @@
+from .social_images import register  # noqa: F401

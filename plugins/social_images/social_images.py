@@ -1,0 +1,286 @@
+"""Social images: a 1200x630 PNG per article for og:image and twitter:image.
+
+Each article gets a card with its title, its author and the site's name in the
+theme's light colours (the tokens of theme/static/css/style.css); every other
+page shares a site-wide card, and a square logo serves JSON-LD's publisher.
+A title is wrapped to the width and shrunk until it fits; past the smallest
+size it is cut with an ellipsis, so no text overflows.
+
+Keyed by content: an image's name carries the hash of what it shows (title,
+author, site name, design version, font, Pillow's version), like the theme's
+fingerprinted files. Rendered PNGs are kept in ``SOCIAL_IMAGES_CACHE_PATH``;
+an unchanged article is copied from there, not drawn again, and the same key
+always gives the same bytes. New images are drawn on all cores.
+
+The font is Source Sans Pro from the PyPI wheel ``font-source-sans-pro``
+(SIL OFL), pinned in requirements.txt. Why not the alternatives: a system font
+(Debian's fonts-dejavu-core) needs root and apt on every machine and differs
+per OS and version, so images would not be byte-identical everywhere; Pillow's
+bundled default font has a single weight and few glyphs. A pinned wheel is
+installed by `script/bootstrap` on any OS, with the same bytes everywhere.
+Characters outside its Latin, Greek and Cyrillic glyphs (CJK, emoji) are drawn
+as boxes.
+
+Settings: ``SOCIAL_IMAGES`` (True), ``SOCIAL_IMAGES_DIR`` ("social"),
+``SOCIAL_IMAGES_CACHE_PATH`` (``CACHE_PATH``/social-images). The templates get
+``article.social_image``, ``SOCIAL_IMAGE_SITE`` and ``SOCIAL_IMAGE_LOGO``:
+paths relative to the site's root.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+
+import font_source_sans_pro
+import PIL
+from PIL import Image, ImageDraw, ImageFont
+from pelican import signals
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "SOCIAL_IMAGES": True,
+    "SOCIAL_IMAGES_DIR": "social",
+    "SOCIAL_IMAGES_CACHE_PATH": None,  # CACHE_PATH/social-images
+}
+
+# Bump when the drawing changes: every image gets a new key.
+DESIGN_VERSION = 1
+WIDTH, HEIGHT = 1200, 630
+LOGO_SIZE = 512
+MARGIN = 80
+# The light theme's tokens (style.css).
+BG = "#fbfaf7"
+TEXT = "#1d2125"
+MUTED = "#545b63"
+ACCENT = "#0a6a64"
+ACCENT_CONTRAST = "#ffffff"
+BORDER = "#d9d4c7"
+FONT_DIR = font_source_sans_pro.font_directory
+FONT_BOLD = os.path.join(FONT_DIR, "SourceSansPro-Bold.ttf")
+FONT_SEMIBOLD = os.path.join(FONT_DIR, "SourceSansPro-Semibold.ttf")
+FONT_REGULAR = os.path.join(FONT_DIR, "SourceSansPro-Regular.ttf")
+# Title sizes tried from large to small; the title box's height.
+TITLE_SIZES = range(76, 39, -4)
+TITLE_TOP, TITLE_BOTTOM = 190, 500
+LINE_HEIGHT = 1.14
+
+# Images of the current build: output path -> (key, kind, fields). The
+# site-wide ones are named once per run, the articles' on every build.
+_site_jobs = {}
+_article_jobs = {}
+
+
+def setting(settings, name):
+    return settings.get(name, DEFAULTS[name])
+
+
+@lru_cache(maxsize=None)
+def design_fingerprint():
+    """What besides the text decides an image's bytes."""
+    digest = hashlib.sha256()
+    for path in (FONT_BOLD, FONT_SEMIBOLD, FONT_REGULAR):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    digest.update(json.dumps([DESIGN_VERSION, PIL.__version__, WIDTH, HEIGHT, BG, TEXT, MUTED, ACCENT]).encode())
+    return digest.hexdigest()
+
+
+def image_key(kind, fields):
+    raw = json.dumps([design_fingerprint(), kind, fields], ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def plain(text):
+    """Printable one-line text: titles are escaped Markup, striptags gives it back."""
+    text = text.striptags() if hasattr(text, "striptags") else str(text)
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# -- Drawing ---------------------------------------------------------------
+@lru_cache(maxsize=None)
+def font(path, size):
+    return ImageFont.truetype(path, size)
+
+
+def wrap(text, face, width):
+    """Greedy word wrap; a word wider than the line is split by characters."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if face.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        while face.getlength(word) > width:
+            cut = max(1, next(i for i in range(len(word), 0, -1) if face.getlength(word[:i]) <= width))
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def fit_title(text, width, height):
+    """The largest size at which the wrapped title fits; else cut the smallest."""
+    for size in TITLE_SIZES:
+        face = font(FONT_BOLD, size)
+        lines = wrap(text, face, width)
+        if len(lines) * size * LINE_HEIGHT <= height:
+            return face, size, lines
+    max_lines = int(height // (size * LINE_HEIGHT))
+    kept = lines[:max_lines]
+    last = kept[-1]
+    while last and face.getlength(last + "…") > width:
+        last = last[:-1].rstrip()
+    kept[-1] = last + "…"
+    return face, size, kept
+
+
+@lru_cache(maxsize=None)
+def draw_mark(size):
+    """The site's mark (theme/static/favicon.svg), drawn 4x and scaled down."""
+    scale = size * 4 / 32
+    big = Image.new("RGBA", (size * 4, size * 4), (0, 0, 0, 0))
+    d = ImageDraw.Draw(big)
+    d.rounded_rectangle((0, 0, 32 * scale - 1, 32 * scale - 1), radius=8 * scale, fill=ACCENT)
+    stroke = round(3 * scale)
+    for points in (((7, 16), (22, 16)), ((17, 10), (23, 16), (17, 22))):
+        xy = [(x * scale, y * scale) for x, y in points]
+        d.line(xy, fill=ACCENT_CONTRAST, width=stroke, joint="curve")
+        for x, y in xy:  # round caps
+            r = stroke / 2
+            d.ellipse((x - r, y - r, x + r, y + r), fill=ACCENT_CONTRAST)
+    r = 1.6 * scale
+    d.ellipse((26 * scale - r, 16 * scale - r, 26 * scale + r, 16 * scale + r), fill=ACCENT_CONTRAST)
+    return big.resize((size, size), Image.LANCZOS)
+
+
+def render_card(title, byline, sitename):
+    image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+    d = ImageDraw.Draw(image)
+    # Brand row: mark and site name.
+    mark = draw_mark(64)
+    image.paste(mark, (MARGIN, 64), mark)
+    d.text((MARGIN + 64 + 20, 64 + 32), sitename, font=font(FONT_SEMIBOLD, 36), fill=TEXT, anchor="lm")
+    # Title, vertically centred in its box.
+    face, size, lines = fit_title(title, WIDTH - 2 * MARGIN, TITLE_BOTTOM - TITLE_TOP)
+    step = size * LINE_HEIGHT
+    y = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - step * len(lines)) / 2
+    for line in lines:
+        d.text((MARGIN, y + step / 2), line, font=face, fill=TEXT, anchor="lm")
+        y += step
+    # Byline above the accent band.
+    if byline:
+        by_face = font(FONT_REGULAR, 34)
+        by_lines = wrap(byline, by_face, WIDTH - 2 * MARGIN)
+        d.text((MARGIN, 548), by_lines[0], font=by_face, fill=MUTED, anchor="ls")
+    d.line((MARGIN, 180, WIDTH - MARGIN, 180), fill=BORDER, width=2)
+    d.rectangle((0, HEIGHT - 14, WIDTH, HEIGHT), fill=ACCENT)
+    return image
+
+
+def render(kind, fields):
+    if kind == "logo":
+        image = Image.new("RGB", (LOGO_SIZE, LOGO_SIZE), BG)
+        mark = draw_mark(LOGO_SIZE)
+        image.paste(mark, (0, 0), mark)
+    else:
+        image = render_card(**fields)
+    # A palette of 64 colours makes files 2.5x smaller and faster to write
+    # (about 20 ms an image in all); anti-aliased text on a flat background
+    # needs no more. Pillow writes no date: the same input, the same bytes.
+    return image.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+
+
+def render_to(path, kind, fields):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    render(kind, fields).save(tmp, format="PNG", compress_level=6)
+    os.replace(tmp, path)
+    return path
+
+
+# -- Pelican ---------------------------------------------------------------
+def add_job(jobs, settings, kind, name, fields):
+    key = image_key(kind, fields)
+    rel = f"{setting(settings, 'SOCIAL_IMAGES_DIR')}/{name}-{key}.png"
+    jobs[rel] = (key, kind, fields)
+    return rel
+
+
+def plan_site_images(pelican):
+    """Name the site-wide card and the logo before any template is rendered."""
+    _site_jobs.clear()
+    settings = pelican.settings
+    if not setting(settings, "SOCIAL_IMAGES"):
+        return
+    sitename = plain(settings["SITENAME"])
+    settings["SOCIAL_IMAGE_SITE"] = add_job(_site_jobs, settings, "card", "site", {
+        "title": plain(settings.get("SITESUBTITLE") or sitename), "byline": "", "sitename": sitename})
+    settings["SOCIAL_IMAGE_LOGO"] = add_job(_site_jobs, settings, "logo", "logo", {})
+
+
+def plan_article_images(generator):
+    """Give every article that is written (drafts too) its card's path."""
+    settings = generator.settings
+    _article_jobs.clear()
+    if not setting(settings, "SOCIAL_IMAGES"):
+        return
+    sitename = plain(settings["SITENAME"])
+    for article in [*generator.articles, *generator.translations, *generator.hidden_articles,
+                    *generator.hidden_translations, *generator.drafts, *generator.drafts_translations]:
+        if not article.save_as:
+            continue
+        authors = ", ".join(plain(a.name) for a in getattr(article, "authors", []))
+        fields = {"title": plain(article.title), "byline": f"By {authors}" if authors else "", "sitename": sitename}
+        article.social_image = add_job(_article_jobs, settings, "card", article.slug, fields)
+
+
+def write_images(pelican):
+    settings = pelican.settings
+    jobs_by_path = {**_site_jobs, **_article_jobs}
+    if not jobs_by_path:
+        return
+    started = time.perf_counter()
+    cache = setting(settings, "SOCIAL_IMAGES_CACHE_PATH") or os.path.join(settings["CACHE_PATH"], "social-images")
+    os.makedirs(cache, exist_ok=True)
+    missing = {key: (kind, fields) for key, kind, fields in jobs_by_path.values()
+               if not os.path.exists(os.path.join(cache, key + ".png"))}
+    jobs = [(os.path.join(cache, key + ".png"), kind, fields) for key, (kind, fields) in sorted(missing.items())]
+    if len(jobs) > 8 and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(render_to, *zip(*jobs), chunksize=8))
+    else:
+        for job in jobs:
+            render_to(*job)
+    for rel, (key, _, _) in jobs_by_path.items():
+        target = os.path.join(pelican.output_path, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(os.path.join(cache, key + ".png"), target)
+    # Forget images no article uses any more (an edited title, a removed post).
+    used = {key + ".png" for key, _, _ in jobs_by_path.values()}
+    for name in os.listdir(cache):
+        if name.endswith(".png") and name not in used:
+            os.remove(os.path.join(cache, name))
+    logger.info("social_images: %d images, %d drawn, in %.2f s", len(jobs_by_path), len(jobs),
+                time.perf_counter() - started)
+
+
+def register():
+    # initialized: the site-wide paths become settings, which every template sees.
+    signals.initialized.connect(plan_site_images)
+    # article_generator_finalized: all articles are read, none is written yet.
+    signals.article_generator_finalized.connect(plan_article_images)
+    # finalized: after Pelican emptied and filled the output folder.
+    signals.finalized.connect(write_images)
