@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, cache_override, run_pelican
+from conftest import ROOT, build, cache_override, make_content, post, run_pelican
 
 GOOD = """Title: A good post
 Date: 2026-11-20 09:00
@@ -18,36 +18,6 @@ Summary: A post with every field.
 
 The text.
 """
-
-
-def post(title="A post", date="2026-11-20 09:00", author="The Editors", category="Going the Extra Mile",
-         tags="extra mile", extra="", body="The text."):
-    """A markdown post; a field given as None is left out."""
-    fields = {"Title": title, "Date": date, "Author": author, "Category": category, "Tags": tags}
-    header = "".join(f"{key}: {value}\n" for key, value in fields.items() if value is not None)
-    return header + extra + "\n" + body + "\n"
-
-
-def make_content(root, files):
-    """Write {relative path: text or bytes} under root/content, with posts/ and pages/."""
-    content = root / "content"
-    (content / "posts").mkdir(parents=True, exist_ok=True)
-    (content / "pages").mkdir(parents=True, exist_ok=True)
-    (content / "images").mkdir(parents=True, exist_ok=True)
-    for rel, data in files.items():
-        path = content / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
-    return content
-
-
-def build(tmp_path, files, conf="pelicanconf.py", env=None):
-    content = make_content(tmp_path, files)
-    return run_pelican(tmp_path / "output", conf=conf, content=content, env=env,
-                       extra=cache_override(tmp_path / "cache"))
 
 
 # Every bad input the issue names, in one content folder: one run reports all.
