@@ -168,3 +168,10 @@ def test(c, k=""):
     """Run the test suite (builds the real site into temporary folders)."""
     selector = f" -k {k!r}" if k else ""
     c.run(f"{sys.executable} -m pytest{selector}", pty=False)
+
+
+@task(help={"n": "comma-separated post counts (default 100,1000)", "runs": "runs per build (default 3)",
+            "only": "generators to run: ours,stock,hugo"})
+def bench(c, n="100,1000", runs=3, only="ours,stock,hugo"):
+    """Build benchmark against stock Pelican and Hugo; writes bench/results.md (see bench/run.py)."""
+    c.run(f"{sys.executable} {ROOT / 'bench' / 'run.py'} --n {n} --runs {runs} --only {only}", pty=False)

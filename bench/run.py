@@ -1,0 +1,425 @@
+"""Build benchmark: our production build against stock Pelican and Hugo.
+
+    .venv/bin/python bench/run.py --n 100,1000,5000 --runs 3
+    .venv/bin/invoke bench --n 100,1000 --runs 3          (the same)
+
+For each N it writes a synthetic corpus (bench/corpus.py, seeded) into a
+temporary folder and builds it, in the same run and on the same posts, with:
+
+* ours:  this site as production builds it (publishconf.py, our theme, every
+  plugin: typogrify, feeds, search index, social images), SITEURL and
+  SUBSCRIBE_PROVIDER=none from the environment;
+* stock: Pelican 4.12 with its default theme and a minimal settings file
+  (what `pelican-quickstart` writes for publishing: pagination 10, Atom feeds,
+  no plugins, TYPOGRIFY False);
+* hugo:  Hugo from Debian with a minimal theme written here (single, list,
+  taxonomy and terms templates).
+
+Scenarios: cold (no caches, empty output), warm (rebuild, nothing changed),
+edit (rebuild after one post's text changed). Each is timed as a child
+process: wall time, CPU time (user+sys, os.wait4) and peak RSS (ru_maxrss: the
+largest single process, not a sum over worker processes). Stock Pelican's cold
+build runs without its content cache (plain stock); its warm and edit builds
+use the cache, primed by an untimed build. Hugo has no cache to keep between
+runs: its warm and edit builds are full builds.
+
+Medians of `--runs` runs go to bench/results.json (raw runs, per N, merged
+with earlier N) and bench/results.md (the table README links).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402
+
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "results.md"
+SITEURL = "https://example.org/blog"
+GENERATORS = ("ours", "stock", "hugo")
+SCENARIOS = ("cold", "warm", "edit")
+
+STOCK_SETTINGS = '''\
+# Stock Pelican: default theme, no plugins, what pelican-quickstart writes.
+AUTHOR = "The Editors"
+SITENAME = "The Extra Mile"
+SITEURL = "{siteurl}"
+RELATIVE_URLS = False
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = 10
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/{{slug}}.atom.xml"
+TYPOGRIFY = False
+# No plugins: without this line Pelican loads every pelican.plugins.* package
+# installed in the environment (our venv has several).
+PLUGINS = []
+DELETE_OUTPUT_DIRECTORY = True
+CACHE_PATH = "cache"
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+'''
+
+HUGO_CONFIG = '''\
+baseURL = "{siteurl}/"
+title = "The Extra Mile"
+languageCode = "en"
+theme = "minimal"
+paginate = 10
+rssLimit = 100
+[taxonomies]
+  category = "categories"
+  tag = "tags"
+  author = "authors"
+[permalinks]
+  posts = "/posts/:slug/"
+'''
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": '''<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
+{{ with .OutputFormats.Get "rss" }}<link rel="alternate" type="application/rss+xml" href="{{ .Permalink }}">{{ end }}
+</head><body>
+<header><a href="{{ "/" | relURL }}">{{ site.Title }}</a>
+<nav>{{ range $name, $terms := site.Taxonomies }}<a href="{{ ($name | urlize) | relURL }}/">{{ $name }}</a> {{ end }}</nav></header>
+<main>{{ block "main" . }}{{ end }}</main>
+</body></html>
+''',
+    "_default/single.html": '''{{ define "main" }}<article><h1>{{ .Title }}</h1>
+<p>{{ .Date.Format "2 January 2006" }}{{ range .GetTerms "authors" }} · <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}{{ range .GetTerms "categories" }} · <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}</p>
+{{ .Content }}
+<ul>{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+</article>{{ end }}
+''',
+    "_default/list.html": '''{{ define "main" }}<h1>{{ .Title }}</h1>
+{{ $pag := .Paginate .Pages }}{{ range $pag.Pages }}{{ partial "card.html" . }}{{ end }}
+{{ partial "pager.html" $pag }}{{ end }}
+''',
+    "_default/terms.html": '''{{ define "main" }}<h1>{{ .Title }}</h1>
+<ul>{{ range .Data.Terms.Alphabetical }}<li><a href="{{ .Page.RelPermalink }}">{{ .Page.LinkTitle }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}
+''',
+    "index.html": '''{{ define "main" }}<h1>Latest articles</h1>
+{{ $pag := .Paginate (where site.RegularPages "Section" "posts") }}{{ range $pag.Pages }}{{ partial "card.html" . }}{{ end }}
+{{ partial "pager.html" $pag }}{{ end }}
+''',
+    "partials/card.html": '''<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<p>{{ .Date.Format "2 January 2006" }}</p><p>{{ .Summary }}</p></article>
+''',
+    "partials/pager.html": '''{{ if gt .TotalPages 1 }}<nav>{{ if .HasPrev }}<a href="{{ .Prev.URL }}">Newer</a>{{ end }}
+<span>Page {{ .PageNumber }} of {{ .TotalPages }}</span>{{ if .HasNext }}<a href="{{ .Next.URL }}">Older</a>{{ end }}</nav>{{ end }}
+''',
+}
+
+
+# -- Machine and tools -------------------------------------------------------
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def ensure_hugo():
+    """The path of hugo, installing Debian's package when run as root; else None."""
+    found = shutil.which("hugo")
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("bench: installing hugo from Debian (apt-get install -y hugo)", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=False,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        return shutil.which("hugo")
+    print("bench: hugo is not installed; install it with `sudo apt-get install hugo` "
+          "(the Hugo columns are left out)", file=sys.stderr)
+    return None
+
+
+# -- Corpus ----------------------------------------------------------------------
+def authors():
+    sys.path.insert(0, str(ROOT))
+    from pelican.settings import get_settings_from_file
+
+    return list(get_settings_from_file(str(ROOT / "pelicanconf.py"))["AUTHORS_INFO"])
+
+
+def write_sites(tmp, n):
+    """Write the corpus three times: ours (with our pages), stock and hugo. Return the edited post's paths."""
+    ours = tmp / "ours" / "content"
+    stock = tmp / "stock" / "content"
+    hugo = tmp / "hugo"
+    shutil.copytree(ROOT / "content" / "pages", ours / "pages")
+    for folder in (ours / "posts", stock / "posts", hugo / "content" / "posts"):
+        folder.mkdir(parents=True)
+    (tmp / "stock" / "pelicanconf.py").write_text(STOCK_SETTINGS.format(siteurl=SITEURL))
+    (hugo / "config.toml").write_text(HUGO_CONFIG.format(siteurl=SITEURL))
+    for rel, text in HUGO_LAYOUTS.items():
+        path = hugo / "themes" / "minimal" / "layouts" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    words = 0
+    edited = None
+    for i, (slug, meta, text) in enumerate(corpus.posts(n, authors())):
+        words += len(text.split())
+        (ours / "posts" / f"{slug}.md").write_text(corpus.pelican_text(meta, text), encoding="utf-8")
+        (stock / "posts" / f"{slug}.md").write_text(corpus.pelican_text(meta, text), encoding="utf-8")
+        (hugo / "content" / "posts" / f"{slug}.md").write_text(corpus.hugo_text(meta, text), encoding="utf-8")
+        if i == n // 2:
+            edited = slug
+    edits = [ours / "posts" / f"{edited}.md", stock / "posts" / f"{edited}.md",
+             hugo / "content" / "posts" / f"{edited}.md"]
+    return edits, words
+
+
+def edit_posts(paths, run):
+    """Change one post's text (a new last paragraph), in each generator's copy."""
+    for path in paths:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"\nAn editor added this sentence in run {run}, the way an author fixes a typo.\n")
+
+
+# -- Builds ------------------------------------------------------------------------
+def commands(tmp, hugo_bin):
+    py = sys.executable
+    ours = tmp / "ours"
+    stock = tmp / "stock"
+    ours_env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none")
+    ours_env.pop("SUBSCRIBE_ACTION", None)
+    builds = {
+        "ours": {
+            "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "publishconf.py"),
+                    "-o", str(ours / "output"), "-e", f'CACHE_PATH="{ours / "cache"}"'],
+            "cwd": ROOT, "env": ours_env, "clean": [ours / "output", ours / "cache"], "output": ours / "output",
+        },
+        "stock": {
+            "cmd": [py, "-m", "pelican", "-s", str(stock / "pelicanconf.py"), "-o", str(stock / "output")],
+            "cold_extra": ["-e", "CACHE_CONTENT=false", "LOAD_CONTENT_CACHE=false"],
+            "cwd": stock, "env": dict(os.environ), "clean": [stock / "output", stock / "cache"],
+            "output": stock / "output",
+        },
+    }
+    if hugo_bin:
+        hugo = tmp / "hugo"
+        builds["hugo"] = {
+            "cmd": [hugo_bin, "--quiet", "--source", str(hugo), "--destination", str(hugo / "public")],
+            "cwd": hugo, "env": dict(os.environ), "clean": [hugo / "public", hugo / "resources"],
+            "output": hugo / "public",
+        }
+    return builds
+
+
+def timed(cmd, cwd, env, log):
+    """Run `cmd`; return wall seconds, CPU seconds (user+sys) and peak RSS in MB of the child."""
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
+        out.flush()
+        started = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = Path(log).read_text(errors="replace")[-3000:]
+        raise SystemExit(f"bench: build failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{tail}")
+    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+            "rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def count_files(folder):
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
+def bench_n(n, runs, only, hugo_bin, keep):
+    tmp = Path(tempfile.mkdtemp(prefix=f"extramile-bench-{n}-"))
+    try:
+        print(f"\n== N={n}: writing the corpus into {tmp}", flush=True)
+        edits, words = write_sites(tmp, n)
+        builds = {name: b for name, b in commands(tmp, hugo_bin).items() if name in only}
+        samples = {name: {s: [] for s in SCENARIOS} for name in builds}
+        files = {}
+        log = tmp / "build.log"
+        for run in range(1, runs + 1):
+            for name, b in builds.items():
+                for path in b["clean"]:
+                    shutil.rmtree(path, ignore_errors=True)
+                cold = timed(b["cmd"] + b.get("cold_extra", []), b["cwd"], b["env"], log)
+                samples[name]["cold"].append(cold)
+                files[name] = count_files(b["output"])
+                if "cold_extra" in b:  # stock: prime the content cache, untimed
+                    timed(b["cmd"], b["cwd"], b["env"], log)
+                samples[name]["warm"].append(timed(b["cmd"], b["cwd"], b["env"], log))
+                edit_posts([p for p in edits if str(p).startswith(str(tmp / name) + os.sep)],
+                           run)
+                samples[name]["edit"].append(timed(b["cmd"], b["cwd"], b["env"], log))
+                print(f"  run {run} {name:5}: " + "  ".join(
+                    f"{s} {samples[name][s][-1]['wall']:.2f}s" for s in SCENARIOS), flush=True)
+        return {"n": n, "runs": runs, "words": words, "files": files, "samples": samples}
+    finally:
+        if keep:
+            print(f"bench: kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- Results -----------------------------------------------------------------------
+def median(samples, key):
+    return statistics.median(s[key] for s in samples)
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if a and b else "–"
+
+
+def table(result):
+    samples = result["samples"]
+    lines = [
+        "| generator | build | wall (s) | CPU (s) | peak RSS (MB) | wall ÷ stock | wall ÷ Hugo full build |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    hugo_full = median(samples["hugo"]["cold"], "wall") if "hugo" in samples else None
+    for name in GENERATORS:
+        if name not in samples:
+            continue
+        for scenario in SCENARIOS:
+            s = samples[name][scenario]
+            wall = median(s, "wall")
+            stock = median(samples["stock"][scenario], "wall") if "stock" in samples else None
+            lines.append(f"| {name} | {scenario} | {wall:.2f} | {median(s, 'cpu'):.2f} | "
+                         f"{median(s, 'rss_mb'):.0f} | {ratio(wall, stock)} | {ratio(wall, hugo_full)} |")
+    return "\n".join(lines)
+
+
+def targets(results):
+    """The issue's targets, checked on the medians."""
+    out = []
+    r1 = results.get("1000")
+    if r1 and "ours" in r1["samples"]:
+        s = r1["samples"]
+        if "hugo" in s:
+            a, b = median(s["ours"]["edit"], "wall"), median(s["hugo"]["cold"], "wall")
+            out.append(f"- Rebuild after editing one post, N=1000: {a:.2f} s vs Hugo's full build {b:.2f} s "
+                       f"= {a / b:.2f}× (target ≤ 1.0×): **{'met' if a <= b else 'not met'}**")
+        if "stock" in s:
+            a, b = median(s["ours"]["cold"], "wall"), median(s["stock"]["cold"], "wall")
+            out.append(f"- Cold production build, N=1000: {a:.2f} s vs stock Pelican {b:.2f} s "
+                       f"= {a / b:.2f}× (target ≤ 1.0×): **{'met' if a <= b else 'not met'}**")
+            a = max(median(s["ours"][sc], "rss_mb") for sc in SCENARIOS)
+            b = max(median(s["stock"][sc], "rss_mb") for sc in SCENARIOS)
+            out.append(f"- Peak memory, N=1000: {a:.0f} MB vs stock {b:.0f} MB = {a / b:.2f}× "
+                       f"(target ≤ 2×): **{'met' if a <= 2 * b else 'not met'}**")
+    r5 = results.get("5000")
+    if r1 and r5 and "ours" in r1["samples"] and "ours" in r5["samples"]:
+        for scenario in ("cold", "edit"):
+            a = median(r5["samples"]["ours"][scenario], "wall")
+            b = median(r1["samples"]["ours"][scenario], "wall")
+            out.append(f"- Growth, {scenario} build: N=5000 {a:.2f} s ÷ N=1000 {b:.2f} s = {a / b:.2f}× "
+                       f"(target ≤ 5.5×): **{'met' if a <= 5.5 * b else 'not met'}**")
+    return "\n".join(out) or "- (needs N=1000 and N=5000 runs)"
+
+
+def write_markdown(data):
+    parts = [
+        "# Build benchmark",
+        "",
+        "Written by `bench/run.py` (`invoke bench`); numbers are medians of the runs, measured on the "
+        "machine below. See the script's docstring for what each build and scenario is.",
+        "",
+        "- **ours**: this site's production build (publishconf.py, our theme, all plugins: typogrify, "
+        "feeds, Pagefind search index, social images).",
+        "- **stock**: Pelican 4.12, default theme, no plugins, TYPOGRIFY False; cold build without "
+        "the content cache, warm and edit with it.",
+        "- **hugo**: Hugo from Debian with a minimal theme (single, list, taxonomy, terms templates); "
+        "every Hugo build is a full build.",
+        "- **cold**: empty output and no caches; **warm**: rebuild with nothing changed; **edit**: "
+        "rebuild after one post's text changed. CPU is user+sys of the build and its children; peak "
+        "RSS is the largest single process.",
+        "",
+        "## Targets (issue 7)",
+        "",
+        targets(data["results"]),
+        "",
+    ]
+    for n in sorted(data["results"], key=int):
+        r = data["results"][n]
+        m = r["machine"]
+        parts += [
+            f"## N = {n}",
+            "",
+            f"{r['date']} · {m['nproc']} cores, {m['cpu']} · Python {m['python']}, {m['pelican']}, "
+            f"{m['hugo']} · site at {m['commit']} · {r['runs']} runs · {r['words']} words in {n} posts · "
+            "output files: " + ", ".join(f"{k} {v}" for k, v in r["files"].items()),
+            "",
+            table(r),
+            "",
+        ]
+    RESULTS_MD.write_text("\n".join(parts))
+
+
+def machine():
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "pelican": tool_version([sys.executable, "-m", "pelican", "--version"]).join(["Pelican ", ""]),
+        "hugo": " ".join(tool_version(["hugo", "version"]).split()[:2]) if shutil.which("hugo") else "no Hugo",
+        "commit": commit + ("+changes" if dirty else ""),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", default="100,1000", help="comma-separated post counts (default 100,1000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per build (default 3)")
+    parser.add_argument("--only", default=",".join(GENERATORS), help="generators to run (ours,stock,hugo)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
+    args = parser.parse_args(argv)
+    only = [g for g in args.only.split(",") if g]
+    hugo_bin = ensure_hugo() if "hugo" in only else None
+    data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
+    for n in [int(x) for x in args.n.split(",") if x]:
+        result = bench_n(n, args.runs, only, hugo_bin, args.keep)
+        result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        result["machine"] = machine()
+        print()
+        print(table(result))
+        data["results"][str(n)] = result
+    print()
+    print(targets(data["results"]))
+    if not args.no_save:
+        RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
+        write_markdown(data)
+        print(f"\nbench: wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
