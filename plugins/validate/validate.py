@@ -37,6 +37,8 @@ META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
 # What `invoke new-post` writes where the author still has a value to fill in.
 FILL_IN = "FILL-IN"
 MARKABLE = {"author", "category", "tags", "summary"}
+# Characters XML 1.0 forbids (so no feed can carry them); tab and newlines are fine.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 INTERNAL_LINK = re.compile(r"\{(?:filename|static|attach)\}(?P<target>[^\s)\"'#?<>]+)")
 
 
@@ -80,7 +82,15 @@ def decode(path, raw, problems):
         problems.append(Problem(path, line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x}). "
                                 "Save it as UTF-8 in your editor."))
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = CONTROL_CHARACTER.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        problems.append(Problem(path, line, f"the file contains the invisible control character "
+                                f"U+{ord(bad.group()):04X}, which feeds cannot carry. Delete it "
+                                "(often pasted from another program)."))
+        return None
+    return text
 
 
 def parse_header(source):
@@ -316,8 +326,17 @@ def save_as(source, settings):
     return Article("", metadata=meta, settings=settings).save_as
 
 
+# File systems allow 255 bytes a name; leave room for Pelican's own suffixes.
+MAX_NAME_BYTES = 200
+
+
+def too_long(path):
+    return any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.split("/"))
+
+
 def check_output_paths(sources, settings, problems):
-    """Two things written to one file: the later silently replaces the other."""
+    """Two things written to one file: the later silently replaces the other.
+    And no file name too long for a file system."""
     writers = {}  # output path -> what writes it
     for name in settings.get("DIRECT_TEMPLATES", []):
         path = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
@@ -327,6 +346,12 @@ def check_output_paths(sources, settings, problems):
         for source in filter(published_article, sources):
             for name in names(source, key):
                 page = wrapper(name, settings)
+                if page.save_as and too_long(page.save_as):
+                    problems.append(Problem(
+                        source.path, source.lines[key],
+                        f"the {wrapper.__name__.lower()} name {name[:40]!r}... is too long for a page "
+                        f"address ({len(name)} characters). Shorten it."))
+                    continue
                 if page.save_as:
                     writers.setdefault(page.save_as, f"the page of {wrapper.__name__.lower()} {name!r}")
     feeds = [settings.get(k) for k in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")]
@@ -341,6 +366,12 @@ def check_output_paths(sources, settings, problems):
             continue
         if not path:
             continue  # not written (a draft in production)
+        if too_long(path):
+            problems.append(Problem(
+                source.path, source.lines.get("slug") or source.lines.get("title"),
+                f"the title makes an address of {len(source.slug)} characters, too long for a file "
+                "name. Add a shorter 'Slug:' line."))
+            continue
         path = os.path.normpath(path)
         other = by_source.get(path)
         if other and (other.kind, other.slug) == (source.kind, source.slug):
