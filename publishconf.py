@@ -19,7 +19,10 @@ SITEURL = os.environ.get("SITEURL", "").rstrip("/")
 RELATIVE_URLS = False
 
 # The newsletter provider: see plugins/subscribe for each provider's contract.
-# No provider is an error; SUBSCRIBE_PROVIDER=none publishes feeds only.
+# SUBSCRIBE_PROVIDER: buttondown, mailchimp, kit, generic, or none (feeds only;
+# no provider at all is an error). SUBSCRIBE_ACTION: the Buttondown username,
+# the Mailchimp embedded form's action URL, the Kit form id, or the generic
+# URL. The subscribe plugin checks both and stops the build with a message.
 SUBSCRIBE_PROVIDER = os.environ.get("SUBSCRIBE_PROVIDER", "")
 SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
 

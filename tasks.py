@@ -4,13 +4,16 @@ Every build goes into a fresh folder and replaces output/ only when Pelican
 and its checks succeeded, so a failed build never leaves a half-written site.
 """
 
+import contextlib
 import datetime
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
@@ -131,11 +134,30 @@ def new_post(c, title, category="", tags="", author="", folder=""):
           "To publish, set 'Status: published' (or remove the line) and update Date.")
 
 
+@contextlib.contextmanager
+def subscribe_receiver(port=PORT):
+    """Run the development subscribe receiver (devtools/) while the site is served.
+
+    It listens where SUBSCRIBE_ACTION in pelicanconf.py points (127.0.0.1:8001)
+    and accepts fetches from the site on `port`; it stops with the server.
+    """
+    receiver_port = urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port or 8001
+    proc = subprocess.Popen([sys.executable, str(ROOT / "devtools" / "subscribe_receiver.py"),
+                             "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"])
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 @task(pre=[build])
 def serve(c, port=PORT):
-    """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds)."""
+    """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver."""
     print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)")
-    c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
+    with subscribe_receiver(port):
+        c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
+
 
 
 @task(pre=[build])
@@ -151,7 +173,8 @@ def livereload(c, port=PORT):
     server = Server()
     for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
         server.watch(str(ROOT / pattern), rebuild)
-    server.serve(host=HOST, port=port, root=str(OUTPUT), open_url_delay=None)
+    with subscribe_receiver(port):
+        server.serve(host=HOST, port=port, root=str(OUTPUT), open_url_delay=None)
 
 
 @task
@@ -160,7 +183,8 @@ def preview(c, port=PORT):
     env = {"SITEURL": f"http://{HOST}:{port}", "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local")}
     build_into_place(c, PROD_CONF, env=env)
     print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-    c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
+    with subscribe_receiver(port) if env["SUBSCRIBE_PROVIDER"] == "local" else contextlib.nullcontext():
+        c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
 @task

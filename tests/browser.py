@@ -57,18 +57,38 @@ class StaticServer:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    path = require_chromium()
+def playwright_driver():
+    """One Playwright driver for the session (it cannot be started twice)."""
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
-    user_data = tempfile.mkdtemp(prefix="chromium-profile-")
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            user_data, executable_path=path, args=CHROMIUM_ARGS, headless=True
-        )
-        yield context
-        context.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    path = require_chromium()
+    user_data = tempfile.mkdtemp(prefix="chromium-profile-")
+    context = playwright_driver.chromium.launch_persistent_context(
+        user_data, executable_path=path, args=CHROMIUM_ARGS, headless=True
+    )
+    yield context
+    context.close()
     shutil.rmtree(user_data, ignore_errors=True)
+
+
+@pytest.fixture
+def no_js_page(playwright_driver):
+    """A tab in a browser context with JavaScript disabled, as some readers have."""
+    browser = playwright_driver.chromium.launch(
+        executable_path=require_chromium(), args=CHROMIUM_ARGS, headless=True
+    )
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    yield tab
+    context.close()
+    browser.close()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pelican import signals
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
 
 # Theme files referenced through asset(): fingerprinted.
-FINGERPRINTED = ("css/style.css", "favicon.svg", "css/search.css", "js/search.js")
+FINGERPRINTED = ("css/style.css", "favicon.svg", "css/search.css", "js/search.js", "css/feed.css")
 INLINE_SCRIPT = "js/inline.js"
 
 

@@ -1,5 +1,6 @@
 /* Inlined in <head> (its hash is in the Content-Security-Policy).
-   Applies the saved theme before first paint, then wires the toggle. */
+   Applies the saved theme before first paint, then wires the toggle and
+   the subscribe forms. */
 (function () {
   var root = document.documentElement, key = "theme";
   var system = matchMedia("(prefers-color-scheme: dark)");
@@ -22,5 +23,26 @@
       try { localStorage.setItem(key, root.dataset.theme); } catch (e) {}
       sync();
     });
+  });
+  /* Subscribe forms marked data-ajax post in place and show the answer.
+     The custom header makes the request preflighted: an endpoint without
+     CORS never receives it, and the form then posts the normal way. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target, status = form.querySelector("[role=status]");
+    if (!form.hasAttribute("data-ajax") || !window.fetch) return;
+    event.preventDefault();
+    status.textContent = "Sending\u2026";
+    fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json", "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        status.textContent = data.message || (response.ok
+          ? "Thank you! Please check your inbox."
+          : "Sorry, that did not work. Please try again later.");
+        if (response.ok) form.reset();
+      });
+    }, function () { form.submit(); });
   });
 })();

@@ -1,0 +1,170 @@
+"""Feeds: what Pelican's Atom and RSS feeds lack, and a JSON Feed.
+
+* Links in the content are absolute: relative ``href``/``src`` values are
+  resolved against the article's address (feed readers show the content away
+  from the site, where a relative link leads nowhere).
+* RSS items carry the summary in ``<description>``, the full article in
+  ``<content:encoded>`` and the date of the last change in ``<atom:updated>``
+  (Pelican's RSS has neither, so readers saw no content and no updated date).
+* Atom and RSS files reference ``FEED_STYLESHEET`` with an
+  ``<?xml-stylesheet type="text/css"?>`` instruction: opened in a browser, a
+  feed reads as a page that says what a feed is and lists its articles.
+  CSS rather than XSLT: Chromium 156 marks XSLT as deprecated and about to be
+  removed, and shows a warning banner over every XSLT page (whose inline
+  styles a CSP header then blocks); CSS for XML is not going anywhere.
+* ``FEED_ALL_JSON`` (e.g. ``feeds/all.json``): the whole site as a JSON Feed
+  1.1 (https://www.jsonfeed.org/version/1.1/). No maintained Pelican plugin
+  on PyPI writes one, hence this small writer.
+"""
+
+import json
+import logging
+import os
+import posixpath
+import re
+from urllib.parse import urljoin, urlsplit
+
+from feedgenerator import Rss201rev2Feed
+from feedgenerator.django.utils.feedgenerator import rfc3339_date
+from markupsafe import Markup, escape
+from pelican import signals
+from pelican.utils import order_content, set_date_tzinfo
+
+logger = logging.getLogger(__name__)
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# The theme's stylesheet for feeds opened in a browser (a THEME_ASSETS key).
+FEED_STYLESHEET = "css/feed.css"
+
+LINK_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster)=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+
+
+def absolute_links(html, base):
+    """Resolve every relative href/src/poster in ``html`` against ``base``."""
+    if not html:
+        return html
+    return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", str(html))
+
+
+def plain(text):
+    """Text of a title or summary: tags removed, entities decoded."""
+    return Markup(str(text or "")).striptags()
+
+
+def article_url(settings, article):
+    return urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", article.url)
+
+
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 with the full article in content:encoded and an atom:updated."""
+
+    def rss_attributes(self):
+        attributes = super().rss_attributes()
+        attributes["xmlns:content"] = "http://purl.org/rss/1.0/modules/content/"
+        return attributes
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"] or item["pubdate"]))
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+def stylesheet_href(settings, feed_url):
+    """The feed stylesheet's address relative to the feed, so it works on any host and path."""
+    site_path = urlsplit(settings["FEED_DOMAIN"].rstrip("/") + "/").path
+    feed_path = urlsplit(feed_url).path
+    target = settings.get("THEME_ASSETS", {}).get(
+        FEED_STYLESHEET, f"{settings['THEME_STATIC_DIR']}/{FEED_STYLESHEET}")
+    return posixpath.relpath(site_path + target, posixpath.dirname(feed_path))
+
+
+def improve_feed(context, feed):
+    settings = context
+    articles = {article_url(settings, a): a for a in context.get("articles", [])}
+    feed.feed["language"] = settings.get("DEFAULT_LANG")
+    rss = isinstance(feed, Rss201rev2Feed)
+    for item in feed.items:
+        base = item["link"]
+        article = articles.get(base)
+        if rss:
+            # Pelican put the full content in the description.
+            item["content"] = absolute_links(item["description"], base)
+            summary = getattr(article, "summary", None)
+            item["description"] = absolute_links(summary, base) if summary else item["content"]
+        else:
+            item["content"] = absolute_links(item["content"], base)
+            item["description"] = absolute_links(item["description"], base)
+    if rss:
+        # Pelican builds the feed object itself; this is the one place to
+        # choose the RSS writer without replacing Pelican's whole Writer.
+        feed.__class__ = RssWithContent
+
+
+def add_stylesheet(path, context, feed):
+    # feedgenerator writes stylesheet instructions for RSS only, so both
+    # kinds get theirs here, right after the XML declaration.
+    href = stylesheet_href(context, feed.feed["feed_url"])
+    with open(path, encoding="utf-8") as f:
+        declaration, rest = f.read().split("?>", 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'{declaration}?>\n<?xml-stylesheet href="{escape(href)}" type="text/css"?>{rest}')
+
+
+def json_feed(generator):
+    """The JSON Feed 1.1 document of the generator's articles."""
+    settings = generator.settings
+    site = settings["FEED_DOMAIN"].rstrip("/") + "/"
+    timezone = settings.get("TIMEZONE")
+    articles = order_content(list(generator.articles), order_by=settings["ARTICLE_ORDER_BY"])
+    items = []
+    for article in articles[: settings.get("FEED_MAX_ITEMS")]:
+        url = article_url(settings, article)
+        date = set_date_tzinfo(article.date, timezone)
+        item = {
+            "id": url,
+            "url": url,
+            "title": plain(article.title),
+            "content_html": absolute_links(article.get_content(settings["SITEURL"]), url),
+            "date_published": date.isoformat(),
+            "date_modified": set_date_tzinfo(getattr(article, "modified", None) or article.date,
+                                             timezone).isoformat(),
+            "authors": [{"name": str(a), "url": urljoin(site, a.url)} for a in article.authors],
+            "tags": [str(t) for t in getattr(article, "tags", [])],
+            "language": article.lang,
+        }
+        if getattr(article, "summary", None):
+            item["summary"] = plain(article.summary)
+        items.append(item)
+    return {
+        "version": JSON_FEED_VERSION,
+        "title": plain(settings["SITENAME"]),
+        "home_page_url": site,
+        "feed_url": urljoin(site, settings["FEED_ALL_JSON"]),
+        "description": plain(settings.get("SITEDESCRIPTION") or settings.get("SITESUBTITLE") or ""),
+        "language": settings.get("DEFAULT_LANG"),
+        "items": items,
+    }
+
+
+def write_json_feed(generator, writer):
+    path = generator.settings.get("FEED_ALL_JSON")
+    if not path:
+        return
+    target = os.path.join(writer.output_path, path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w", encoding="utf-8") as f:
+        json.dump(json_feed(generator), f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    logger.info('Writing "%s"', target)
+
+
+def register():
+    # `feed_generated`: every Atom/RSS feed object, after its items are added
+    # and before it is written.
+    signals.feed_generated.connect(improve_feed)
+    # `feed_written`: each Atom/RSS file, just written.
+    signals.feed_written.connect(add_stylesheet)
+    # `article_writer_finalized`: once per build, with the published articles
+    # and the writer's output folder.
+    signals.article_writer_finalized.connect(write_json_feed)
