@@ -17,7 +17,7 @@ let latest = 0;
 async function engine() {
   if (!pagefind) {
     pagefind = await import(new URL("pagefind.js", bundle).href);
-    await pagefind.options({ baseUrl: basePath, excerptLength: 24 });
+    await pagefind.options({ baseUrl: basePath });
     await pagefind.init();
   }
   return pagefind;
@@ -30,13 +30,32 @@ function element(tag, props, ...children) {
   return node;
 }
 
-// Pagefind's excerpt is text with <mark> around the matched words: rebuild it
-// from its text, keeping only the marks.
-function excerpt(html) {
-  const parsed = new DOMParser().parseFromString(html, "text/html").body;
-  return Array.from(parsed.childNodes, (node) =>
-    node.nodeName === "MARK" ? element("mark", { textContent: node.textContent })
-                             : document.createTextNode(node.textContent));
+// The excerpt, built from the page's text and the matched word positions.
+// Pagefind's own `excerpt` is HTML whose text is not escaped (a title like
+// "<img onerror=...>" stays markup), so it is never parsed; every word here
+// becomes a text node, and matched words a <mark>.
+const EXCERPT_WORDS = 30;
+
+function excerpt(data) {
+  const content = data.content || "";
+  const cjk = content.includes("\u200B");  // Pagefind's word separator for CJK
+  const words = cjk ? content.split("\u200B") : content.split(/\s+/);
+  const hits = new Set(data.locations || []);
+  // The window with the most matched words, starting a little before one.
+  let start = 0, most = -1;
+  for (const at of hits) {
+    const from = Math.max(0, Math.min(at - Math.floor(EXCERPT_WORDS / 3), words.length - EXCERPT_WORDS));
+    const count = [...hits].filter((h) => h >= from && h < from + EXCERPT_WORDS).length;
+    if (count > most) { most = count; start = from; }
+  }
+  const end = Math.min(words.length, start + EXCERPT_WORDS);
+  const nodes = start > 0 ? ["… "] : [];
+  for (let i = start; i < end; i++) {
+    if (i > start && !cjk) nodes.push(" ");
+    nodes.push(hits.has(i) ? element("mark", { textContent: words[i] }) : words[i]);
+  }
+  if (end < words.length) nodes.push(" …");
+  return nodes;
 }
 
 function resultItem(data) {
@@ -51,7 +70,7 @@ function resultItem(data) {
     element("h2", { className: "search-result__title" },
       element("a", { href: data.url, textContent: meta.title || data.url })),
     byline,
-    element("p", { className: "search-result__excerpt" }, ...excerpt(data.excerpt || "")));
+    element("p", { className: "search-result__excerpt" }, ...excerpt(data)));
 }
 
 function say(text) {

@@ -1,0 +1,184 @@
+"""Search: the Pagefind index every build writes, and the search page in real Chromium."""
+
+import gzip
+import json
+import re
+import shutil
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ROOT, cache_override, run_pelican
+
+# A word of exactly one article (checked below, so the premise cannot rot).
+WORD, SLUG, TITLE, AUTHOR = "Boston", "in-customers-we-trust", "In Customers We Trust", "Ron Kaufman"
+
+
+def index_fragments(output):
+    """Every record of a built Pagefind index: {url: record}."""
+    records = {}
+    for path in (output / "pagefind" / "fragment").glob("*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        assert raw.startswith(b"pagefind_dcd")
+        record = json.loads(raw[len(b"pagefind_dcd"):])
+        records[record["url"]] = record
+    return records
+
+
+def published_article_urls(site):
+    return {"/" + p.parent.relative_to(site.output).as_posix() + "/"
+            for p in site.output.glob("posts/*/index.html")}
+
+
+def test_the_word_is_in_exactly_one_article(prod_site):
+    having = [p for p in prod_site.output.glob("posts/*/index.html")
+              if re.search(rf"\b{WORD}\b", prod_site.soup(p.relative_to(prod_site.output)).select_one(".post__body").get_text())]
+    assert [p.parent.name for p in having] == [SLUG]
+
+
+def test_index_holds_the_published_articles_text_only(prod_site):
+    records = index_fragments(prod_site.output)
+    assert set(records) == published_article_urls(prod_site) and len(records) == 5
+    record = records[f"/posts/{SLUG}/"]
+    assert record["meta"]["title"] == TITLE
+    assert record["meta"]["author"] == AUTHOR
+    assert record["meta"]["date"] == "9 November 2026"
+    assert record["meta"]["datetime"].startswith("2026-11-09")
+    # The title and the article's text; no byline, tags, forms or navigation.
+    assert record["content"].startswith(TITLE + ". After closing time") or record["content"].startswith(TITLE)
+    assert WORD in record["content"]
+    for chrome in ("Enjoyed this?", "Your email address", "min read", "Skip to content", "Blog categories"):
+        assert chrome not in record["content"]
+    # Pagefind's UI bundles are not shipped (the theme renders results itself).
+    assert not (prod_site.output / "pagefind" / "pagefind-ui.js").exists()
+    assert (prod_site.output / "pagefind" / "pagefind.js").exists()
+
+
+@pytest.fixture(scope="module")
+def draft_site(tmp_path_factory):
+    """A development build whose content has a draft and a hidden post."""
+    tmp = tmp_path_factory.mktemp("drafts")
+    content = tmp / "content"
+    shutil.copytree(ROOT / "content", content)
+    header = ("Date: 2026-11-10 09:00\nAuthor: The Editors\nCategory: Going the Extra Mile\n"
+              "Tags: extra mile\nSummary: Not yet.\n")
+    (content / "posts" / "draft.md").write_text(
+        f"Title: A draft\nSlug: a-draft\nStatus: draft\n{header}\nThe zyzzyva draft word.\n", encoding="utf-8")
+    (content / "posts" / "hidden.md").write_text(
+        f"Title: A hidden post\nSlug: a-hidden-post\nStatus: hidden\n{header}\nThe quokka hidden word.\n", encoding="utf-8")
+    build = run_pelican(tmp / "output", content=content, extra=cache_override(tmp / "cache"))
+    assert build.returncode == 0, build.log
+    build.cache = tmp / "cache"
+    build.content = content
+    return build
+
+
+def test_drafts_and_hidden_posts_never_reach_the_index(draft_site):
+    assert (draft_site.output / "drafts" / "a-draft" / "index.html").exists()
+    assert (draft_site.output / "posts" / "a-hidden-post" / "index.html").exists()
+    records = index_fragments(draft_site.output)
+    assert set(records) == published_article_urls(draft_site) - {"/posts/a-hidden-post/"}
+    text = " ".join(r["content"] for r in records.values())
+    assert "zyzzyva" not in text and "quokka" not in text
+
+
+def test_an_unchanged_site_reuses_its_index_and_gives_the_same_bytes(draft_site, tmp_path):
+    bundles = list((draft_site.cache / "search-index").iterdir())
+    assert len(bundles) == 1
+    stamp = bundles[0].stat().st_mtime_ns
+    again = run_pelican(tmp_path / "again", content=draft_site.content, extra=cache_override(draft_site.cache))
+    assert again.returncode == 0, again.log
+    assert [b.stat().st_mtime_ns for b in (draft_site.cache / "search-index").iterdir()] == [stamp]
+    before = {p.relative_to(draft_site.output): p.read_bytes() for p in (draft_site.output / "pagefind").rglob("*") if p.is_file()}
+    after = {p.relative_to(again.output): p.read_bytes() for p in (again.output / "pagefind").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_an_edited_article_is_indexed_again(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    first = run_pelican(tmp_path / "one", content=content, extra=cache_override(tmp_path / "cache"))
+    assert first.returncode == 0, first.log
+    post = content / "posts" / f"{SLUG}.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nA new wombat paragraph.\n", encoding="utf-8")
+    second = run_pelican(tmp_path / "two", content=content, extra=cache_override(tmp_path / "cache"))
+    assert second.returncode == 0, second.log
+    assert "wombat" not in index_fragments(first.output)[f"/posts/{SLUG}/"]["content"]
+    assert "wombat" in index_fragments(second.output)[f"/posts/{SLUG}/"]["content"]
+
+
+# -- In the browser -----------------------------------------------------------
+def search_from_header(page, site, word):
+    """Type into the header's search box on the home page, as a reader would."""
+    page.goto(site.url + "/")
+    page.locator("#site-search").fill(word)
+    page.locator("#site-search").press("Enter")
+    page.wait_for_selector(".search-result a")
+    return page.locator(".search-result")
+
+
+def check_first_result(page, site, results):
+    assert page.url == f"{site.url}/search/?q={WORD}"
+    first = results.first
+    link = first.locator(".search-result__title a")
+    assert link.inner_text() == TITLE
+    assert link.evaluate("a => a.href") == f"{site.url}/posts/{SLUG}/"
+    assert first.locator(".search-result__meta").inner_text() == f"By {AUTHOR} · 9 November 2026"
+    assert first.locator("mark").first.inner_text() == WORD
+    assert results.count() == 1
+    assert page.locator("#search-status").inner_text() == f"1 article found for “{WORD}”."
+    assert page.errors == []  # no script error and no CSP violation
+
+
+def test_search_finds_the_one_article(served_site, page):
+    results = search_from_header(page, served_site, WORD)
+    check_first_result(page, served_site, results)
+    # Search loads its script and stylesheet on the search page only.
+    assert page.locator("script[src*='search']").count() == 1
+    page.goto(served_site.url + f"/posts/{SLUG}/")
+    assert page.locator("script[src*='search'], link[href*='search']").count() == 0
+
+
+def test_search_under_a_sub_path(served_subpath_site, page):
+    results = search_from_header(page, served_subpath_site, WORD)
+    check_first_result(page, served_subpath_site, results)
+    results.first.locator("a").click()
+    page.wait_for_url(f"{served_subpath_site.url}/posts/{SLUG}/")
+    assert page.locator("h1").inner_text() == TITLE
+
+
+def test_search_by_keyboard_with_a_live_result_count(served_site, page):
+    page.goto(served_site.url + "/search/")
+    box = page.get_by_label("Search the articles")
+    assert page.evaluate("document.activeElement.id") == box.get_attribute("id")
+    page.keyboard.type("customer")
+    status = page.locator("#search-status[role=status][aria-live=polite]")
+    page.locator(".search-result").nth(1).wait_for()
+    assert re.fullmatch(r"\d+ articles found for “customer”\.", status.inner_text())
+    assert page.url.endswith("/search/?q=customer")  # the address can be shared
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.closest('.search-result') !== null")
+    assert focused
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/posts/[^/]+/$"))
+    assert page.errors == []
+
+
+def test_no_result_says_so(served_site, page):
+    page.goto(served_site.url + "/search/?q=xylophonist")
+    expect(page.locator("#search-status")).to_contain_text("No articles found for “xylophonist”")
+    assert page.locator(".search-result").count() == 0
+
+
+def test_search_page_without_javascript(served_site, page):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    page.goto(served_site.url + f"/search/?q={WORD}")
+    notice = page.locator(".search-page__notice")
+    assert notice.is_visible()
+    assert "needs JavaScript" in notice.inner_text()
+    for name, path in (("Archives", "archives/"), ("Categories", "categories/"), ("Tags", "tags/")):
+        link = page.locator(".search-page__browse").get_by_role("link", name=name)
+        assert link.is_visible() and link.evaluate("a => a.href") == f"{served_site.url}/{path}"
+    assert page.locator(".search-result").count() == 0
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
