@@ -42,3 +42,18 @@ CACHE_PATH = ".cache/pelican-publish"
 
 # Start from an empty folder so no stale page survives a removed post.
 DELETE_OUTPUT_DIRECTORY = True
+
+# Hosts: `_headers` for Netlify and Cloudflare Pages, generated from the CSP
+# and REFERRER_POLICY settings (plugins/host_headers); `invoke nginx-config`
+# turns the same file into an nginx server block.
+HOST_HEADERS_FILE = "_headers"
+# Precompressed copies (pelican-precompress): page.html.gz next to page.html
+# for hosts that serve them (nginx `gzip_static on`). zlib writes no timestamp,
+# so builds stay byte-identical. Brotli is off: the plugin always uses quality
+# 11, which costs seconds per thousand pages; zstd and zopfli are not installed.
+PLUGINS = [*PLUGINS, "host_headers", "pelican.plugins.precompress"]  # noqa: F405
+PRECOMPRESS_GZIP = True
+PRECOMPRESS_BROTLI = False
+PRECOMPRESS_ZOPFLI = False
+PRECOMPRESS_ZSTANDARD = False
+PRECOMPRESS_OVERWRITE = True

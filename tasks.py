@@ -79,6 +79,37 @@ def production(c):
     build_into_place(c, PROD_CONF)
 
 
+def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=()):
+    """Check the deploy settings, build and check the site, then deploy it."""
+    import deploy
+
+    try:
+        target, config = deploy.configure(os.environ, get_settings_from_file(str(PROD_CONF)))
+        # Nothing deploys unless the build and its checks passed (Exit otherwise).
+        build_into_place(c, PROD_CONF, output=output, content=content, extra=extra)
+        return target.deploy(output, config, dry_run=dry_run)
+    except deploy.DeployError as err:
+        raise Exit(f"Not published: {err}", code=1) from None
+
+
+@task(help={"dry-run": "build, then only show what would change on the host"})
+def publish(c, dry_run=False):
+    """Build the production site and deploy it to DEPLOY_TARGET (rsync, ghpages or s3)."""
+    publish_site(c, dry_run=dry_run)
+
+
+@task(help={"output": "the production build (default output/)", "root": "the folder nginx serves it from",
+            "listen": "nginx's listen address", "server-name": "the site's host name"})
+def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_"):
+    """Print an nginx server block for the production build: its headers, caching and .gz copies."""
+    from deploy import nginx
+
+    try:
+        print(nginx.render(output, root=root, listen=listen, server_name=server_name), end="")
+    except FileNotFoundError as err:
+        raise Exit(str(err), code=1) from None
+
+
 @task(positional=["title"], help={
     "title": "the post's title, in quotes",
     "category": "one category (existing ones are listed in the file if left out)",

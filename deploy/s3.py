@@ -1,0 +1,79 @@
+"""S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, Backblaze B2...).
+
+Every file gets its Content-Type and Cache-Control (deploy/headers.py). New
+and changed files are uploaded, assets before the pages that use them; only
+then are objects the new build no longer has deleted, so a reader never meets
+a page whose stylesheet is gone. Unchanged files (same MD5 as the object's
+ETag) are not sent again. Precompressed copies and _headers are left out:
+object storage cannot choose an encoding per request.
+"""
+
+import hashlib
+from pathlib import Path
+
+from .headers import cache_control, content_type
+
+VARIABLES = {"S3_BUCKET": "", "S3_PREFIX": "", "S3_ENDPOINT_URL": "", "S3_REGION": ""}
+REQUIRED = ["S3_BUCKET"]
+SKIP_SUFFIXES = (".gz", ".br")
+SKIP_NAMES = ("_headers",)
+
+
+
+def client(config):
+    import boto3  # only this target needs it
+
+    return boto3.client("s3", endpoint_url=config["S3_ENDPOINT_URL"] or None,
+                        region_name=config["S3_REGION"] or None)
+
+
+def local_files(output):
+    for path in sorted(Path(output).rglob("*")):
+        if path.is_file() and not path.name.endswith(SKIP_SUFFIXES) and path.name not in SKIP_NAMES:
+            yield path.relative_to(output).as_posix(), path
+
+
+def remote_objects(s3, bucket, prefix):
+    """{key: ETag} of every object under the prefix."""
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            objects[obj["Key"]] = obj["ETag"].strip('"')
+    return objects
+
+
+def plan(output, config, remote):
+    """(uploads, deletions): uploads as (key, path, why), assets first."""
+    prefix = config["S3_PREFIX"].strip("/")
+    uploads, keys = [], set()
+    for rel, path in local_files(output):
+        key = f"{prefix}/{rel}" if prefix else rel
+        keys.add(key)
+        etag = remote.get(key)
+        if etag != hashlib.md5(path.read_bytes()).hexdigest():
+            uploads.append((key, path, "new" if etag is None else "changed"))
+    uploads.sort(key=lambda item: (item[0].endswith(".html"), item[0]))
+    return uploads, sorted(set(remote) - keys)
+
+
+def deploy(output, config, dry_run=False):
+    s3, bucket = client(config), config["S3_BUCKET"]
+    prefix = config["S3_PREFIX"].strip("/")
+    uploads, deletions = plan(output, config, remote_objects(s3, bucket, prefix + "/" if prefix else ""))
+    verb = "would change" if dry_run else "changed"
+    count = len(uploads) + len(deletions)
+    print(f"s3://{bucket}/{prefix}: {count} {verb}" if count else f"s3://{bucket}/{prefix}: nothing to change.")
+    for key, path, why in uploads:
+        print(f"  {why:8} {key}  ({content_type(key)}; {cache_control(key)})")
+    for key in deletions:
+        print(f"  deleted  {key}")
+    if dry_run:
+        return uploads, deletions
+    for key, path, why in uploads:
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(),
+                      ContentType=content_type(key), CacheControl=cache_control(key))
+    # Only now, with every new file in place, remove what the site no longer has.
+    for start in range(0, len(deletions), 1000):
+        batch = deletions[start:start + 1000]
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+    return uploads, deletions

@@ -1,0 +1,172 @@
+"""`invoke publish`: the production build, checked, deployed to local stand-ins
+for each host: rsync to a folder, ghp-import into a bare git repository, a moto
+S3 server on 127.0.0.1. Nothing deploys when the build fails."""
+
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+from invoke import Exit
+
+from conftest import ROOT, cache_override
+from test_builds import PROD_ENV, context, digests
+from test_validation import GOOD, make_content, post
+
+sys.path.insert(0, str(ROOT))
+import tasks  # noqa: E402
+
+
+@pytest.fixture
+def site_env(monkeypatch, tmp_path):
+    for name in [n for n in list(__import__("os").environ) if n.startswith(("DEPLOY_", "RSYNC_", "GHPAGES_", "S3_"))]:
+        monkeypatch.delenv(name)
+    for name, value in PROD_ENV.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def publish(tmp_path, dry_run=False, content=ROOT / "content"):
+    return tasks.publish_site(context(), dry_run=dry_run, output=tmp_path / "output", content=content,
+                              extra=cache_override(tmp_path / "cache"))
+
+
+def deploy_again(tmp_path, dry_run=False):
+    """Deploy the build already in tmp_path/output, as publish does after building."""
+    import deploy
+
+    target, config = deploy.configure(__import__("os").environ, {})
+    return target.deploy(tmp_path / "output", config, dry_run=dry_run)
+
+
+def published_files(output, skip=(".gz", ".br", "_headers")):
+    return {rel: digest for rel, digest in digests(output).items() if not rel.endswith(skip)}
+
+
+def test_rsync_dry_run_then_publish(site_env, tmp_path, capsys):
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "stale.html").write_text("a page the site no longer has")
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", str(www))
+
+    changes = publish(tmp_path, dry_run=True)
+    assert "*deleting   stale.html" in changes and any(c.endswith(" index.html") for c in changes)
+    assert [p.name for p in www.iterdir()] == ["stale.html"]  # a dry run changes nothing
+
+    deploy_again(tmp_path)
+    assert digests(www) == digests(tmp_path / "output")
+    assert not (www / "stale.html").exists()
+    # The same commit again: byte-identical build, nothing to send.
+    assert publish(tmp_path) == []
+    assert "Nothing to change." in capsys.readouterr().out
+
+
+def test_failed_build_deploys_nothing(site_env, tmp_path):
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", str(tmp_path / "www"))
+    bad = make_content(tmp_path / "bad", {"posts/good.md": GOOD, "posts/bad.md": post(author="Nobody")})
+    with pytest.raises(Exit):
+        publish(tmp_path, content=bad)
+    assert not (tmp_path / "www").exists() and not (tmp_path / "output").exists()
+
+
+def test_missing_settings_are_named_before_building(site_env, tmp_path):
+    site_env.setenv("DEPLOY_TARGET", "s3")
+    with pytest.raises(Exit) as stopped:
+        publish(tmp_path)
+    assert stopped.value.message == "Not published: DEPLOY_TARGET=s3 needs S3_BUCKET. See README.md, 'Deploying'."
+    assert not (tmp_path / "output").exists()
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def test_github_pages_into_a_bare_repository(site_env, tmp_path):
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    # GitHub Pages needs no SSH or rsync settings: none are set here.
+    site_env.setenv("DEPLOY_TARGET", "ghpages")
+    site_env.setenv("GHPAGES_REMOTE", str(remote))
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+
+    publish(tmp_path, content=content)
+    listing = git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote).split()
+    expected = set(published_files(tmp_path / "output")) | {".nojekyll"}
+    assert set(listing) == expected
+    assert git("show", "gh-pages:index.html", cwd=remote) == (tmp_path / "output/index.html").read_text()
+
+    # A new post: one more commit on the branch, history kept.
+    (content / "posts/new.md").write_text(GOOD, encoding="utf-8")
+    changes = publish(tmp_path, dry_run=True, content=content)
+    assert "new      posts/a-good-post/index.html" in changes and "changed  index.html" in changes
+    assert git("rev-list", "--count", "gh-pages", cwd=remote).strip() == "1"
+    deploy_again(tmp_path)
+    assert git("rev-list", "--count", "gh-pages", cwd=remote).strip() == "2"
+    assert "posts/a-good-post/index.html" in git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote)
+
+
+# -- S3 against a moto server on 127.0.0.1 -----------------------------------
+
+@pytest.fixture
+def s3(site_env):
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "DEPLOY_TARGET": "s3", "S3_BUCKET": "site",
+                        "S3_PREFIX": "blog", "S3_ENDPOINT_URL": endpoint}.items():
+        site_env.setenv(name, value)
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket="site")
+    yield client
+    server.stop()
+
+
+def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
+    s3.put_object(Bucket="site", Key="blog/old-post/index.html", Body=b"gone")
+    s3.put_object(Bucket="site", Key="elsewhere.txt", Body=b"not ours: outside the prefix")
+
+    # Record the order of requests: every upload before any deletion.
+    import deploy.s3
+
+    calls, make_client = [], deploy.s3.client
+
+    def recording_client(config):
+        client = make_client(config)
+        client.meta.events.register("before-call.s3.*", lambda model, **kw: calls.append(model.name))
+        return client
+
+    monkeypatch.setattr(deploy.s3, "client", recording_client)
+    uploads, deletions = publish(tmp_path, dry_run=True)
+    assert deletions == ["blog/old-post/index.html"] and "PutObject" not in calls
+    deploy_again(tmp_path)
+    puts = [i for i, name in enumerate(calls) if name == "PutObject"]
+    assert len(puts) == len(uploads) and calls.index("DeleteObjects") > max(puts)
+
+    output = tmp_path / "output"
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
+    assert keys == {f"blog/{rel}" for rel in published_files(output)} | {"elsewhere.txt"}
+
+    def head(rel):
+        meta = s3.head_object(Bucket="site", Key=f"blog/{rel}")
+        return meta["ContentType"], meta["CacheControl"]
+
+    [css] = [p.relative_to(output).as_posix() for p in output.glob("theme/css/style.*.css")]
+    assert head(css) == ("text/css; charset=utf-8", "public, max-age=31536000, immutable")
+    assert head("index.html") == ("text/html; charset=utf-8", "public, max-age=0, must-revalidate")
+    assert head("feeds/all.atom.xml") == ("application/atom+xml; charset=utf-8", "public, max-age=0, must-revalidate")
+    assert head("feeds/all.rss.xml")[0] == "application/rss+xml; charset=utf-8"
+
+    # Published again from the same commit: nothing to send.
+    assert publish(tmp_path, dry_run=True) == ([], [])
