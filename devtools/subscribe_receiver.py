@@ -193,7 +193,10 @@ def main(argv=None):
     parser.add_argument("--db", default=str(DB), help="SQLite file (default devtools/subscribers.sqlite3)")
     parser.add_argument("--site", default=SITE, help=f"the development site's address (default {SITE})")
     args = parser.parse_args(argv)
-    server = Receiver(args.port, args.db, args.site)
+    try:
+        server = Receiver(args.port, args.db, args.site)
+    except OSError as err:
+        raise SystemExit(f"Subscribe receiver not started on {HOST}:{args.port}: {err.strerror}")
     print(f"Subscribe receiver on {server.url} for {server.site_origin}; addresses in {args.db}", flush=True)
     try:
         server.serve_forever()

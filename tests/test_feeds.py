@@ -253,3 +253,32 @@ def test_feed_in_browser_explains_what_a_feed_is(request, page, site, feed):
     assert set(failed) <= {"/favicon.ico"}
     assert [e for e in page.errors if not e.startswith("Failed to load resource")] == []
     page.emulate_media(color_scheme="light")
+
+
+def test_feed_in_browser_under_the_site_csp_header(served_site, page):
+    """Hosts send the CSP as a header on every file, feeds included (_headers,
+    nginx): the feed's stylesheet must load under it, with no violation."""
+    import functools
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from browser import QuietHandler
+    from pelicanconf import CSP
+
+    policy = "; ".join(f"{name} {' '.join(values)}" for name, values in CSP.items())
+
+    class WithCSP(QuietHandler):
+        def end_headers(self):
+            self.send_header("Content-Security-Policy", policy)
+            super().end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(WithCSP, directory=str(served_site.output)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/feeds/all.rss.xml")
+        explanation = page.evaluate("getComputedStyle(document.documentElement, '::before').content")
+        assert "This is a web feed" in explanation
+        assert [e for e in page.errors if "Content Security Policy" in e] == []
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
