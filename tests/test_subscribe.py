@@ -322,3 +322,33 @@ def test_people_never_see_or_focus_the_honeypot(subscribe_site, page):
     before = set(subscribe_site.receiver.store.all())
     assert all(traps.nth(i).input_value() == "" for i in range(traps.count()))
     assert set(subscribe_site.receiver.store.all()) == before
+
+
+@pytest.fixture(scope="module")
+def generic_site_without_cors(tmp_path_factory):
+    """Provider `generic` whose endpoint answers no CORS for this site (the
+    receiver is told another site's origin)."""
+    tmp = tmp_path_factory.mktemp("generic")
+    server = Receiver(port=0, db=tmp / "subscribers.sqlite3", site_url="https://elsewhere.example/", quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    build = serve_production_site(tmp, env={"SUBSCRIBE_PROVIDER": "generic", "SUBSCRIBE_ACTION": server.url})
+    build.receiver = server
+    yield build
+    build.server.stop()
+    server.shutdown()
+    server.server_close()
+
+
+def test_generic_endpoint_without_cors_gets_one_normal_post(generic_site_without_cors, page):
+    site = generic_site_without_cors
+    page.goto(site.url + ARTICLE)
+    form = page.locator("form[data-subscribe]").first
+    assert form.get_attribute("data-ajax") is not None
+    form.get_by_label("Your email address").fill("generic-reader@example.org")
+    with page.expect_navigation():
+        form.get_by_role("button", name="Subscribe").click()
+    assert page.url == site.receiver.url, "the provider's own page is shown"
+    assert "generic-reader@example.org is subscribed" in page.content()
+    # The refused preflight sent nothing: the address arrived once, by the form.
+    assert site.receiver.store.all() == ["generic-reader@example.org"]
