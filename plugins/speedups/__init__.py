@@ -1,0 +1,1 @@
+from .speedups import register  # noqa: F401

@@ -1,0 +1,306 @@
+"""Speedups: the same site, built faster. Every file stays byte-identical.
+
+Parallel reading. Pelican reads (Markdown, then typogrify in our `typeset`
+reader) one file after the other on one core; for a cold build of 1000 posts
+that is about half of the build. When a generator is created, this plugin
+finds the sources its reader cache does not hold (all of them in a cold
+build, the edited ones after an edit), reads them with the generator's own
+reader in forked worker processes on every core, and puts the results into
+that cache. Pelican's loop then finds them there exactly as if a previous
+build had cached them: same reader, same settings, same (content, metadata),
+so the same bytes (``tests/test_speedups.py`` builds the site both ways and
+compares every file). A file a worker cannot read is left to Pelican, which
+reports it as usual.
+
+Parallel rendering. Pelican then renders every article, list, tag, category,
+author and archive page with Jinja, one after the other. When the articles
+generator writes its pages, this plugin forks one helper process, which runs
+the very same sequence of writes from the very same state, but renders only
+every second template (and writes nothing, sends no signals: its memory is
+thrown away). The main process renders the other half, takes the helper's
+HTML for the rest from a pipe, and writes every file and sends every signal
+itself, in Pelican's order. Each handed-over page is checked (same template,
+same output file, same position); on any mismatch or if the helper dies, the
+main process renders the page itself, so the result never depends on the
+helper. Log messages emitted while the helper rendered are replayed in the
+main process.
+
+Settings: ``SPEEDUPS`` (True; False gives the plain sequential path),
+``SPEEDUPS_MIN_FILES`` (16: fewer uncached files are read in-process, where
+starting workers would cost more than it saves), ``SPEEDUPS_WORKERS`` (None:
+one per available core), ``SPEEDUPS_RENDER`` (True: parallel rendering, when
+there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles).
+"""
+
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import time
+
+import jinja2
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator
+from pelican.readers import _filter_discardable_metadata
+from pelican.urlwrappers import URLWrapper
+from pelican.utils import file_suffix
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True}
+
+# The Readers object of the generator being prefilled; forked workers inherit it.
+_readers = None
+
+
+def setting(settings, name):
+    return settings.get(name, DEFAULTS[name])
+
+
+def workers(settings):
+    count = setting(settings, "SPEEDUPS_WORKERS")
+    if count:
+        return int(count)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _wrappers(metadata):
+    """Category, tags and authors: they hold the settings dict."""
+    for value in metadata.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, URLWrapper):
+                yield item
+
+
+def _read(path):
+    """In a worker: what Readers.read_file would cache for `path`, or None on error."""
+    try:
+        content, metadata = _readers.readers[file_suffix(path)].read(path)
+    except Exception:  # noqa: BLE001 - Pelican reads it again and reports the error
+        return path, None
+    metadata = _filter_discardable_metadata(metadata)
+    # Not the settings: each object would carry its own pickled copy. The
+    # parent gives them back the one settings dict a sequential read uses.
+    for wrapper in _wrappers(metadata):
+        wrapper.settings = None
+    return path, (content, metadata)
+
+
+def uncached_sources(generator, paths, excludes):
+    readers = generator.readers
+    found = []
+    for rel in sorted(generator.get_files(paths, exclude=excludes)):
+        path = os.path.abspath(os.path.join(generator.path, rel))
+        if file_suffix(path) not in readers.readers:
+            continue
+        content, _ = readers.get_cached_data(path, (None, None))
+        if content is None:
+            found.append(path)
+    return found
+
+
+def prefill(generator, paths, excludes):
+    global _readers
+    settings = generator.settings
+    readers = generator.readers
+    if not setting(settings, "SPEEDUPS") or settings.get("TYPOGRIFY"):
+        # With TYPOGRIFY, Pelican changes smartypants' global defaults while it
+        # reads; a worker forked before that would not see the change.
+        return
+    if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(readers, "_get_file_stamp"):
+        return
+    count = workers(settings)
+    todo = uncached_sources(generator, paths, excludes)
+    if count < 2 or len(todo) < setting(settings, "SPEEDUPS_MIN_FILES"):
+        return
+    started = time.perf_counter()
+    _readers = readers
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            results = pool.map(_read, todo, chunksize=max(1, min(32, len(todo) // (count * 4))))
+    finally:
+        _readers = None
+    done = 0
+    for path, data in results:
+        if data is None:
+            continue
+        for wrapper in _wrappers(data[1]):
+            wrapper.settings = readers.settings
+        # What FileStampDataCacher.cache_data stores, whatever the caching
+        # policy: read_file looks here first.
+        readers._cache[path] = (readers._get_file_stamp(path), data)
+        done += 1
+    logger.info("speedups: read %d of %d files on %d cores in %.2f s", done, len(todo), count,
+                time.perf_counter() - started)
+
+
+def prefill_articles(generator):
+    prefill(generator, generator.settings["ARTICLE_PATHS"], generator.settings["ARTICLE_EXCLUDES"])
+
+
+def prefill_pages(generator):
+    prefill(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"])
+
+
+# -- Parallel rendering ------------------------------------------------------
+class _Capture(logging.Handler):
+    """In the helper: keep the log records of the render in progress."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        record.msg, record.args = record.getMessage(), None
+        record.exc_info = record.exc_text = None
+        self.records.append(record)
+
+
+class RenderSplit:
+    """Share a run of Template.render calls between this process and a forked helper.
+
+    Both processes run the same code from the same state, so they make the same
+    render calls in the same order. Call number i is rendered by the helper
+    when i is odd, by the main process when it is even.
+    """
+
+    def __init__(self):
+        self.index = -1
+        self.helper = None  # pid, in the main process
+        self.inbox = None   # read end of the pipe, in the main process
+        self.outbox = None  # write end, in the helper
+        self.original = jinja2.Template.render
+
+    def start(self):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper
+            os.close(read)
+            self.outbox = os.fdopen(write, "wb")
+            logging.disable(logging.NOTSET)
+            self.capture = _Capture()
+            root = logging.getLogger()
+            self._handlers = root.handlers[:]
+            root.handlers = [self.capture]
+        else:
+            os.close(write)
+            self.helper = pid
+            self.inbox = os.fdopen(read, "rb")
+        split = self
+
+        def render(template, *args, **kwargs):
+            return split.render(template, *args, **kwargs)
+
+        jinja2.Template.render = render
+        return self
+
+    def key(self, template, args, kwargs):
+        context = args[0] if args and isinstance(args[0], dict) else kwargs
+        return (self.index, template.name, context.get("output_file"))
+
+    def render(self, template, *args, **kwargs):
+        self.index += 1
+        mine = self.index % 2 == (1 if self.outbox else 0)
+        if self.outbox:  # the helper
+            if not mine:
+                return ""
+            self.capture.records = []
+            try:
+                html = self.original(template, *args, **kwargs)
+            except Exception:  # noqa: BLE001 - the main process renders it again and fails there
+                html = None
+            pickle.dump((self.key(template, args, kwargs), html, self.capture.records), self.outbox,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+            return ""
+        if not mine and self.inbox is not None:
+            try:
+                key, html, records = pickle.load(self.inbox)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                key, html, records = None, None, []
+            if key == self.key(template, args, kwargs) and html is not None:
+                for record in records:  # through the logger's filters, as if logged here
+                    logging.getLogger(record.name).log(record.levelno, record.msg)
+                return html
+            self.stop_helper()  # out of step or gone: render the rest here
+        return self.original(template, *args, **kwargs)
+
+    def stop_helper(self):
+        if self.helper is not None:
+            try:
+                os.kill(self.helper, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.helper, 0)
+            self.helper = None
+        if self.inbox is not None:
+            self.inbox.close()
+            self.inbox = None
+
+    def finish(self):
+        jinja2.Template.render = self.original
+        if self.outbox:  # the helper: done, leave without cleanup handlers or cache saves
+            try:
+                self.outbox.close()
+            finally:
+                os._exit(0)
+        if self.inbox is not None:
+            leftover = self.inbox.read(1)
+            self.inbox.close()
+            self.inbox = None
+            _, status = os.waitpid(self.helper, 0)
+            self.helper = None
+            if leftover or status:
+                logger.warning("speedups: the render helper was out of step; pages were rendered here")
+        self.stop_helper()
+
+
+def parallel_pages(generator):
+    """Render the articles generator's pages on two cores."""
+    settings = generator.settings
+    if not (setting(settings, "SPEEDUPS") and setting(settings, "SPEEDUPS_RENDER")):
+        return
+    if not hasattr(os, "fork") or workers(settings) < 2:
+        return
+    if len(generator.articles) < setting(settings, "SPEEDUPS_MIN_FILES"):
+        return
+    original = generator.generate_pages
+
+    def generate_pages(writer):
+        started = time.perf_counter()
+        split = RenderSplit().start()
+        if split.outbox:  # the helper: the same writes, but nothing reaches the disk
+            writer._open_w = lambda *args, **kwargs: open(os.devnull, "w", encoding="utf-8")
+        try:
+            original(writer)
+        except BaseException:
+            if split.outbox:
+                os._exit(1)
+            split.stop_helper()
+            jinja2.Template.render = split.original
+            raise
+        split.finish()
+        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", split.index + 1,
+                    time.perf_counter() - started)
+
+    generator.generate_pages = generate_pages
+
+
+def parallel_rendering(generators):
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            parallel_pages(generator)
+
+
+def register():
+    # Sent at the end of each generator's __init__: its readers (with our
+    # typeset reader) and its loaded cache exist, nothing is read yet.
+    signals.article_generator_init.connect(prefill_articles)
+    signals.page_generator_init.connect(prefill_pages)
+    # Every article is read and every plugin has added its data (neighbors,
+    # related posts, social images); nothing is written yet.
+    signals.all_generators_finalized.connect(parallel_rendering)

@@ -1,0 +1,67 @@
+"""The speedups plugin changes how fast the site builds, never what it builds:
+with and without it (parallel reading and rendering), every file of the
+production and development builds has the same bytes, cold and after editing
+one post."""
+
+import hashlib
+import sys
+
+import pytest
+
+from conftest import PROD_SITEURL, ROOT, run_pelican
+
+sys.path.insert(0, str(ROOT / "bench"))
+import corpus  # noqa: E402
+import pelicanconf  # noqa: E402
+
+PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
+            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+FAST = ["SPEEDUPS=true", "SPEEDUPS_MIN_FILES=1"]  # parallel even for the five real posts
+SLOW = ["SPEEDUPS=false"]
+
+
+def digests(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(tmp_path, name, switches, content=None, conf="publishconf.py"):
+    cache = tmp_path / f"cache-{name}"
+    result = run_pelican(tmp_path / name, conf=conf, env=PROD_ENV, content=content,
+                         extra=["-e", f'CACHE_PATH="{cache}"', *switches])
+    assert result.returncode == 0, result.log
+    return result
+
+
+def assert_same(fast, slow):
+    mine, theirs = digests(fast.output), digests(slow.output)
+    assert len(mine) > 50
+    assert sorted(mine) == sorted(theirs)
+    assert [rel for rel in mine if mine[rel] != theirs[rel]] == []
+
+
+@pytest.mark.parametrize("conf", ["publishconf.py", "pelicanconf.py"])
+def test_real_site_is_byte_identical_with_and_without_speedups(tmp_path, conf):
+    fast = build(tmp_path, "fast", FAST + ["-v"], conf=conf)
+    assert "speedups: read 5 of 5 files" in fast.log  # the parallel paths really ran
+    assert "speedups: rendered" in fast.log
+    assert_same(fast, build(tmp_path, "slow", SLOW, conf=conf))
+
+
+def test_synthetic_corpus_cold_and_after_an_edit(tmp_path):
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    authors = list(pelicanconf.AUTHORS_INFO)
+    for slug, meta, text in corpus.posts(40, authors):
+        (posts / f"{slug}.md").write_text(corpus.pelican_text(meta, text), encoding="utf-8")
+    content = tmp_path / "content"
+    fast = build(tmp_path, "fast", FAST + ["-v"], content=content)
+    assert "speedups: read 40 of 40 files" in fast.log
+    assert "speedups: rendered" in fast.log
+    assert_same(fast, build(tmp_path, "slow", SLOW, content=content))
+
+    edited = sorted(posts.iterdir())[20]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence, *edited*.\n", encoding="utf-8")
+    fast = build(tmp_path, "fast", FAST + ["-v"], content=content)  # warm cache, one file to read
+    assert "speedups: read 1 of 1 files" in fast.log
+    assert_same(fast, build(tmp_path, "slow", SLOW, content=content))
