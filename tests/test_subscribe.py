@@ -21,7 +21,8 @@ CONTRACTS = {
     "buttondown": {
         "env": "extramile",
         "action": "https://buttondown.com/api/emails/embed-subscribe/extramile",
-        "email": "email", "honeypot": None, "hidden": {}, "target": "popupwindow", "ajax": False,
+        "email": "email", "honeypot": None, "hidden": {"embed": "1"}, "target": "popupwindow",
+        "ajax": False,
     },
     "mailchimp": {
         # As copied from Mailchimp's HTML, with &amp;.
@@ -78,6 +79,8 @@ def test_form_follows_the_provider_contract(tmp_path, provider):
             assert soup.find("label", attrs={"for": email["id"]}).get_text(strip=True)
             assert form.find("button", attrs={"type": "submit"}).get_text(strip=True) == "Subscribe"
             assert "Your address goes to" in form.get_text()
+            for name, value in want["hidden"].items():
+                assert form.find("input", attrs={"type": "hidden", "name": name})["value"] == value
             names = {i["name"] for i in form.find_all("input")}
             expected = {want["email"], *want["hidden"], *([want["honeypot"]] if want["honeypot"] else [])}
             assert names == expected, "the form sends exactly the contract's fields"

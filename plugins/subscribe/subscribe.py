@@ -18,13 +18,15 @@ the providers' documentation where it says more:
     ``SUBSCRIBE_ACTION`` is the Buttondown username (or the embed URL).
     ``<form action="https://buttondown.com/api/emails/embed-subscribe/USERNAME"
     method="post" target="popupwindow">`` with ``<input type="email"
-    name="email">``; no hidden fields, no honeypot (Buttondown screens sign-ups
-    on its side). Its snippet also opens the popup with an inline ``onsubmit``,
-    which our CSP forbids: the named target alone opens Buttondown's
-    confirmation page in a new tab. Seen in Buttondown's embed code as used by
-    e.g. github.com/mfaits/mfaits.github.io subscribe.md (buttondown.com) and
-    gist.github.com/jeremycherfas/33aa3d3596f3553786b53148541bc586 (the older
-    buttondown.email host).
+    name="email">`` and ``<input type="hidden" name="embed" value="1">``, as in
+    the embed code Buttondown generated ("Powered by Buttondown" link
+    included) in gist.github.com/jeremycherfas/33aa3d3596f3553786b53148541bc586
+    (then on buttondown.email; newer copies use buttondown.com, e.g.
+    github.com/mfaits/mfaits.github.io subscribe.md, some without ``embed``).
+    No honeypot in the embed code (docs.buttondown.com describes its own spam
+    validation of new subscribers and a firewall). The snippet also opens the
+    popup with an inline ``onsubmit``, which our CSP forbids: the named target
+    alone opens Buttondown's confirmation page in a new tab.
 ``mailchimp``
     ``SUBSCRIBE_ACTION`` is the form action URL of the audience's "Embedded
     form" code: ``https://DC.list-manage.com/subscribe/post?u=U&id=ID``.
@@ -38,10 +40,11 @@ the providers' documentation where it says more:
     ``SUBSCRIBE_ACTION`` is the form id (digits) or its URL.
     ``<form action="https://app.convertkit.com/forms/ID/subscriptions"
     method="post">`` with ``<input type="email" name="email_address">``; no
-    hidden fields, no honeypot (Kit offers reCAPTCHA in the form's settings).
-    Seen in Kit's own HTML embed (gist.github.com/nathanbarry/57c8731f384906212e03fecfb05157e3)
-    and the Kit/convertkit-react README ("pick out your form id from the form
-    action in the embed code").
+    hidden fields and no honeypot (Kit's embed carries a reCAPTCHA switch in
+    its data-options instead). Seen in the HTML embed shared in
+    gist.github.com/nathanbarry/57c8731f384906212e03fecfb05157e3, a full Kit
+    embed in github.com/pricecurrent/fattify, and the Kit/convertkit-react
+    README ("pick out your form id from the form action in the embed code").
 ``generic``
     ``SUBSCRIBE_ACTION`` is any http(s) URL that receives a POST with the field
     ``email``; the field ``website`` is a spam trap the receiver should ignore
@@ -125,7 +128,7 @@ def _buttondown(action):
         )
     user = match["user"]
     return _form("Buttondown", f"https://buttondown.com/api/emails/embed-subscribe/{user}",
-                 "email", target="popupwindow")
+                 "email", target="popupwindow", hidden=[("embed", "1")])
 
 
 def _mailchimp(action):
