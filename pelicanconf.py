@@ -108,6 +108,9 @@ AUTHOR_FEED_ATOM = "feeds/author/{slug}.atom.xml"
 AUTHOR_FEED_RSS = "feeds/author/{slug}.rss.xml"
 TRANSLATION_FEED_ATOM = None
 RSS_FEED_SUMMARY_ONLY = False
+# JSON Feed 1.1 of the whole site (plugins/feeds, which also gives RSS items
+# content:encoded and every feed a stylesheet for people who open it).
+FEED_ALL_JSON = "feeds/all.json"
 
 # -- Markdown: "extra" gives tables, footnotes, attribute lists and markdown
 # inside HTML blocks; "toc" gives headings stable ids to link to.
@@ -140,6 +143,7 @@ PLUGINS = [
     "subscribe",  # before theme_context, which adds its origin to the CSP
     "theme_context",
     "typeset",
+    "feeds",  # JSON Feed; absolute links, content and updated dates in RSS
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "drafts",  # drops the empty tags related_posts makes for draft-only tags
