@@ -40,6 +40,7 @@ class Build:
 
 def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=()):
     """Run the plain `pelican` command the way an author would."""
+    assert list(extra).count("-e") <= 1, "Pelican keeps only the last -e: pass all settings in one"
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION")}
     environment.update(env or {})
@@ -49,8 +50,11 @@ def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=())
     return Build(Path(output), proc.returncode, proc.stdout + proc.stderr)
 
 
-def cache_override(tmp):
-    return ["-e", f'CACHE_PATH="{tmp}"']
+def cache_override(tmp, **settings):
+    """Pelican's `-e` with a private cache folder and any other settings (JSON
+    values). One `-e` only: Pelican keeps just the last one it is given."""
+    pairs = [f'CACHE_PATH="{tmp}"'] + [f"{key}={value}" for key, value in settings.items()]
+    return ["-e", *pairs]
 
 
 # -- Fixture content: small sites written into tmp_path ----------------------
@@ -78,11 +82,12 @@ def make_content(root, files):
     return content
 
 
-def build(tmp_path, files, conf="pelicanconf.py", env=None, extra=()):
-    """Build fixture content (see make_content) with plain `pelican`."""
+def build(tmp_path, files, conf="pelicanconf.py", env=None, settings=None):
+    """Build fixture content (see make_content) with plain `pelican`;
+    `settings` are passed with -e (values in JSON)."""
     content = make_content(tmp_path, files)
     return run_pelican(tmp_path / "output", conf=conf, content=content, env=env,
-                       extra=[*cache_override(tmp_path / "cache"), *extra])
+                       extra=cache_override(tmp_path / "cache", **(settings or {})))
 
 
 @pytest.fixture(scope="session")

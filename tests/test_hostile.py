@@ -28,7 +28,7 @@ def hostile_site(tmp_path_factory):
     authors = json.dumps({AUTHOR: {"bio": '<script>alert("bio")</script>', "links": []}})
     site = build(tmp, files, conf="publishconf.py",
                  env={"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "none"},
-                 extra=["-e", f"AUTHORS_INFO={authors}"])
+                 settings={"AUTHORS_INFO": authors})
     assert site.returncode == 0, site.log
     return site
 
