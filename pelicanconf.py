@@ -139,6 +139,7 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # -- Plugins: maintained ones from PyPI, and ours in plugins/.
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
+    "safe_cache",  # a damaged build cache means a slower build, not a crash
     "validate",
     "subscribe",  # before theme_context, which adds its origin to the CSP
     "theme_context",

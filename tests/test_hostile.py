@@ -122,3 +122,17 @@ def test_unrepresentable_metadata_gets_a_clear_error(tmp_path, name, source, mes
     site = build(tmp_path, {f"posts/{name}": source})
     assert site.returncode == 1 and "Traceback" not in site.log
     assert message in site.log, site.log
+
+
+def test_a_damaged_build_cache_means_a_slower_build_not_a_crash(tmp_path):
+    """A build stopped half-way (or two at once) leaves a truncated cache."""
+    files = {"posts/one.md": post(title="One")}
+    assert build(tmp_path, files).returncode == 0
+    caches = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert caches
+    for cache in caches:
+        cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])
+    again = build(tmp_path, files)
+    assert again.returncode == 0 and "Traceback" not in again.log, again.log
+    assert "was damaged" in again.log
+    assert (tmp_path / "output/posts/one/index.html").exists()

@@ -1,0 +1,1 @@
+from .safe_cache import register  # noqa: F401
