@@ -1,0 +1,123 @@
+"""The development servers (`invoke serve`: Pelican's server; `invoke
+livereload`: livereload's) listen on 127.0.0.1 only, refuse oversized and
+malformed requests, and serve nothing outside the output folder."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+
+SECRET = "not-for-the-web-7f3a"
+TRAVERSALS = [
+    "/../secret.txt", "/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+    "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%2e%2e%2fsecret.txt", "/%252e%252e/secret.txt",
+    "/..%5csecret.txt", "/..\\secret.txt", "//../secret.txt", "/./../secret.txt",
+    "/%c0%ae%c0%ae/secret.txt", "/posts/../../secret.txt", "/../../../../../etc/passwd",
+    "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raw(port, data, timeout=10):
+    """Send raw bytes (no client-side path cleaning) and return the reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(data)
+        reply = b""
+        try:
+            while chunk := conn.recv(65536):
+                reply += chunk
+        except (ConnectionResetError, TimeoutError, socket.timeout):
+            pass
+    return reply.decode("latin-1")
+
+
+def status(reply):
+    return int(reply.split(" ", 2)[1]) if reply.startswith("HTTP/") else None
+
+
+def listening_addresses(port):
+    """Local addresses of sockets listening on `port`, from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if int(hex_port, 16) == port and state == "0A":  # LISTEN
+                found.add(address)
+    return found
+
+
+SERVERS = {
+    "serve": "import sys, runpy; sys.argv = ['pelican', '--listen', '--bind', '127.0.0.1', '--port', '{port}', "
+             "'-o', '{output}']; runpy.run_module('pelican', run_name='__main__')",
+    "livereload": "import sys; sys.path.insert(0, '{root}'); from tasks import livereload_server; "
+                  "livereload_server(output='{output}', content='{content}').serve(host='127.0.0.1', "
+                  "port={port}, root='{output}', open_url_delay=None)",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server(request, dev_site):
+    tmp = dev_site.output.parent
+    (tmp / "secret.txt").write_text(SECRET)  # beside the output folder
+    port = free_port()
+    code = SERVERS[request.param].format(port=port, output=dev_site.output, root=ROOT, content=ROOT / "content")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield request.param, port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_listens_on_loopback_only(server):
+    _, port = server
+    assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else
+
+
+def test_serves_the_site(server):
+    _, port = server
+    reply = raw(port, b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status(reply) == 200 and "The Extra Mile" in reply
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_nothing_outside_the_output_folder(server, path):
+    _, port = server
+    reply = raw(port, f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode("latin-1"))
+    assert SECRET not in reply and "root:x:0:0" not in reply
+    assert status(reply) in (None, 400, 403, 404), reply[:200]
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",                 # huge request line
+    b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(300)) + b"\r\n",  # too many headers
+    b"GET / HTTP/1.1\r\nX-Big: " + b"z" * 200_000 + b"\r\n\r\n",                 # a huge header
+    b"GARBAGE\r\n\r\n",                                                          # not HTTP
+    b"GET / HTTP/9.9\r\n\r\n",                                                   # unknown version
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nabc",      # a body it will not read
+], ids=["request-line", "header-count", "header-size", "garbage", "version", "huge-post"])
+def test_refuses_oversized_and_malformed_requests(server, request_bytes):
+    _, port = server
+    reply = raw(port, request_bytes)
+    assert status(reply) in (None, 400, 405, 413, 414, 431, 501, 505), reply[:200]
+    # And it still serves the next reader.
+    assert status(raw(port, b"GET / HTTP/1.0\r\n\r\n")) == 200
