@@ -90,6 +90,8 @@ def test_form_follows_the_provider_contract(tmp_path, provider):
                 assert trap["autocomplete"] == "off"
                 wrapper = trap.find_parent("div")
                 assert wrapper["aria-hidden"] == "true" and "hp-field" in wrapper["class"]
+        if rel == "subscribe/index.html":
+            assert soup.find(id="subscribe-email-heading").get_text() == "By email"
         policy = csp(soup)
         origin = "/".join(want["action"].split("/")[:3])
         assert origin in policy["form-action"]
@@ -104,6 +106,9 @@ def test_none_publishes_feeds_only(tmp_path):
         assert not soup.select("form[data-subscribe]")
         assert soup.select_one(f'a[href="{PROD_SITEURL}/feeds/all.atom.xml"]')
         assert csp(soup)["form-action"] == ["'self'"]
+    page = build.soup("subscribe/index.html")
+    assert not page.find(id="subscribe-email-heading"), "no 'By email' section without a form"
+    assert "A feed is a web address" in page.find(id="what-is-a-feed").get_text()
 
 
 def test_production_build_without_provider_stops_with_a_message(tmp_path):
