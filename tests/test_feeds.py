@@ -210,6 +210,13 @@ def test_every_page_links_its_feeds(prod_site):
             kind, slug = own.groups()
             assert ("application/atom+xml", f"{PROD_SITEURL}/feeds/{kind}/{slug}.atom.xml") in links, rel
             assert ("application/rss+xml", f"{PROD_SITEURL}/feeds/{kind}/{slug}.rss.xml") in links, rel
+    # An article links the feeds of its category and its author.
+    for url, article in expected_articles(prod_site).items():
+        rel = url[len(PROD_SITEURL) + 1:] + "index.html"
+        hrefs = {link["href"] for link in prod_site.soup(rel).find_all("link", rel="alternate")}
+        for kind in ("category", "author"):
+            for slug in article[kind]:
+                assert f"{PROD_SITEURL}/feeds/{kind}/{slug}.atom.xml" in hrefs, (rel, kind)
     footer = prod_site.soup("index.html").select_one(".site-footer .feed-list")
     assert footer.find("a", href=f"{PROD_SITEURL}/feeds/all.json")
 

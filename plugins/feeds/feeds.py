@@ -5,7 +5,8 @@
   from the site, where a relative link leads nowhere).
 * RSS items carry the summary in ``<description>``, the full article in
   ``<content:encoded>`` and the date of the last change in ``<atom:updated>``
-  (Pelican's RSS has neither, so readers saw no content and no updated date).
+  (Pelican's RSS puts the article in <description> and has no update date,
+  so feedparser found neither ``content`` nor ``updated`` in its entries).
 * Atom and RSS files reference ``FEED_STYLESHEET`` with an
   ``<?xml-stylesheet type="text/css"?>`` instruction: opened in a browser, a
   feed reads as a page that says what a feed is and lists its articles.
