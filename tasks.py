@@ -191,20 +191,30 @@ def serve(c, port=PORT):
 
 
 
+def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
+    """A livereload Server that rebuilds `output` from `content` on every save."""
+    from livereload import Server
+
+    command = shlex.split(pelican_command(DEV_CONF, output, *extra, content=content))
+
+    def rebuild():
+        # A separate process, so theme, plugin and settings edits apply too; a
+        # failed build prints its problems and the last good site stays served.
+        subprocess.run(command)
+
+    server = Server()
+    # livereload 2.7.1 globs with recursive=True, so "**" reaches every depth.
+    for pattern in (f"{content}/**/*", f"{ROOT}/theme/**/*", f"{ROOT}/plugins/**/*.py", str(DEV_CONF)):
+        server.watch(pattern, rebuild)
+    return server
+
+
 @task(pre=[build])
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and refresh the browser."""
-    from livereload import Server
-
-    def rebuild():
-        # A separate process: a failed build prints its errors and the
-        # server keeps running with the last good site.
-        os.system(pelican_command(DEV_CONF, OUTPUT))
-
-    server = Server()
-    for pattern in ("content/**/*", "theme/**/*", "plugins/**/*.py", "pelicanconf.py"):
-        server.watch(str(ROOT / pattern), rebuild)
+    server = livereload_server()
     with subscribe_receiver(port):
+        # The page loads livereload's script, allowed by LIVERELOAD_SCRIPT_HASH in pelicanconf.py's CSP.
         server.serve(host=HOST, port=port, root=str(OUTPUT), open_url_delay=None)
 
 

@@ -44,6 +44,7 @@ BAD = {
     "posts/travel-upper.md": post(title="Upper travel", tags="Travel"),
     "posts/travel-lower.md": post(title="Lower travel", tags="travel"),
     "pages/tags.md": "Title: Tags\n\nA page whose address is the list of all tags.\n",
+    "posts/no-slug.md": post(title="{?!}"),
 }
 
 # What the author reads for each: file, line, problem and how to fix it.
@@ -69,6 +70,8 @@ EXPECTED = [
     "content/posts/half-filled.md:8: the text is not written yet: replace the FILL-IN marker",
     "content/posts/travel-upper.md:5: tag 'Travel' is spelled 'travel' in content/posts/travel-lower.md; "
     "both would share one page. Use one spelling.",
+    "content/posts/no-slug.md:1: the title '{?!}' gives no web address (it has no letters or digits). "
+    "Add a line 'Slug: words-of-the-address'.",
     "content/pages/tags.md:1: it would be written to tags/index.html, which is also the tags page. "
     "Give it another 'Slug:'",
 ]

@@ -270,6 +270,10 @@ def validate_content(settings, warnings=None):
         sources.append(source)
         slug = slug_of(source, settings)
         source.slug = slug
+        if not slug and source.meta.get("title", "").strip():
+            problems.append(Problem(shown, source.lines.get("slug") or source.lines["title"],
+                                    f"the title {source.meta['title'].strip()[:40]!r} gives no web address "
+                                    "(it has no letters or digits). Add a line 'Slug: words-of-the-address'."))
         if slug:
             key = (kind, slug)
             if key in slugs:
