@@ -12,14 +12,16 @@ so the same bytes (``tests/test_speedups.py`` builds the site both ways and
 compares every file). A file a worker cannot read is left to Pelican, which
 reports it as usual.
 
-Parallel rendering. Pelican then renders every article, list, tag, category,
-author and archive page with Jinja, one after the other. When the articles
-generator writes its pages, this plugin forks one helper process, which runs
-the very same sequence of writes from the very same state, but renders only
-every second template (and writes nothing, sends no signals: its memory is
-thrown away). The main process renders the other half, takes the helper's
-HTML for the rest from a pipe, and writes every file and sends every signal
-itself, in Pelican's order. Each handed-over page is checked (same template,
+Parallel rendering. Pelican then writes every feed and renders every
+article, list, tag, category, author and archive page, one after the other.
+When the articles generator starts its output, this plugin forks one helper
+process, which runs the very same sequence of writes from the very same
+state, but does only every second job (a template render or a feed) and
+writes nothing: its memory is thrown away. The main process does the other
+half, takes the helper's HTML and feed XML for the rest from a pipe, and
+writes every file and sends every signal itself, in Pelican's order (for a
+feed the helper made, ``feed_generated`` receivers ran in the helper, as they
+only change the feed object, and ``feed_written`` gets ``feed=None``). Each handed-over page is checked (same template,
 same output file, same position); on any mismatch or if the helper dies, the
 main process renders the page itself, so the result never depends on the
 helper. Log messages emitted while the helper rendered are replayed in the
@@ -38,6 +40,8 @@ one per available core), ``SPEEDUPS_RENDER`` (True: parallel rendering, when
 there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles).
 """
 
+import contextlib
+import io
 import logging
 import multiprocessing
 import os
@@ -52,7 +56,8 @@ from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.readers import _filter_discardable_metadata
 from pelican.urlwrappers import URLWrapper
-from pelican.utils import file_suffix
+from pelican.utils import file_suffix, sanitised_join
+from pelican.writers import Writer
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +174,13 @@ class _Capture(logging.Handler):
 
 
 class RenderSplit:
-    """Share a run of Template.render calls between this process and a forked helper.
+    """Share a run of jobs (Template.render and Writer.write_feed calls) between
+    this process and a forked helper.
 
-    Both processes run the same code from the same state, so they make the same
-    render calls in the same order. Call number i is rendered by the helper
-    when i is odd, by the main process when it is even.
+    Both processes run the same code from the same state, so they meet the
+    same jobs in the same order. Job number i is done by the helper when i is
+    odd, by the main process when it is even; the main process checks each
+    handed-over result's key (position, kind, template or feed, output file).
     """
 
     def __init__(self):
@@ -181,7 +188,8 @@ class RenderSplit:
         self.helper = None  # pid, in the main process
         self.inbox = None   # read end of the pipe, in the main process
         self.outbox = None  # write end, in the helper
-        self.original = jinja2.Template.render
+        self.original_render = jinja2.Template.render
+        self.original_write_feed = Writer.write_feed
 
     def start(self):
         read, write = os.pipe()
@@ -189,11 +197,8 @@ class RenderSplit:
         if pid == 0:  # the helper
             os.close(read)
             self.outbox = os.fdopen(write, "wb")
-            logging.disable(logging.NOTSET)
             self.capture = _Capture()
-            root = logging.getLogger()
-            self._handlers = root.handlers[:]
-            root.handlers = [self.capture]
+            logging.getLogger().handlers = [self.capture]
         else:
             os.close(write)
             self.helper = pid
@@ -203,38 +208,91 @@ class RenderSplit:
         def render(template, *args, **kwargs):
             return split.render(template, *args, **kwargs)
 
+        def write_feed(writer, *args, **kwargs):
+            return split.write_feed(writer, *args, **kwargs)
+
         jinja2.Template.render = render
+        Writer.write_feed = write_feed
         return self
 
-    def key(self, template, args, kwargs):
-        context = args[0] if args and isinstance(args[0], dict) else kwargs
-        return (self.index, template.name, context.get("output_file"))
+    def restore(self):
+        jinja2.Template.render = self.original_render
+        Writer.write_feed = self.original_write_feed
+
+    def next_is_mine(self):
+        self.index += 1
+        return self.index % 2 == (1 if self.outbox else 0)
+
+    def give(self, key, compute):
+        """In the helper: do a job and send its result (None if it failed)."""
+        self.capture.records = []
+        try:
+            result = compute()
+        except Exception:  # noqa: BLE001 - the main process does it again and fails there
+            result = None
+        pickle.dump((key, result, self.capture.records), self.outbox, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def take(self, key):
+        """In the main process: the helper's result for `key`, or None (then do it here)."""
+        if self.inbox is None:
+            return None
+        try:
+            got, result, records = pickle.load(self.inbox)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            got, result, records = None, None, []
+        if got != key or result is None:
+            self.stop_helper()  # out of step, failed or gone: do the rest here
+            return None
+        for record in records:  # through the logger's filters, as if logged here
+            logging.getLogger(record.name).log(record.levelno, record.msg)
+        return result
 
     def render(self, template, *args, **kwargs):
-        self.index += 1
-        mine = self.index % 2 == (1 if self.outbox else 0)
-        if self.outbox:  # the helper
-            if not mine:
-                return ""
-            self.capture.records = []
-            try:
-                html = self.original(template, *args, **kwargs)
-            except Exception:  # noqa: BLE001 - the main process renders it again and fails there
-                html = None
-            pickle.dump((self.key(template, args, kwargs), html, self.capture.records), self.outbox,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+        mine = self.next_is_mine()
+        context = args[0] if args and isinstance(args[0], dict) else kwargs
+        key = (self.index, "render", template.name, context.get("output_file"))
+        if self.outbox:
+            if mine:
+                self.give(key, lambda: self.original_render(template, *args, **kwargs))
             return ""
-        if not mine and self.inbox is not None:
-            try:
-                key, html, records = pickle.load(self.inbox)
-            except (EOFError, OSError, pickle.UnpicklingError):
-                key, html, records = None, None, []
-            if key == self.key(template, args, kwargs) and html is not None:
-                for record in records:  # through the logger's filters, as if logged here
-                    logging.getLogger(record.name).log(record.levelno, record.msg)
+        if not mine:
+            html = self.take(key)
+            if html is not None:
                 return html
-            self.stop_helper()  # out of step or gone: render the rest here
-        return self.original(template, *args, **kwargs)
+        return self.original_render(template, *args, **kwargs)
+
+    def write_feed(self, writer, elements, context, path=None, url=None, feed_type="atom",
+                   override_output=False, feed_title=None):
+        mine = self.next_is_mine()
+        key = (self.index, "feed", path, feed_type)
+        args = (elements, context, path, url, feed_type, override_output, feed_title)
+        if self.outbox:
+            if mine and path:
+                self.give(key, lambda: self.feed_text(writer, args))
+            return None
+        if not mine and path:
+            text = self.take(key)
+            if text is not None:
+                # What Writer.write_feed does with the feed, from its text.
+                complete_path = sanitised_join(writer.output_path, path)
+                os.makedirs(os.path.dirname(complete_path), exist_ok=True)
+                with writer._open_w(complete_path, "utf-8", override_output) as fp:
+                    fp.write(text)
+                logging.getLogger("pelican.writers").info('Writing "%s"', complete_path)
+                signals.feed_written.send(complete_path, context=context, feed=None)
+                return None
+        return self.original_write_feed(writer, *args)
+
+    def feed_text(self, writer, args):
+        """In the helper: the feed's file content, written to memory."""
+        buffer = io.StringIO()
+        devnull = writer._open_w
+        writer._open_w = lambda *a, **k: contextlib.nullcontext(buffer)
+        try:
+            self.original_write_feed(writer, *args)
+        finally:
+            writer._open_w = devnull
+        return buffer.getvalue()
 
     def stop_helper(self):
         if self.helper is not None:
@@ -249,7 +307,7 @@ class RenderSplit:
             self.inbox = None
 
     def finish(self):
-        jinja2.Template.render = self.original
+        self.restore()
         if self.outbox:  # the helper: done, leave without cleanup handlers or cache saves
             try:
                 self.outbox.close()
@@ -267,7 +325,7 @@ class RenderSplit:
 
 
 def parallel_pages(generator):
-    """Render the articles generator's pages on two cores."""
+    """Render the articles generator's feeds and pages on two cores."""
     settings = generator.settings
     if not (setting(settings, "SPEEDUPS") and setting(settings, "SPEEDUPS_RENDER")):
         return
@@ -275,7 +333,7 @@ def parallel_pages(generator):
         return
     if len(generator.articles) < setting(settings, "SPEEDUPS_MIN_FILES"):
         return
-    original = generator.generate_pages
+    feeds, pages = generator.generate_feeds, generator.generate_pages
 
     def generate_pages(writer):
         started = time.perf_counter()
@@ -283,17 +341,21 @@ def parallel_pages(generator):
         if split.outbox:  # the helper: the same writes, but nothing reaches the disk
             writer._open_w = lambda *args, **kwargs: open(os.devnull, "w", encoding="utf-8")
         try:
-            original(writer)
+            feeds(writer)
+            pages(writer)
         except BaseException:
             if split.outbox:
                 os._exit(1)
             split.stop_helper()
-            jinja2.Template.render = split.original
+            split.restore()
             raise
         split.finish()
-        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", split.index + 1,
+        logger.info("speedups: rendered %d pages and feeds on 2 cores in %.2f s", split.index + 1,
                     time.perf_counter() - started)
 
+    # ArticlesGenerator.generate_output calls generate_feeds, then
+    # generate_pages: both now run, in that order, inside one split.
+    generator.generate_feeds = lambda writer: None
     generator.generate_pages = generate_pages
 
 
