@@ -4,8 +4,10 @@ production and development builds has the same bytes, cold and after editing
 one post."""
 
 import hashlib
+import os
 import sys
 
+import jinja2
 import pytest
 
 from conftest import PROD_SITEURL, ROOT, run_pelican
@@ -65,3 +67,32 @@ def test_synthetic_corpus_cold_and_after_an_edit(tmp_path):
     fast = build(tmp_path, "fast", FAST + ["-v"], content=content)  # warm cache, one file to read
     assert "speedups: read 1 of 1 files" in fast.log
     assert_same(fast, build(tmp_path, "slow", SLOW, content=content))
+
+
+# -- The render helper: whatever goes wrong in it, the main process's pages are right.
+sys.path.insert(0, str(ROOT / "plugins"))
+from speedups.speedups import RenderSplit  # noqa: E402
+
+
+def render_all(template, helper_does=None):
+    split = RenderSplit().start()
+    if split.outbox and helper_does:
+        helper_does(template)
+    pages = [template.render({"n": i, "output_file": f"{i}.html"}) for i in range(8)]
+    split.finish()  # in the helper: exits here
+    return pages, split
+
+
+def test_pages_rendered_by_the_helper_are_the_same():
+    template = jinja2.Environment().from_string("page {{ n }} at {{ output_file }}")
+    pages, split = render_all(template)
+    assert pages == [f"page {i} at {i}.html" for i in range(8)]
+    assert split.helper is None and jinja2.Template.render is split.original_render
+
+
+def test_a_helper_that_dies_or_gets_out_of_step_is_replaced_by_the_main_process():
+    template = jinja2.Environment().from_string("page {{ n }}")
+    expected = [f"page {i}" for i in range(8)]
+    assert render_all(template, helper_does=lambda t: os._exit(3))[0] == expected
+    # One render more in the helper: every key it sends is one position off.
+    assert render_all(template, helper_does=lambda t: t.render({"n": "x", "output_file": "x.html"}))[0] == expected
