@@ -267,7 +267,13 @@ def write_images(pelican):
     for rel, (key, _, _) in jobs_by_path.items():
         target = os.path.join(pelican.output_path, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(os.path.join(cache, key + ".png"), target)
+        if os.path.exists(target):
+            os.remove(target)
+        # A hard link costs no copying; the cached PNG is never changed in place.
+        try:
+            os.link(os.path.join(cache, key + ".png"), target)
+        except OSError:  # another file system
+            shutil.copyfile(os.path.join(cache, key + ".png"), target)
     # Forget images no article uses any more (an edited title, a removed post).
     used = {key + ".png" for key, _, _ in jobs_by_path.values()}
     for name in os.listdir(cache):
