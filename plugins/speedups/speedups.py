@@ -51,6 +51,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 
 import jinja2
@@ -66,6 +67,10 @@ from pelican.writers import Writer
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True}
+
+# Both speedups fork the running Pelican. Linux only: macOS's system libraries
+# are not safe to use in a forked child, and Windows has no fork.
+FORK_IS_SAFE = sys.platform.startswith("linux")
 
 # The Readers object of the generator being prefilled; forked workers inherit it.
 _readers = None
@@ -128,7 +133,7 @@ def prefill(generator, paths, excludes):
         # With TYPOGRIFY, Pelican changes smartypants' global defaults while it
         # reads; a worker forked before that would not see the change.
         return
-    if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(readers, "_get_file_stamp"):
+    if not FORK_IS_SAFE or not hasattr(readers, "_get_file_stamp"):
         return
     count = workers(settings)
     todo = uncached_sources(generator, paths, excludes)
@@ -333,7 +338,7 @@ def parallel_pages(generator):
     settings = generator.settings
     if not (setting(settings, "SPEEDUPS") and setting(settings, "SPEEDUPS_RENDER")):
         return
-    if not hasattr(os, "fork") or workers(settings) < 2:
+    if not FORK_IS_SAFE or workers(settings) < 2:
         return
     if len(generator.articles) < setting(settings, "SPEEDUPS_MIN_FILES"):
         return
