@@ -56,6 +56,9 @@ PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = None  # a post without a date is an error, not "now"
+# A post dated in the future is scheduled: a draft until that date, so
+# development shows it under Drafts (marked Scheduled) and production leaves it out.
+WITH_FUTURE_DATES = False
 
 # -- Clean URLs ("/posts/slug/"), which any static host serves as index.html.
 ARTICLE_URL = "posts/{slug}/"

@@ -116,7 +116,12 @@ def test_drafts_show_in_development_clearly_marked(tmp_path):
     assert build.returncode == 0, build.log
     draft = build.soup("drafts/secret-draft-zebra/index.html")
     assert draft.select_one(".badge--draft").get_text() == "Draft"
-    assert [a.get_text() for a in build.soup("index.html").select(".drafts-list a")] == ["Secret draft zebra"]
+    listed = [a.get_text() for a in build.soup("index.html").select(".drafts-list a")]
+    assert sorted(listed) == ["Future post okapi", "Secret draft zebra"]
+    # A future-dated post is scheduled: shown among the drafts, marked so, until its date.
+    future = build.soup("drafts/future-post-okapi/index.html")
+    assert future.select_one(".badge--draft").get_text() == "Scheduled"
+    assert not (build.output / "posts/future-post-okapi").exists()
     # Not among the published posts, nor in any feed.
     feed = build.text("feeds/all.atom.xml")
     assert "zebra" not in feed and "Secret draft" not in feed
