@@ -206,7 +206,7 @@ def edit_posts(paths, run):
 
 
 # -- Builds ------------------------------------------------------------------------
-def commands(tmp, hugo_bin):
+def commands(tmp, hugo_bin, overrides=()):
     py = sys.executable
     ours = tmp / "ours"
     stock = tmp / "stock"
@@ -215,14 +215,14 @@ def commands(tmp, hugo_bin):
     builds = {
         "ours": {
             "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "publishconf.py"),
-                    "-o", str(ours / "output"), "-e", f'CACHE_PATH="{ours / "cache"}"'],
+                    "-o", str(ours / "output"), "-e", f'CACHE_PATH="{ours / "cache"}"', *overrides],
             "cwd": ROOT, "env": ours_env, "clean": [ours / "output", ours / "cache"], "output": ours / "output",
         },
         # What `invoke livereload` runs on every save: development settings,
         # output kept between builds. Same content folder as ours.
         "dev": {
             "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "pelicanconf.py"),
-                    "-o", str(ours / "dev-output"), "-e", f'CACHE_PATH="{ours / "dev-cache"}"'],
+                    "-o", str(ours / "dev-output"), "-e", f'CACHE_PATH="{ours / "dev-cache"}"', *overrides],
             "cwd": ROOT, "env": ours_env, "clean": [ours / "dev-output", ours / "dev-cache"],
             "output": ours / "dev-output", "edits": "ours",
         },
@@ -264,12 +264,12 @@ def count_files(folder):
     return sum(len(files) for _, _, files in os.walk(folder))
 
 
-def bench_n(n, runs, only, hugo_bin, keep):
+def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
     tmp = Path(tempfile.mkdtemp(prefix=f"extramile-bench-{n}-"))
     try:
         print(f"\n== N={n}: writing the corpus into {tmp}", flush=True)
         edits, words = write_sites(tmp, n)
-        builds = {name: b for name, b in commands(tmp, hugo_bin).items() if name in only}
+        builds = {name: b for name, b in commands(tmp, hugo_bin, overrides).items() if name in only}
         samples = {name: {s: [] for s in SCENARIOS} for name in builds}
         files = {}
         log = tmp / "build.log"
@@ -416,13 +416,18 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="runs per build (default 3)")
     parser.add_argument("--only", default=",".join(GENERATORS), help="generators to run (ours,stock,hugo)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
+                        help="extra setting for our builds (ours, dev), e.g. SPEEDUPS=false; implies --no-save")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
     args = parser.parse_args(argv)
     only = [g for g in args.only.split(",") if g]
     hugo_bin = ensure_hugo() if "hugo" in only else None
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
+    overrides = ["-e", *args.setting] if args.setting else []
+    if overrides:
+        args.no_save = True  # the results file shows the site as it is
     for n in [int(x) for x in args.n.split(",") if x]:
-        result = bench_n(n, args.runs, only, hugo_bin, args.keep)
+        result = bench_n(n, args.runs, only, hugo_bin, args.keep, overrides)
         result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         result["machine"] = machine()
         print()
