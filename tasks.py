@@ -87,7 +87,7 @@ def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=()):
         target, config = deploy.configure(os.environ, get_settings_from_file(str(PROD_CONF)))
         # Nothing deploys unless the build and its checks passed (Exit otherwise).
         build_into_place(c, PROD_CONF, output=output, content=content, extra=extra)
-        return target.deploy(output, config, dry_run=dry_run)
+        return deploy.deploy(target, output, config, dry_run=dry_run)
     except deploy.DeployError as err:
         raise Exit(f"Not published: {err}", code=1) from None
 

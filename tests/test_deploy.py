@@ -2,6 +2,7 @@
 for each host: rsync to a folder, ghp-import into a bare git repository, a moto
 S3 server on 127.0.0.1. Nothing deploys when the build fails."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import tasks  # noqa: E402
 
 @pytest.fixture
 def site_env(monkeypatch, tmp_path):
-    for name in [n for n in list(__import__("os").environ) if n.startswith(("DEPLOY_", "RSYNC_", "GHPAGES_", "S3_"))]:
+    for name in [n for n in list(os.environ) if n.startswith(("DEPLOY_", "RSYNC_", "GHPAGES_", "S3_"))]:
         monkeypatch.delenv(name)
     for name, value in PROD_ENV.items():
         monkeypatch.setenv(name, value)
@@ -36,8 +37,8 @@ def deploy_again(tmp_path, dry_run=False):
     """Deploy the build already in tmp_path/output, as publish does after building."""
     import deploy
 
-    target, config = deploy.configure(__import__("os").environ, {})
-    return target.deploy(tmp_path / "output", config, dry_run=dry_run)
+    target, config = deploy.configure(os.environ, {})
+    return deploy.deploy(target, tmp_path / "output", config, dry_run=dry_run)
 
 
 def published_files(output, skip=(".gz", ".br", "_headers")):
@@ -70,6 +71,15 @@ def test_failed_build_deploys_nothing(site_env, tmp_path):
     with pytest.raises(Exit):
         publish(tmp_path, content=bad)
     assert not (tmp_path / "www").exists() and not (tmp_path / "output").exists()
+
+
+def test_a_failing_host_is_a_message_not_a_traceback(site_env, tmp_path):
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", str(tmp_path / "no" / "such" / "folder"))
+    with pytest.raises(Exit) as stopped:
+        publish(tmp_path)
+    assert stopped.value.message.startswith("Not published: rsync failed (exit status 11): rsync: ")
+    assert "Check the target's variables and your access to it." in stopped.value.message
 
 
 def test_missing_settings_are_named_before_building(site_env, tmp_path):
@@ -170,3 +180,10 @@ def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
 
     # Published again from the same commit: nothing to send.
     assert publish(tmp_path, dry_run=True) == ([], [])
+
+    # A bucket that does not exist: the storage's answer, no traceback.
+    monkeypatch.setenv("S3_BUCKET", "no-such-bucket")
+    import deploy
+
+    with pytest.raises(deploy.DeployError, match=r"^the object storage refused: .*NoSuchBucket"):
+        deploy_again(tmp_path)
