@@ -392,6 +392,13 @@ def write_markdown(data):
             table(r),
             "",
         ]
+    if data.get("variants"):
+        parts += ["## Variants of our site", "",
+                  "The same benchmark with settings changed for our builds (`bench/run.py --setting`), "
+                  "e.g. `SPEEDUPS=false` to see what the speedups plugin gains.", ""]
+    for label, r in sorted(data.get("variants", {}).items(), key=lambda kv: (int(kv[0].split()[0]), kv[0])):
+        parts += [f"### N = {label}", "", f"{r['date']} · site at {r['machine']['commit']} · {r['runs']} runs", "",
+                  table(r), ""]
     RESULTS_MD.write_text("\n".join(parts))
 
 
@@ -417,22 +424,24 @@ def main(argv=None):
     parser.add_argument("--only", default=",".join(GENERATORS), help="generators to run (ours,stock,hugo)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
-                        help="extra setting for our builds (ours, dev), e.g. SPEEDUPS=false; implies --no-save")
+                        help="extra setting for our builds (ours, dev), e.g. SPEEDUPS=false; saved as a variant")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
     args = parser.parse_args(argv)
     only = [g for g in args.only.split(",") if g]
     hugo_bin = ensure_hugo() if "hugo" in only else None
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
     overrides = ["-e", *args.setting] if args.setting else []
-    if overrides:
-        args.no_save = True  # the results file shows the site as it is
     for n in [int(x) for x in args.n.split(",") if x]:
         result = bench_n(n, args.runs, only, hugo_bin, args.keep, overrides)
         result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         result["machine"] = machine()
         print()
         print(table(result))
-        data["results"][str(n)] = result
+        if overrides:  # a variant of our site: its own table, not the headline numbers
+            result["settings"] = args.setting
+            data.setdefault("variants", {})[f"{n} with {' '.join(args.setting)}"] = result
+        else:
+            data["results"][str(n)] = result
     print()
     print(targets(data["results"]))
     if not args.no_save:
