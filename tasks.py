@@ -47,7 +47,10 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
     os.umask(umask)
     fresh.chmod(0o777 & ~umask)
     try:
-        result = c.run(pelican_command(conf, fresh, *extra, content=content), env=env or {}, warn=True)
+        # --fatal errors: an error Pelican would only log (a plugin that fails to
+        # load, a file it cannot read) fails the build instead of publishing less.
+        result = c.run(pelican_command(conf, fresh, "--fatal", "errors", *extra, content=content),
+                       env=env or {}, warn=True)
         if result.failed:
             raise Exit(f"Build failed: {output.name}/ was left as it was.", code=1)
         old = output.with_name(output.name + ".old")

@@ -3,6 +3,7 @@ builds of one commit are byte-identical, drafts and future posts stay private.""
 
 import gzip
 import hashlib
+import json
 import sys
 
 import pytest
@@ -50,7 +51,14 @@ def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
     assert snapshot(output) == before
     assert [p.name for p in output.parent.iterdir()] == ["output"]  # no half-built folder left
 
+    # An error Pelican itself only logs, exiting 0 (here a plugin that cannot load), fails it too.
     good = make_content(tmp_path / "good", {"posts/good.md": GOOD})
+    plugins = json.dumps([*tasks.SETTINGS["PLUGINS"], "no_such_plugin"])
+    with pytest.raises(Exit):
+        tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=good,
+                               extra=[*cache_override(tmp_path / "cache"), "-e", f"PLUGINS={plugins}"])
+    assert snapshot(output) == before
+
     tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=good,
                            extra=cache_override(tmp_path / "cache"))
     assert (output / "posts/a-good-post/index.html").exists()
