@@ -50,23 +50,27 @@ def test_real_site_is_byte_identical_with_and_without_speedups(tmp_path, conf):
     assert_same(fast, build(tmp_path, "slow", SLOW, conf=conf))
 
 
-def test_synthetic_corpus_cold_and_after_an_edit(tmp_path):
+@pytest.mark.parametrize("conf", ["publishconf.py", "pelicanconf.py"])
+def test_synthetic_corpus_cold_and_after_an_edit(tmp_path, conf):
     posts = tmp_path / "content" / "posts"
     posts.mkdir(parents=True)
     authors = list(pelicanconf.AUTHORS_INFO)
-    for slug, meta, text in corpus.posts(40, authors):
+    for number, (slug, meta, text) in enumerate(corpus.posts(40, authors)):
+        if number in (3, 4):  # a draft and a hidden post: written in development, not in production
+            meta["Status"] = "draft" if number == 3 else "hidden"
         (posts / f"{slug}.md").write_text(corpus.pelican_text(meta, text), encoding="utf-8")
     content = tmp_path / "content"
-    fast = build(tmp_path, "fast", FAST + ["-v"], content=content)
+    fast = build(tmp_path, "fast", FAST + ["-v"], content=content, conf=conf)
     assert "speedups: read 40 of 40 files" in fast.log
     assert "speedups: rendered" in fast.log
-    assert_same(fast, build(tmp_path, "slow", SLOW, content=content))
+    assert (fast.output / "drafts").is_dir() == (conf == "pelicanconf.py")
+    assert_same(fast, build(tmp_path, "slow", SLOW, content=content, conf=conf))
 
     edited = sorted(posts.iterdir())[20]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence, *edited*.\n", encoding="utf-8")
-    fast = build(tmp_path, "fast", FAST + ["-v"], content=content)  # warm cache, one file to read
+    fast = build(tmp_path, "fast", FAST + ["-v"], content=content, conf=conf)  # warm cache, one file to read
     assert "speedups: read 1 of 1 files" in fast.log
-    assert_same(fast, build(tmp_path, "slow", SLOW, content=content))
+    assert_same(fast, build(tmp_path, "slow", SLOW, content=content, conf=conf))
 
 
 # -- The render helper: whatever goes wrong in it, the main process's pages are right.
