@@ -25,9 +25,9 @@ import posixpath
 import re
 from urllib.parse import urljoin, urlsplit
 
-from feedgenerator import Rss201rev2Feed
-from feedgenerator.django.utils.feedgenerator import rfc3339_date
-from markupsafe import Markup, escape
+from feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
+from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc3339_date
+from markupsafe import Markup
 from pelican import signals
 from pelican.utils import order_content, set_date_tzinfo
 
@@ -71,19 +71,38 @@ class RssWithContent(Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content"])
 
 
+class AtomWithStylesheet(Atom1Feed):
+    """Atom that writes the feed's stylesheets, as feedgenerator's RSS does."""
+
+    def write(self, outfile, encoding):
+        # Atom1Feed.write with the one call it lacks: add_stylesheets.
+        handler = SimplerXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        self.add_stylesheets(handler)
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+    def add_stylesheets(self, handler):
+        for stylesheet in self.feed["stylesheets"] or []:
+            handler.processingInstruction("xml-stylesheet", stylesheet)
+
+
 def stylesheet_href(settings, feed_url):
     """The feed stylesheet's address relative to the feed, so it works on any host and path."""
     site_path = urlsplit(settings["FEED_DOMAIN"].rstrip("/") + "/").path
-    feed_path = urlsplit(feed_url).path
+    feed_dir = posixpath.dirname(urlsplit(feed_url).path)
     target = settings.get("THEME_ASSETS", {}).get(
         FEED_STYLESHEET, f"{settings['THEME_STATIC_DIR']}/{FEED_STYLESHEET}")
-    return posixpath.relpath(site_path + target, posixpath.dirname(feed_path))
+    return posixpath.relpath(site_path + target, feed_dir)
 
 
 def improve_feed(context, feed):
     settings = context
     articles = {article_url(settings, a): a for a in context.get("articles", [])}
     feed.feed["language"] = settings.get("DEFAULT_LANG")
+    feed.feed["stylesheets"] = [Stylesheet(stylesheet_href(settings, feed.feed["feed_url"]), "text/css", None)]
     rss = isinstance(feed, Rss201rev2Feed)
     for item in feed.items:
         base = item["link"]
@@ -96,20 +115,11 @@ def improve_feed(context, feed):
         else:
             item["content"] = absolute_links(item["content"], base)
             item["description"] = absolute_links(item["description"], base)
-    if rss:
-        # Pelican builds the feed object itself; this is the one place to
-        # choose the RSS writer without replacing Pelican's whole Writer.
-        feed.__class__ = RssWithContent
-
-
-def add_stylesheet(path, context, feed):
-    # feedgenerator writes stylesheet instructions for RSS only, so both
-    # kinds get theirs here, right after the XML declaration.
-    href = stylesheet_href(context, feed.feed["feed_url"])
-    with open(path, encoding="utf-8") as f:
-        declaration, rest = f.read().split("?>", 1)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f'{declaration}?>\n<?xml-stylesheet href="{escape(href)}" type="text/css"?>{rest}')
+    # Pelican builds the feed object itself; this is the one place to choose
+    # how it is written without replacing Pelican's whole Writer. (Not a
+    # feed_written receiver editing the file: the speedups plugin renders
+    # feeds in a helper process that writes no file.)
+    feed.__class__ = RssWithContent if rss else AtomWithStylesheet
 
 
 def json_feed(generator):
@@ -164,8 +174,6 @@ def register():
     # `feed_generated`: every Atom/RSS feed object, after its items are added
     # and before it is written.
     signals.feed_generated.connect(improve_feed)
-    # `feed_written`: each Atom/RSS file, just written.
-    signals.feed_written.connect(add_stylesheet)
     # `article_writer_finalized`: once per build, with the published articles
     # and the writer's output folder.
     signals.article_writer_finalized.connect(write_json_feed)
