@@ -1,8 +1,8 @@
 """Speedups: the same site, built faster. Every file stays byte-identical.
 
 Parallel reading. Pelican reads (Markdown, then typogrify in our `typeset`
-reader) one file after the other on one core; for a cold build of 1000 posts
-that is about half of the build. When a generator is created, this plugin
+reader) one file after the other on one core: in a cold build, the largest
+share of Pelican's own work. When a generator is created, this plugin
 finds the sources its reader cache does not hold (all of them in a cold
 build, the edited ones after an edit), reads them with the generator's own
 reader in forked worker processes on every core, and puts the results into
@@ -21,10 +21,10 @@ writes nothing: its memory is thrown away. The main process does the other
 half, takes the helper's HTML and feed XML for the rest from a pipe, and
 writes every file and sends every signal itself, in Pelican's order (for a
 feed the helper made, ``feed_generated`` receivers ran in the helper, as they
-only change the feed object, and ``feed_written`` gets ``feed=None``). Each handed-over page is checked (same template,
-same output file, same position); on any mismatch or if the helper dies, the
-main process renders the page itself, so the result never depends on the
-helper. Log messages emitted while the helper rendered are replayed in the
+only change the feed object, and ``feed_written`` gets ``feed=None``). Each
+handed-over result is checked (same position, template or feed, output file);
+on any mismatch or if the helper dies, the main process does the job itself,
+so the result never depends on the helper. Log messages emitted while the helper rendered are replayed in the
 main process.
 
 Remembered URLs. ``article.url`` and ``save_as`` are worked out from the
@@ -68,7 +68,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True}
 
-# Both speedups fork the running Pelican. Linux only: macOS's system libraries
+# Parallel reading and rendering fork the running Pelican. Linux only: macOS's system libraries
 # are not safe to use in a forked child, and Windows has no fork.
 FORK_IS_SAFE = sys.platform.startswith("linux")
 
