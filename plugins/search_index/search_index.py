@@ -129,7 +129,10 @@ def build_bundle(pages, out_dir):
         path = os.path.join(tmp, name)
         if os.path.exists(path):
             os.remove(path)
-    os.replace(tmp, out_dir)
+    if os.path.isdir(out_dir):  # a build running beside this one wrote it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        os.replace(tmp, out_dir)
 
 
 def write_index(pelican):
@@ -145,6 +148,12 @@ def write_index(pelican):
             key.update(article.save_as.encode() + b"\0" + hashlib.sha256(f.read()).digest())
         pages[article.save_as] = path
 
+    target = os.path.join(pelican.output_path, setting(settings, "SEARCH_INDEX_DIR"))
+    if not pages:  # Pagefind refuses an empty site; a new blog has no index yet
+        shutil.rmtree(target, ignore_errors=True)
+        logger.warning("search_index: no published article, so no search index")
+        return
+
     cache_root = setting(settings, "SEARCH_INDEX_CACHE_PATH") or os.path.join(settings["CACHE_PATH"], "search-index")
     os.makedirs(cache_root, exist_ok=True)
     cached = os.path.join(cache_root, key.hexdigest()[:20])
@@ -156,7 +165,6 @@ def write_index(pelican):
             if name != os.path.basename(cached):
                 shutil.rmtree(os.path.join(cache_root, name), ignore_errors=True)
 
-    target = os.path.join(pelican.output_path, setting(settings, "SEARCH_INDEX_DIR"))
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(cached, target, copy_function=link_or_copy)
     logger.info("search_index: %d articles %s in %.2f s", len(pages),
