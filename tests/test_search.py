@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, cache_override, run_pelican
+from conftest import ROOT, cache_override, post, run_pelican
 
 # A word of exactly one article (checked below, so the premise cannot rot).
 WORD, SLUG, TITLE, AUTHOR = "Boston", "in-customers-we-trust", "In Customers We Trust", "Ron Kaufman"
@@ -185,3 +185,12 @@ def test_search_page_without_javascript(served_site, page):
         assert link.is_visible() and link.evaluate("a => a.href") == f"{served_site.url}/{path}"
     assert page.locator(".search-result").count() == 0
     cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def test_a_site_without_published_articles_builds_without_an_index(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "draft.md").write_text(post("Only a draft", extra="Status: draft\n"), encoding="utf-8")
+    site = run_pelican(tmp_path / "output", content=content, extra=cache_override(tmp_path / "cache"))
+    assert site.returncode == 0, site.log
+    assert site.path("search/index.html").exists() and not site.path("pagefind").exists()
