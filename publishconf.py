@@ -49,6 +49,9 @@ DELETE_OUTPUT_DIRECTORY = True
 # and REFERRER_POLICY settings (plugins/host_headers); `invoke nginx-config`
 # turns the same file into an nginx server block.
 HOST_HEADERS_FILE = "_headers"
+# HTTPS only, for a year, on this host and its subdomains. Drop
+# "; includeSubDomains" (or set "") if the domain has subdomains without HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 # Precompressed copies (pelican-precompress): page.html.gz next to page.html
 # for hosts that serve them (nginx `gzip_static on`). zlib writes no timestamp,
 # so builds stay byte-identical. Brotli is off: the plugin always uses quality

@@ -60,6 +60,6 @@ def security_headers(settings):
         "Content-Security-Policy": settings["CSP_HEADER"],
         "Referrer-Policy": settings["REFERRER_POLICY"],
         "X-Content-Type-Options": "nosniff",
-        "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+        "Strict-Transport-Security": settings.get("STRICT_TRANSPORT_SECURITY", ""),
     }
     return {name: value for name, value in headers.items() if value}

@@ -202,6 +202,7 @@ def test_headers_are_the_policy(nginx_site):
     assert csp == meta["content"] + "; frame-ancestors 'none'"
     assert page["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert page["X-Content-Type-Options"] == "nosniff"
+    assert page["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert page["Cache-Control"] == "public, max-age=0, must-revalidate"
     [css] = nginx_site.output.glob("theme/css/style.*.css")
     _, asset, _ = fetch(f"{nginx_site.url}/theme/css/{css.name}")
