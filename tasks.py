@@ -193,7 +193,6 @@ def serve(c, port=PORT):
         c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
-
 def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
     """A livereload Server that rebuilds `output` from `content` on every save."""
     from livereload import Server
