@@ -4,6 +4,9 @@ builds of one commit are byte-identical, drafts and future posts stay private.""
 import gzip
 import hashlib
 import json
+import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -134,3 +137,25 @@ def test_drafts_show_in_development_clearly_marked(tmp_path):
     feed = build.text("feeds/all.atom.xml")
     assert "zebra" not in feed and "Secret draft" not in feed
     assert not (build.output / "category/zebra-category").exists()
+
+
+# -- The author's commands, end to end, in a copy of the repository ----------
+
+def test_invoke_build_and_publish_exit_non_zero_and_keep_output(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "output", ".cache", ".output-*", "node_modules", "tests", "docs", "bench", "__pycache__"))
+    (repo / "content/posts/broken.md").write_text(post(title="Broken", author="Nobody"), encoding="utf-8")
+    (repo / "output").mkdir()
+    (repo / "output/index.html").write_text("the last good site")
+    env = {**os.environ, **PROD_ENV, "DEPLOY_TARGET": "rsync", "RSYNC_DEST": str(tmp_path / "www")}
+    for task in ("build", "publish"):
+        run = subprocess.run([sys.executable, "-m", "invoke", task], cwd=repo, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "content/posts/broken.md:3: unknown author 'Nobody'." in run.stderr
+        assert run.stderr.rstrip().endswith("Build failed: output/ was left as it was.")
+        assert "Traceback" not in run.stdout + run.stderr
+        assert [p.name for p in (repo / "output").iterdir()] == ["index.html"]
+        assert (repo / "output/index.html").read_text() == "the last good site"
+    assert not (tmp_path / "www").exists()  # nothing deployed
