@@ -5,6 +5,7 @@ one post."""
 
 import hashlib
 import os
+import re
 import sys
 
 import jinja2
@@ -70,6 +71,8 @@ def test_synthetic_corpus_cold_and_after_an_edit(tmp_path, conf):
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence, *edited*.\n", encoding="utf-8")
     fast = build(tmp_path, "fast", FAST + ["-v"], content=content, conf=conf)  # warm cache, one file to read
     assert "speedups: read 1 of 1 files" in fast.log
+    if conf == "publishconf.py":  # precompress: the unchanged files' .gz come from the cache
+        assert re.search(r"speedups: [1-9]\d* of \d+ compressed copies reused", fast.log)
     assert_same(fast, build(tmp_path, "slow", SLOW, content=content, conf=conf))
 
 
