@@ -53,6 +53,7 @@ there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles).
 """
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import logging
@@ -193,6 +194,10 @@ class _Capture(logging.Handler):
         self.records.append(record)
 
 
+# 1 MiB, Linux's default limit for an unprivileged pipe (/proc/sys/fs/pipe-max-size).
+PIPE_SIZE = 1 << 20
+
+
 class RenderSplit:
     """Share a run of jobs (Template.render and Writer.write_feed calls) between
     this process and a forked helper.
@@ -213,6 +218,10 @@ class RenderSplit:
 
     def start(self):
         read, write = os.pipe()
+        try:  # room for dozens of pages, so neither process waits for the other at every page
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except (AttributeError, OSError):
+            pass
         pid = os.fork()
         if pid == 0:  # the helper
             os.close(read)
