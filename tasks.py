@@ -231,6 +231,12 @@ def preview(c, port=PORT):
 
 
 @task
+def audit(c):
+    """Lighthouse, axe, Nu Html Checker and byte budgets on the production build (writes docs/audit.md)."""
+    c.run(f"{sys.executable} -m tools.audit", pty=False)
+
+
+@task
 def test(c, k=""):
     """Run the test suite (builds the real site into temporary folders)."""
     selector = f" -k {k!r}" if k else ""

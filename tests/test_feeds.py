@@ -7,7 +7,7 @@ import posixpath
 import re
 import shutil
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest

@@ -3,82 +3,16 @@ with the server block `invoke nginx-config` generates: every link, stylesheet,
 script, image, feed and search file resolves, and the headers are the policy."""
 
 import gzip
-import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, cache_override, run_pelican
-
-sys.path.insert(0, str(ROOT))
-from deploy import nginx as nginx_config  # noqa: E402
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-NGINX_CONF = """\
-daemon off;
-master_process off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log off;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-{server}
-}}
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nginx:
-    """nginx in the foreground on 127.0.0.1, stopped by the fixture."""
-
-    def __init__(self, tmp, server):
-        if not os.path.exists(NGINX):
-            message = "nginx not found: install it with `apt-get install nginx-light`"
-            if os.environ.get("CI"):
-                pytest.fail(message + " (never skipped in CI)", pytrace=False)
-            pytest.skip(message)
-        conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, server=server))
-        self.proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(conf)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.tmp = tmp
-
-    def wait(self, port):
-        for _ in range(100):
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stdout.read().decode() + (self.tmp / "error.log").read_text())
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+from tools.checkers import MissingTool
+from tools.serving import RESOURCES, Nginx, crawl, fetch, free_port
 
 
 @pytest.fixture(scope="module", params=["", "/blog"], ids=["root", "sub-path"])
@@ -93,89 +27,19 @@ def nginx_site(request, tmp_path_factory):
                         env={"SITEURL": url, "SUBSCRIBE_PROVIDER": "generic",
                              "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"})
     assert build.returncode == 0, build.log
-    server = nginx_config.render(output, prefix, root=str(www), listen=f"127.0.0.1:{port}")
-    nginx = Nginx(tmp, server)
-    nginx.wait(port)
+    try:
+        nginx = Nginx(tmp, output, prefix, www, port)
+    except MissingTool as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (never skipped in CI)", pytrace=False)
+        pytest.skip(str(missing))
     build.url, build.prefix = url, prefix
     yield build
     nginx.stop()
 
 
-def fetch(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
-
-
-# Where pages, feeds and the search index point to other files.
-HTML_REFS = [("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"), ("source", "srcset"),
-             ("img", "srcset"), ("form", "action"), ("meta", "content")]
-RESOURCES = {"link", "script", "img", "source"}
-
-
-def references(url, content_type, body):
-    """(kind, absolute url) of everything a file refers to."""
-    refs = []
-    if "html" in content_type:
-        soup = BeautifulSoup(body, "lxml")
-        for tag, attr in HTML_REFS:
-            for node in soup.find_all(tag):
-                value = node.get(attr)
-                if not value or (tag == "meta" and not value.startswith(("http://", "https://", "/"))):
-                    continue
-                if tag == "link" and "preconnect" in (node.get("rel") or []):
-                    continue
-                for part in (value.split(",") if attr == "srcset" else [value]):
-                    refs.append((tag, urljoin(url, part.strip().split(" ")[0])))
-    elif "xml" in content_type:
-        soup = BeautifulSoup(body, "xml")
-        refs += [("feed", urljoin(url, link["href"])) for link in soup.find_all("link") if link.get("href")]
-        refs += [("feed", urljoin(url, link.get_text().strip())) for link in soup.find_all(["loc", "link"])
-                 if link.get_text().strip()]
-        text = body.decode("utf-8", "replace")
-        if "<?xml-stylesheet" in text:
-            href = text.split("<?xml-stylesheet", 1)[1].split("href=", 1)[1][1:].split('"')[0]
-            refs.append(("link", urljoin(url, href)))
-    elif "json" in content_type and url.endswith("feeds/all.json"):
-        feed = json.loads(body)
-        refs += [("feed", feed[k]) for k in ("home_page_url", "feed_url") if k in feed]
-        refs += [("feed", item["url"]) for item in feed.get("items", [])]
-    return refs
-
-
-def crawl(site):
-    """Follow every reference from the home page and the 404 page; return what is broken."""
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(site.url))
-    start = [site.url + "/", site.url + "/no-such-page/", site.url + "/sitemap.xml",
-             site.url + "/feeds/all.atom.xml"]
-    queue, seen, broken, external = list(start), set(start), [], []
-    fetched = 0
-    while queue:
-        url = queue.pop()
-        status, headers, body = fetch(url)
-        fetched += 1
-        if status != 200 and not url.endswith("/no-such-page/"):
-            broken.append(f"{url}: {status}")
-            continue
-        for kind, ref in references(url, headers.get("Content-Type", ""), body):
-            ref = urldefrag(ref)[0]
-            if not ref.startswith(origin):
-                if ref.startswith(("http://", "https://")):
-                    external.append((kind, ref))
-                continue
-            if not ref.startswith(site.url + "/") and ref != site.url:
-                broken.append(f"{ref}: outside {site.url}/ (from {url})")
-            elif ref not in seen:
-                seen.add(ref)
-                queue.append(ref)
-    return fetched, broken, external
-
-
 def test_no_broken_links_images_styles_scripts_or_feeds(nginx_site):
-    fetched, broken, external = crawl(nginx_site)
+    fetched, broken, external = crawl(nginx_site.url)
     assert broken == []
     assert fetched > 60  # pages, feeds, assets, images
     # Nothing a page loads comes from elsewhere; only plain links and the

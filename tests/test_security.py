@@ -3,7 +3,6 @@ page in real Chromium, and links to other sites cannot reach back."""
 
 from urllib.parse import urlsplit
 
-import pytest
 
 from conftest import PROD_SITEURL
 

@@ -6,7 +6,6 @@ import http.client
 import json
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican, serve_production_site

@@ -2,11 +2,11 @@
 
     python -m tools.audit            (or: invoke audit)
 
-Builds the production site for http://127.0.0.1:PORT, serves it with nginx
-(gzip on, as a host would; Python's http.server if nginx is missing), then runs
-Lighthouse (mobile preset) on the home and an article page, axe-core on every
-kind of page in light and dark mode, the Nu Html Checker on every page, and
-measures an article page's requests and bytes. Prints a table and writes it to
+Builds the production site for http://127.0.0.1:PORT, serves it with Debian's
+nginx and the server block `invoke nginx-config` generates (headers, gzip), then
+runs Lighthouse (mobile preset) on the home and an article page, axe-core on
+every kind of page in light and dark mode, the Nu Html Checker on every page,
+crawls every link, and measures an article page's requests and bytes. Prints a table and writes it to
 docs/audit.md. Needs `script/bootstrap --test` (npm checkers, Chromium, Java).
 """
 
@@ -15,14 +15,13 @@ import gzip
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from tools import checkers
+from tools.serving import RESOURCES, Nginx, crawl, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -38,34 +37,6 @@ AXE_PAGES = {
     "404": "404.html",
 }
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
-NGINX_CONF = """\
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 64; }}
-http {{
-  include /etc/nginx/mime.types;
-  access_log off;
-  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
-  fastcgi_temp_path {tmp}/fastcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-  gzip on;
-  gzip_types text/css application/javascript application/json application/xml
-             application/atom+xml application/rss+xml image/svg+xml;
-  server {{
-    listen 127.0.0.1:{port};
-    root {root};
-    error_page 404 /404.html;
-  }}
-}}
-"""
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def build(root, site_url):
     env = {**os.environ, "SITEURL": site_url, "SUBSCRIBE_PROVIDER": "generic",
            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
@@ -73,26 +44,6 @@ def build(root, site_url):
                     str(ROOT / "publishconf.py"), "-o", str(root), "-e",
                     f'CACHE_PATH="{root.parent / "cache"}"'], env=env, check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
-
-
-def serve(root, port, tmp):
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if nginx:
-        conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, root=root))
-        proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stderr=subprocess.DEVNULL)
-        server = "nginx (gzip on)"
-    else:
-        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                 "--directory", str(root)], stderr=subprocess.DEVNULL)
-        server = "python http.server (no compression)"
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    return proc, server
 
 
 def lighthouse(url, out):
@@ -140,11 +91,11 @@ def main():
     site_url = f"http://127.0.0.1:{port}"
     root = tmp / "www"
     rows = []
-    proc = None
+    server = None
     try:
         build(root, site_url)
-        proc, server = serve(root, port, tmp)
-        rows.append(("Server", server))
+        server = Nginx(tmp, root, "", root, port)
+        rows.append(("Server", "nginx with the generated server block (invoke nginx-config)"))
         for name, path in LIGHTHOUSE_PAGES.items():
             scores, failing = lighthouse(f"{site_url}/{path}", tmp / f"lh-{name}.json")
             rows.append((f"Lighthouse mobile, {name}", " / ".join(f"{c} {s}" for c, s in scores.items())))
@@ -157,6 +108,11 @@ def main():
         errors = checkers.vnu_errors(root)
         pages = len(list(root.rglob("*.html")))
         rows.append(("Nu Html Checker errors", f"{len(errors)} on {pages} pages" + (f": {errors[:5]}" if errors else "")))
+        fetched, broken, external = crawl(site_url)
+        loaded = [ref for kind, ref in external if kind in RESOURCES]
+        rows.append(("Crawl: broken links, images, styles, scripts, feeds",
+                     f"{len(broken)} of {fetched} files fetched" + (f": {broken[:5]}" if broken else "")))
+        rows.append(("Crawl: files loaded from another site", str(len(loaded))))
         reqs = checks["requests"]
         on_wire = sum(size for _, size in reqs)
         article = root / LIGHTHOUSE_PAGES["article"] / "index.html"
@@ -167,9 +123,8 @@ def main():
         rows.append(("Article page bytes on the wire", f"{on_wire / 1024:.1f} KB (gzip by nginx, headers included)"))
         rows.append(("First-render bytes (HTML + CSS, gzip -9)", f"{first_render / 1024:.1f} KB"))
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait()
+        if server:
+            server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
     width = max(len(k) for k, _ in rows)
