@@ -458,9 +458,14 @@ def gzip_cache(pelican):
     return folder
 
 
-def copy_atomically(source, target):
+def link_or_copy(source, target):
+    """A hard link costs no copying. Safe here: precompress replaces a wrong
+    copy by unlinking it first, and nothing writes into a .gz in place."""
     tmp = f"{target}.tmp-{os.getpid()}"
-    shutil.copyfile(source, tmp)
+    try:
+        os.link(source, tmp)
+    except OSError:  # another file system, or no hard links
+        shutil.copyfile(source, tmp)
     os.replace(tmp, target)
 
 
@@ -483,7 +488,7 @@ def put_back_gzip(pelican):
         cached = os.path.join(cache, digest + ".gz")
         target = f"{path}.gz"
         if os.path.exists(cached) and not os.path.exists(target):
-            copy_atomically(cached, target)
+            link_or_copy(cached, target)
             reused += 1
     logger.info("speedups: %d of %d compressed copies reused in %.2f s", reused, len(_gzip_sources),
                 time.perf_counter() - started)
@@ -499,7 +504,7 @@ def keep_gzip(pelican):
         if os.path.exists(f"{path}.gz"):  # precompress skips files it cannot make smaller
             used.add(digest + ".gz")
             if not os.path.exists(cached):
-                copy_atomically(f"{path}.gz", cached)
+                link_or_copy(f"{path}.gz", cached)
     for name in os.listdir(cache):
         if name.endswith(".gz") and name not in used:
             os.remove(os.path.join(cache, name))
