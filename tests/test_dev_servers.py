@@ -5,11 +5,11 @@ malformed requests, and serve nothing outside the output folder."""
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from conftest import ROOT
+from tools.serving import free_port, wait_for_port
 
 SECRET = "not-for-the-web-7f3a"
 TRAVERSALS = [
@@ -20,11 +20,6 @@ TRAVERSALS = [
     "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
 ]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def raw(port, data, timeout=10):
@@ -77,12 +72,7 @@ def server(request, dev_site):
     code = SERVERS[request.param].format(port=port, output=dev_site.output, root=ROOT, content=ROOT / "content")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    assert wait_for_port(port, proc), "the server did not start"
     yield request.param, port
     proc.terminate()
     proc.wait(timeout=10)

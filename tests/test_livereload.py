@@ -2,7 +2,6 @@
 open page refreshes by itself, under the site's CSP (no violation)."""
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -10,14 +9,10 @@ import time
 import pytest
 
 from conftest import ROOT, cache_override, run_pelican
+from tools.serving import free_port, wait_for_port
 
 POST = "posts/in-customers-we-trust.md"
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -31,12 +26,7 @@ def live(tmp_path):
               f"extra={cache!r}).serve(host='127.0.0.1', port={port}, root={str(output)!r})")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    assert wait_for_port(port, proc), "the server did not start"
     yield f"http://127.0.0.1:{port}", content, output
     proc.terminate()
     proc.wait(timeout=10)

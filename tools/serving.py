@@ -46,6 +46,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_port(port, proc=None, seconds=10):
+    """Wait until something listens on 127.0.0.1:`port`; False if `proc` died
+    or the time ran out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 class Nginx:
     """nginx in the foreground on 127.0.0.1 serving `output` (the site, under
     `prefix` of `root`) with the generated server block; stop() ends it."""
@@ -62,15 +77,9 @@ class Nginx:
         self.wait(port)
 
     def wait(self, port):
-        for _ in range(100):
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stdout.read().decode() + (self.tmp / "error.log").read_text())
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nginx did not start")
+        if not wait_for_port(port, self.proc):
+            log = self.tmp / "error.log"
+            raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
 
     def stop(self):
         self.proc.terminate()
