@@ -243,8 +243,8 @@ def test(c, k=""):
     c.run(f"{sys.executable} -m pytest{selector}", pty=False)
 
 
-@task(help={"n": "comma-separated post counts (default 100,1000)", "runs": "runs per build (default 3)",
-            "only": "generators to run: ours,stock,hugo"})
-def bench(c, n="100,1000", runs=3, only="ours,stock,hugo"):
-    """Build benchmark against stock Pelican and Hugo; writes bench/results.md (see bench/run.py)."""
+@task(help={"n": "comma-separated post counts: -n 100,1000,5000 (default 100,1000)",
+            "runs": "runs per build (default 3)", "only": "builds to run: ours,dev,stock,hugo"})
+def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo"):
+    """Build benchmark against stock Pelican and Hugo (invoke bench -n 1000); writes bench/results.md."""
     c.run(f"{sys.executable} {ROOT / 'bench' / 'run.py'} --n {n} --runs {runs} --only {only}", pty=False)
