@@ -1,7 +1,7 @@
 """Build benchmark: our production build against stock Pelican and Hugo.
 
     .venv/bin/python bench/run.py --n 100,1000,5000 --runs 3
-    .venv/bin/invoke bench --n 100,1000 --runs 3          (the same)
+    .venv/bin/invoke bench -n 100,1000,5000 --runs 3      (the same)
 
 For each N it writes a synthetic corpus (bench/corpus.py, seeded) into a
 temporary folder and builds it, in the same run and on the same posts, with:
