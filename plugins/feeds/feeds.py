@@ -98,9 +98,20 @@ def stylesheet_href(settings, feed_url):
     return posixpath.relpath(site_path + target, feed_dir)
 
 
+# url -> article for the current build's list of articles, made once rather
+# than once per feed (each of the 58 feeds looked up every article's URL).
+_by_url = [None, {}]
+
+
+def articles_by_url(settings, articles):
+    if _by_url[0] is not articles:
+        _by_url[:] = [articles, {article_url(settings, a): a for a in articles}]
+    return _by_url[1]
+
+
 def improve_feed(context, feed):
     settings = context
-    articles = {article_url(settings, a): a for a in context.get("articles", [])}
+    articles = articles_by_url(settings, context.get("articles", []))
     feed.feed["language"] = settings.get("DEFAULT_LANG")
     feed.feed["stylesheets"] = [Stylesheet(stylesheet_href(settings, feed.feed["feed_url"]), "text/css", None)]
     rss = isinstance(feed, Rss201rev2Feed)
