@@ -52,10 +52,8 @@ one per available core), ``SPEEDUPS_RENDER`` (True: parallel rendering, when
 there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles).
 """
 
-import contextlib
 import fcntl
 import hashlib
-import io
 import logging
 import multiprocessing
 import os
@@ -67,18 +65,20 @@ import time
 
 import blinker
 import jinja2
-
 from pelican import signals
 from pelican.contents import Content
 from pelican.generators import ArticlesGenerator
 from pelican.readers import _filter_discardable_metadata
 from pelican.urlwrappers import URLWrapper
-from pelican.utils import file_suffix, sanitised_join
+from pelican.utils import file_suffix
 from pelican.writers import Writer
+
+from . import page_cache
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True}
+DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
+            "SPEEDUPS_PAGES": True}
 
 # Parallel reading and rendering fork the running Pelican. Linux only: macOS's system libraries
 # are not safe to use in a forked child, and Windows has no fork.
@@ -213,8 +213,9 @@ class RenderSplit:
         self.helper = None  # pid, in the main process
         self.inbox = None   # read end of the pipe, in the main process
         self.outbox = None  # write end, in the helper
-        self.original_render = jinja2.Template.render
-        self.original_write_feed = Writer.write_feed
+        # Put back afterwards: the page cache's, or Pelican's and Jinja's own.
+        self.previous_render = jinja2.Template.render
+        self.previous_write_feed = Writer.write_feed
 
     def start(self):
         read, write = os.pipe()
@@ -245,8 +246,8 @@ class RenderSplit:
         return self
 
     def restore(self):
-        jinja2.Template.render = self.original_render
-        Writer.write_feed = self.original_write_feed
+        jinja2.Template.render = self.previous_render
+        Writer.write_feed = self.previous_write_feed
 
     def next_is_mine(self):
         self.index += 1
@@ -277,51 +278,58 @@ class RenderSplit:
         return result
 
     def render(self, template, *args, **kwargs):
+        context = args[0] if len(args) == 1 and not kwargs else None
+        cache = page_cache.active if page_cache.PageCache.cacheable(context) else None
+        if cache is not None:
+            # Both processes look pages up alike, so they still meet the same jobs.
+            html = cache.lookup(template, context)
+            if html is not None:
+                return "" if self.outbox else html
         mine = self.next_is_mine()
-        context = args[0] if args and isinstance(args[0], dict) else kwargs
-        key = (self.index, "render", template.name, context.get("output_file"))
+        key = (self.index, "render", template.name, (context or kwargs).get("output_file"))
         if self.outbox:
             if mine:
-                self.give(key, lambda: self.original_render(template, *args, **kwargs))
+                self.give(key, lambda: page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs))
             return ""
         if not mine:
-            html = self.take(key)
-            if html is not None:
+            result = self.take(key)
+            if result is not None:
+                html, reads = result
+                if cache is not None:
+                    cache.store(template, context, html, reads)
                 return html
-        return self.original_render(template, *args, **kwargs)
+        html, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
+        if cache is not None:
+            cache.store(template, context, html, reads)
+        return html
 
     def write_feed(self, writer, elements, context, path=None, url=None, feed_type="atom",
                    override_output=False, feed_title=None):
+        args = (elements, context, path, url, feed_type, override_output, feed_title)
+        cache = page_cache.active if path else None
+        feed_key = None
+        if cache is not None:
+            feed_key = cache.feed_key(elements, context, path, url, feed_type, feed_title)
+            text = cache.lookup_feed(path, feed_key)
+            if text is not None:
+                if not self.outbox:
+                    page_cache.write_feed_text(writer, path, text, override_output, context)
+                return None
         mine = self.next_is_mine()
         key = (self.index, "feed", path, feed_type)
-        args = (elements, context, path, url, feed_type, override_output, feed_title)
         if self.outbox:
             if mine and path:
-                self.give(key, lambda: self.feed_text(writer, args))
+                self.give(key, lambda: page_cache.feed_text(writer, args))
             return None
-        if not mine and path:
-            text = self.take(key)
-            if text is not None:
-                # What Writer.write_feed does with the feed, from its text.
-                complete_path = sanitised_join(writer.output_path, path)
-                os.makedirs(os.path.dirname(complete_path), exist_ok=True)
-                with writer._open_w(complete_path, "utf-8", override_output) as fp:
-                    fp.write(text)
-                logging.getLogger("pelican.writers").info('Writing "%s"', complete_path)
-                signals.feed_written.send(complete_path, context=context, feed=None)
-                return None
-        return self.original_write_feed(writer, *args)
-
-    def feed_text(self, writer, args):
-        """In the helper: the feed's file content, written to memory."""
-        buffer = io.StringIO()
-        devnull = writer._open_w
-        writer._open_w = lambda *a, **k: contextlib.nullcontext(buffer)
-        try:
-            self.original_write_feed(writer, *args)
-        finally:
-            writer._open_w = devnull
-        return buffer.getvalue()
+        if not path:
+            return page_cache.WRITE_FEED(writer, *args)
+        text = self.take(key) if not mine else None
+        if text is None:
+            text = page_cache.feed_text(writer, args)
+        if cache is not None:
+            cache.store_feed(path, feed_key, text)
+        page_cache.write_feed_text(writer, path, text, override_output, context)
+        return None
 
     def stop_helper(self):
         if self.helper is not None:
@@ -403,18 +411,29 @@ def get_url_setting(self, key):
         return value
 
 
+CONTENT_LISTS = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts",
+                 "drafts_translations", "pages", "hidden_pages", "draft_pages", "draft_translations")
+
+
 def remember_urls(pelican):
     """Sent just before output: from here on, a content object's URLs are fixed."""
-    if not setting(pelican.settings, "SPEEDUPS"):
+    settings = pelican.settings
+    if not setting(settings, "SPEEDUPS"):
         return
     Content.get_url_setting = get_url_setting
+    contents = []
     for generator in _generators:
-        for name in ("articles", "translations", "hidden_articles", "hidden_translations", "drafts",
-                     "drafts_translations", "pages", "translations", "hidden_pages", "hidden_translations",
-                     "draft_pages", "draft_translations"):
+        for name in CONTENT_LISTS:
             for content in getattr(generator, name, None) or ():
                 content._speedups_urls = {}
+                contents.append(content)
     _generators.clear()
+    if setting(settings, "SPEEDUPS_PAGES") and settings.get("CACHE_CONTENT"):
+        page_cache.start(settings, contents)
+
+
+def save_pages(pelican):
+    page_cache.finish()
 
 
 _generators = []
@@ -526,3 +545,5 @@ def register():
     signals.all_generators_finalized.connect(parallel_rendering)
     # get_writer: sent after Pelican refreshed intersite links, before any output.
     signals.get_writer.connect(remember_urls)
+    # Every page is written: keep them for the next build.
+    signals.finalized.connect(save_pages)
