@@ -27,6 +27,12 @@ on any mismatch or if the helper dies, the main process does the job itself,
 so the result never depends on the helper. Log messages emitted while the helper rendered are replayed in the
 main process.
 
+Remembered pages and feeds (``page_cache.py``). A rebuild renders a page
+or feed again only when something it read changed since the build that
+rendered it; the others come from ``CACHE_PATH``/pages. With parallel
+rendering, both processes look every page up alike and share only the pages
+left to render. Output files whose bytes did not change are not rewritten.
+
 Remembered URLs. ``article.url`` and ``save_as`` are worked out from the
 settings and metadata on every access (about 0.1 ms each); list pages, feeds
 and plugins ask for them tens of thousands of times. Once every generator
@@ -49,7 +55,9 @@ Settings: ``SPEEDUPS`` (True; False gives the plain sequential path),
 ``SPEEDUPS_MIN_FILES`` (16: fewer uncached files are read in-process, where
 starting workers would cost more than it saves), ``SPEEDUPS_WORKERS`` (None:
 one per available core), ``SPEEDUPS_RENDER`` (True: parallel rendering, when
-there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles).
+there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles),
+``SPEEDUPS_PAGES`` (True: remembered pages and feeds, when ``CACHE_CONTENT``
+is on).
 """
 
 import fcntl

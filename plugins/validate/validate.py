@@ -306,7 +306,7 @@ def check_spellings(sources, settings, problems):
         first = {}  # slug -> (name, file)
         for source in sources:
             for name in names(source, key):
-                slug = wrapper(name, settings).slug
+                slug = named(wrapper, name, settings).slug
                 seen = first.setdefault(slug, (name, source.path))
                 if seen[0] != name:
                     label = "Category" if key == "category" else "tag"
@@ -314,6 +314,16 @@ def check_spellings(sources, settings, problems):
                         source.path, source.lines[key],
                         f"{label} {name!r} is spelled {seen[0]!r} in {seen[1]}; both would share one page. "
                         "Use one spelling."))
+
+
+def named(wrapper, name, settings, _made={}):  # noqa: B006 - one table for the process
+    """The category, tag or author called `name`: one object per name, as each
+    slug and address costs a slugify (thousands of calls for a large blog)."""
+    key = (wrapper, name, id(settings))
+    made = _made.get(key)
+    if made is None or made[0] is not settings:
+        made = _made[key] = (settings, wrapper(name, settings))
+    return made[1]
 
 
 def save_as(source, settings):
@@ -349,7 +359,7 @@ def check_output_paths(sources, settings, problems):
     for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
         for source in filter(published_article, sources):
             for name in names(source, key):
-                page = wrapper(name, settings)
+                page = named(wrapper, name, settings)
                 if page.save_as and too_long(page.save_as):
                     problems.append(Problem(
                         source.path, source.lines[key],
