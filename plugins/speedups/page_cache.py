@@ -368,14 +368,18 @@ class PageCache:
         key = self.key(template, context, entry[1])
         if key is None or key != entry[2]:
             return None
+        return self.reuse(context["output_file"], entry)
+
+    def reuse(self, name, entry):
+        """The text remembered for `entry` (None if it is gone); kept for the next build."""
         try:
-            with open(os.path.join(self.folder, key + ".html"), encoding="utf-8", newline="") as f:
-                html = f.read()
+            with open(os.path.join(self.folder, entry[2] + ".html"), encoding="utf-8", newline="") as f:
+                text = f.read()
         except OSError:
             return None
-        self.new_index[context["output_file"]] = entry
+        self.new_index[name] = entry
         self.hits += 1
-        return html
+        return text
 
     def store(self, template, context, html, reads):
         self.misses += 1
@@ -414,14 +418,7 @@ class PageCache:
         entry = self.index.get(("feed", path))
         if key is None or entry is None or entry[2] != key:
             return None
-        try:
-            with open(os.path.join(self.folder, key + ".html"), encoding="utf-8", newline="") as f:
-                text = f.read()
-        except OSError:
-            return None
-        self.new_index[("feed", path)] = entry
-        self.hits += 1
-        return text
+        return self.reuse(("feed", path), entry)
 
     def store_feed(self, path, key, text):
         self.misses += 1
