@@ -3,6 +3,7 @@ with and without it (parallel reading and rendering), every file of the
 production and development builds has the same bytes, cold and after editing
 one post."""
 
+import functools
 import hashlib
 import os
 import re
@@ -10,12 +11,12 @@ import sys
 
 import jinja2
 import pytest
-
 from conftest import PROD_SITEURL, ROOT, run_pelican
 
 sys.path.insert(0, str(ROOT / "bench"))
-import corpus  # noqa: E402
-import pelicanconf  # noqa: E402
+import corpus
+
+import pelicanconf
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
@@ -80,7 +81,7 @@ def test_synthetic_corpus_cold_and_after_an_edit(tmp_path, conf):
 
 # -- The render helper: whatever goes wrong in it, the main process's pages are right.
 sys.path.insert(0, str(ROOT / "plugins"))
-from speedups.speedups import RenderSplit  # noqa: E402
+from speedups.speedups import RenderSplit
 
 
 def render_all(template, helper_does=None):
@@ -181,3 +182,63 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     assert reused > 0 and rendered > 0
     assert reuse_counts(fast_build(['SITENAME="Another name"']).log)[0] == 0
     compare("setting", ['SITENAME="Another name"'])
+
+
+def test_a_page_key_follows_what_the_template_read(tmp_path):
+    import datetime
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from speedups import page_cache
+
+    settings = {**DEFAULT_CONFIG, "CACHE_PATH": str(tmp_path)}
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ a.title }}"}))
+    template = env.get_template("t.html")
+
+    def article(title, source_path):
+        return Article("Body text", settings=settings, source_path=source_path,
+                       metadata={"title": title, "date": datetime.datetime(2026, 11, 2)})
+
+    def key(a):
+        context = {"a": a, "output_file": "x.html"}
+        html, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, (context,), {})
+        assert html == a.title
+        return page_cache.PageCache(settings, [a]).key(template, context, reads)
+
+    first = key(article("One", "/content/a.md"))
+    assert first and first == key(article("One", "/content/a.md"))
+    assert key(article("Two", "/content/a.md")) != first  # the attribute it read changed
+    # The body was not read: changing it leaves the key alone.
+    other = article("One", "/content/a.md")
+    other._content = "Another body"
+    assert key(other) == first
+    # An article no later build can find again: the page is rendered every time,
+    # however the template reached it.
+    assert key(article("One", None)) is None
+
+    class Holder:  # hashed by its repr alone, so only the noted read sees the article
+        __slots__ = ("a",)
+
+        def __repr__(self):
+            return "Holder"
+
+    env.loader.mapping["t.html"] = "{{ h.a.title }}"
+    held = env.get_template("t.html")
+    for source_path, remembered in (("/content/a.md", True), (None, False)):
+        holder = Holder()
+        holder.a = article("One", source_path)
+        assert (key_of(page_cache, settings, held, h=holder) is not None) == remembered
+
+    # Functions given to templates are hashed with what they hold.
+    env.loader.mapping["t.html"] = "{{ f() }}"
+    called = env.get_template("t.html")
+    for one, two in ((functools.partial(str, "One"), functools.partial(str, "Two")),
+                     ("One".strip, "Two".strip)):
+        assert key_of(page_cache, settings, called, f=one) != key_of(page_cache, settings, called, f=two)
+
+
+def key_of(page_cache, settings, template, **values):
+    context = {**values, "output_file": "x.html"}
+    _, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, (context,), {})
+    contents = [v.a for v in values.values() if hasattr(v, "a")]
+    return page_cache.PageCache(settings, contents).key(template, context, reads)

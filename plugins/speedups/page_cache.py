@@ -29,6 +29,7 @@ template and a setting, and compares every file with a build from nothing.
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import io
 import logging
@@ -85,6 +86,9 @@ class Reads:
                 tuple((path, tuple(sorted(names))) for path, names in sorted(self.attrs.items())))
 
 
+# Noted as a name when a template read an object no build can find again.
+UNCACHEABLE = "\0uncacheable"
+
 _reads = None  # the Reads of the render in progress, if any
 
 
@@ -93,7 +97,7 @@ def _note(obj, attribute):
     if reads is not None and isinstance(obj, Content) and isinstance(attribute, str):
         path = obj.source_path
         if path is None:
-            reads.names.add("\0uncacheable")
+            reads.names.add(UNCACHEABLE)
         else:
             reads.attrs.setdefault(path, set()).add(attribute)
 
@@ -210,7 +214,13 @@ class Encoder:
             out.extend(sorted(items))
         elif isinstance(value, types.FunctionType):
             self.encode_function(value, out, active)
-        elif isinstance(value, (types.BuiltinFunctionType, type, types.ModuleType)):
+        elif isinstance(value, functools.partial):
+            self.encode([value.func, value.args, value.keywords], out, active)
+        elif isinstance(value, types.BuiltinFunctionType):  # also a C method bound to its object
+            out.append(value.__qualname__)
+            if not isinstance(value.__self__, (types.ModuleType, type(None))):
+                self.encode(value.__self__, out, active)
+        elif isinstance(value, (type, types.ModuleType)):
             out.append(getattr(value, "__qualname__", getattr(value, "__name__", "")))
         elif isinstance(value, types.MethodType):
             if isinstance(value.__self__, Content):
@@ -327,6 +337,8 @@ class PageCache:
         try:
             root_texts = self.root_texts
             for name in names:
+                if name == UNCACHEABLE:
+                    raise Uncacheable("it read an article or page that has no source file")
                 if name in context:
                     value, where = context[name], "="
                 elif name in globals_:
