@@ -200,6 +200,9 @@ CSP["script-src"] = [*CSP["script-src"], LIVERELOAD_SCRIPT_HASH]
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
+# Uncompressed: gzip level 9 made saving the content cache take 0.4 s of every
+# rebuild at 1000 posts (and loading it 0.1 s), for 15 MB of disk instead of 2.
+GZIP_CACHE = False
 # Keep output/ between builds in development (livereload); `invoke build` builds
 # into a fresh folder and swaps it in.
 DELETE_OUTPUT_DIRECTORY = False

@@ -193,10 +193,24 @@ def serve(c, port=PORT):
         c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
+def with_settings(extra, *pairs):
+    """Pelican arguments `extra` with more `-e` settings (Pelican keeps only its last -e)."""
+    extra = list(extra)
+    if "-e" not in extra:
+        return [*extra, "-e", *pairs]
+    at = extra.index("-e") + 1
+    while at < len(extra) and not extra[at].startswith("-"):
+        at += 1
+    return [*extra[:at], *pairs, *extra[at:]]
+
+
 def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
     """A livereload Server that rebuilds `output` from `content` on every save."""
     from livereload import Server
 
+    # The browser reloads once the pages are written; the search index follows
+    # a few seconds later (plugins/search_index: SEARCH_INDEX_BACKGROUND).
+    extra = with_settings(extra, "SEARCH_INDEX_BACKGROUND=true")
     command = shlex.split(pelican_command(DEV_CONF, output, *extra, content=content))
 
     def rebuild():

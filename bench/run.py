@@ -10,7 +10,9 @@ temporary folder and builds it, in the same run and on the same posts, with:
   plugin: typogrify, feeds, search index, social images), SITEURL and
   SUBSCRIBE_PROVIDER=none from the environment;
 * dev:   the same site with the development settings (pelicanconf.py), which
-  `invoke livereload` rebuilds on every save;
+  `invoke livereload` rebuilds on every save: there the search index is
+  rebuilt in the background after the build returns, and the table's
+  "search ready" column is the time until it is installed;
 * stock: Pelican 4.12 with its default theme and a minimal settings file
   (what `pelican-quickstart` writes for publishing: pagination 10, Atom feeds,
   no plugins, TYPOGRIFY False);
@@ -207,6 +209,8 @@ def edit_posts(paths, run):
 
 # -- Builds ------------------------------------------------------------------------
 def commands(tmp, hugo_bin, overrides=()):
+    """Each build's command; `overrides` are more NAME=JSON settings for ours and dev (one -e:
+    Pelican keeps only the last)."""
     py = sys.executable
     ours = tmp / "ours"
     stock = tmp / "stock"
@@ -222,9 +226,10 @@ def commands(tmp, hugo_bin, overrides=()):
         # output kept between builds. Same content folder as ours.
         "dev": {
             "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "pelicanconf.py"),
-                    "-o", str(ours / "dev-output"), "-e", f'CACHE_PATH="{ours / "dev-cache"}"', *overrides],
+                    "-o", str(ours / "dev-output"), "-e", f'CACHE_PATH="{ours / "dev-cache"}"',
+                    "SEARCH_INDEX_BACKGROUND=true", *overrides],
             "cwd": ROOT, "env": ours_env, "clean": [ours / "dev-output", ours / "dev-cache"],
-            "output": ours / "dev-output", "edits": "ours",
+            "output": ours / "dev-output", "edits": "ours", "background": ours / "dev-cache" / "search-index",
         },
         "stock": {
             "cmd": [py, "-m", "pelican", "-s", str(stock / "pelicanconf.py"), "-o", str(stock / "output")],
@@ -243,8 +248,19 @@ def commands(tmp, hugo_bin, overrides=()):
     return builds
 
 
-def timed(cmd, cwd, env, log):
-    """Run `cmd`; return wall seconds, CPU seconds (user+sys) and peak RSS in MB of the child."""
+def wait_for_index(folder):
+    """Seconds until a background search indexer (dev builds) has installed the newest index."""
+    sys.path.insert(0, str(ROOT))
+    from plugins.search_index.search_index import wait_for_background
+
+    started = time.perf_counter()
+    wait_for_background(str(folder), timeout=600)
+    return time.perf_counter() - started
+
+
+def timed(cmd, cwd, env, log, background=None):
+    """Run `cmd`; return wall seconds, CPU seconds (user+sys) and peak RSS in MB of the child,
+    and with `background` (a search index cache folder) the seconds until search is ready."""
     with open(log, "ab") as out:
         out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
         out.flush()
@@ -256,8 +272,11 @@ def timed(cmd, cwd, env, log):
     if proc.returncode != 0:
         tail = Path(log).read_text(errors="replace")[-3000:]
         raise SystemExit(f"bench: build failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{tail}")
-    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
-            "rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    result = {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+              "rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    if background:  # the indexer is not our child: its CPU and memory are not counted here
+        result["search_ready"] = round(wall + wait_for_index(background), 3)
+    return result
 
 
 def count_files(folder):
@@ -277,15 +296,15 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
             for name, b in builds.items():
                 for path in b["clean"]:
                     shutil.rmtree(path, ignore_errors=True)
-                cold = timed(b["cmd"] + b.get("cold_extra", []), b["cwd"], b["env"], log)
+                cold = timed(b["cmd"] + b.get("cold_extra", []), b["cwd"], b["env"], log, b.get("background"))
                 samples[name]["cold"].append(cold)
                 files[name] = count_files(b["output"])
                 if "cold_extra" in b:  # stock: prime the content cache, untimed
                     timed(b["cmd"], b["cwd"], b["env"], log)
-                samples[name]["warm"].append(timed(b["cmd"], b["cwd"], b["env"], log))
+                samples[name]["warm"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background")))
                 edit_posts([p for p in edits if str(p).startswith(str(tmp / b.get("edits", name)) + os.sep)],
                            run)
-                samples[name]["edit"].append(timed(b["cmd"], b["cwd"], b["env"], log))
+                samples[name]["edit"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background")))
                 print(f"  run {run} {name:5}: " + "  ".join(
                     f"{s} {samples[name][s][-1]['wall']:.2f}s" for s in SCENARIOS), flush=True)
         return {"n": n, "runs": runs, "words": words, "files": files, "samples": samples}
@@ -308,8 +327,9 @@ def ratio(a, b):
 def table(result):
     samples = result["samples"]
     lines = [
-        "| generator | build | wall (s) | CPU (s) | peak RSS (MB) | wall ÷ stock | wall ÷ Hugo full build |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| generator | build | wall (s) | CPU (s) | peak RSS (MB) | wall ÷ stock | wall ÷ Hugo full build "
+        "| search ready (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     hugo_full = median(samples["hugo"]["cold"], "wall") if "hugo" in samples else None
     for name in GENERATORS:
@@ -319,8 +339,9 @@ def table(result):
             s = samples[name][scenario]
             wall = median(s, "wall")
             stock = median(samples["stock"][scenario], "wall") if "stock" in samples else None
+            ready = f"{median(s, 'search_ready'):.2f}" if all("search_ready" in x for x in s) else "–"
             lines.append(f"| {name} | {scenario} | {wall:.2f} | {median(s, 'cpu'):.2f} | "
-                         f"{median(s, 'rss_mb'):.0f} | {ratio(wall, stock)} | {ratio(wall, hugo_full)} |")
+                         f"{median(s, 'rss_mb'):.0f} | {ratio(wall, stock)} | {ratio(wall, hugo_full)} | {ready} |")
     return "\n".join(lines)
 
 
@@ -430,7 +451,7 @@ def main(argv=None):
     only = [g for g in args.only.split(",") if g]
     hugo_bin = ensure_hugo() if "hugo" in only else None
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
-    overrides = ["-e", *args.setting] if args.setting else []
+    overrides = list(args.setting)
     for n in [int(x) for x in args.n.split(",") if x]:
         result = bench_n(n, args.runs, only, hugo_bin, args.keep, overrides)
         result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -83,12 +83,12 @@ def test_drafts_and_hidden_posts_never_reach_the_index(draft_site):
 
 
 def test_an_unchanged_site_reuses_its_index_and_gives_the_same_bytes(draft_site, tmp_path):
-    bundles = list((draft_site.cache / "search-index").iterdir())
+    bundles = [p for p in (draft_site.cache / "search-index").iterdir() if p.is_dir()]
     assert len(bundles) == 1
     stamp = bundles[0].stat().st_mtime_ns
     again = run_pelican(tmp_path / "again", content=draft_site.content, extra=cache_override(draft_site.cache))
     assert again.returncode == 0, again.log
-    assert [b.stat().st_mtime_ns for b in (draft_site.cache / "search-index").iterdir()] == [stamp]
+    assert [b.stat().st_mtime_ns for b in (draft_site.cache / "search-index").iterdir() if b.is_dir()] == [stamp]
     # Indexing again from scratch gives the same bytes too.
     fresh = run_pelican(tmp_path / "fresh", content=draft_site.content, extra=cache_override(tmp_path / "cache"))
     assert fresh.returncode == 0, fresh.log
@@ -108,6 +108,39 @@ def test_an_edited_article_is_indexed_again(tmp_path):
     assert second.returncode == 0, second.log
     assert "wombat" not in index_fragments(first.output)[f"/posts/{SLUG}/"]["content"]
     assert "wombat" in index_fragments(second.output)[f"/posts/{SLUG}/"]["content"]
+
+
+def test_livereload_rebuilds_do_not_wait_for_the_index_and_the_newest_one_wins(tmp_path):
+    """SEARCH_INDEX_BACKGROUND (`invoke livereload`): the build returns with the
+    old index in place; the detached indexer installs the one of the newest build."""
+    from plugins.search_index.search_index import wait_for_background
+
+    content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
+    shutil.copytree(ROOT / "content", content)
+    first = run_pelican(output, content=content, extra=cache_override(cache, SEARCH_INDEX_BACKGROUND="true"))
+    assert first.returncode == 0, first.log
+    assert "in the background" not in first.log  # no index in the folder yet: indexed before returning
+    url = f"/posts/{SLUG}/"
+    assert "wombat" not in index_fragments(output)[url]["content"]
+    post = content / "posts" / f"{SLUG}.md"
+    original = post.read_text(encoding="utf-8")
+    for word in ("wombat", "numbat"):  # two saves in a row: the second build supersedes the first's indexer
+        post.write_text(original + f"\nA new {word} paragraph.\n", encoding="utf-8")
+        build = run_pelican(output, content=content,
+                            extra=["--verbose", *cache_override(cache, SEARCH_INDEX_BACKGROUND="true")])
+        assert build.returncode == 0, build.log
+        assert "indexing them in the background" in build.log
+    wait_for_background(cache / "search-index", timeout=120)
+    text = index_fragments(output)[url]["content"]
+    assert "numbat" in text and "wombat" not in text
+    assert sorted(p.name for p in output.iterdir() if p.name.startswith("pagefind")) == ["pagefind"]
+    assert not list((cache / "search-index").glob(".job-*"))
+    # The same bytes as an index made in the foreground from the same pages.
+    fresh = run_pelican(tmp_path / "fresh", content=content, extra=cache_override(tmp_path / "cache2"))
+    assert fresh.returncode == 0, fresh.log
+    assert ({p.relative_to(output): p.read_bytes() for p in (output / "pagefind").rglob("*") if p.is_file()}
+            == {p.relative_to(fresh.output): p.read_bytes()
+                for p in (fresh.output / "pagefind").rglob("*") if p.is_file()})
 
 
 # -- In the browser -----------------------------------------------------------

@@ -16,20 +16,33 @@ bundle to ``output/pagefind/``. The search page's script loads it from there.
   ``SEARCH_INDEX_CACHE_PATH`` instead of indexing again. Pagefind's output is
   deterministic, so both paths give the same bytes. There is no incremental
   indexing: one edited article indexes all again (about 3 s for 1000 posts).
+* In the background (``SEARCH_INDEX_BACKGROUND``, which ``invoke livereload``
+  turns on): a rebuild whose articles changed does not wait for Pagefind.
+  It leaves the previous index in place, starts a detached indexer and
+  returns, so the browser reloads as soon as the pages are written; the
+  indexer swaps the new index in about 3 s later (1000 posts). Indexers run
+  one at a time; one whose build is no longer the newest stops without
+  installing anything. A build with no index in its output yet indexes in
+  the foreground, so a new folder is never served without search.
 * Pagefind's ready-made UI bundles (about 400 KB) are not published: the
   theme's search.js queries ``pagefind.js`` and renders the results itself,
   as plain text nodes styled by our tokens.
 
 Settings: ``SEARCH_INDEX`` (True), ``SEARCH_INDEX_DIR`` ("pagefind"),
-``SEARCH_INDEX_CACHE_PATH`` (``CACHE_PATH``/search-index).
+``SEARCH_INDEX_CACHE_PATH`` (``CACHE_PATH``/search-index),
+``SEARCH_INDEX_BACKGROUND`` (False).
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
+import sys
 import time
 
 from pelican import signals
@@ -40,6 +53,7 @@ DEFAULTS = {
     "SEARCH_INDEX": True,
     "SEARCH_INDEX_DIR": "pagefind",
     "SEARCH_INDEX_CACHE_PATH": None,  # CACHE_PATH/search-index
+    "SEARCH_INDEX_BACKGROUND": False,
 }
 # Extra options for Pagefind's command line; part of the cache key.
 PAGEFIND_ARGS = []
@@ -102,7 +116,7 @@ def remember_articles(generators):
 
 
 def build_bundle(pages, out_dir):
-    """Index `pages` {path in the site: file} into `out_dir` with Pagefind.
+    """Index `pages` {path in the site: file, or its bytes} into `out_dir` with Pagefind.
 
     The pages are hard-linked into an empty folder that Pagefind's command
     line indexes whole: it computes each result's URL from the path
@@ -117,7 +131,11 @@ def build_bundle(pages, out_dir):
         for rel, source in pages.items():
             target = os.path.join(stage, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            link_or_copy(source, target)
+            if isinstance(source, bytes):
+                with open(target, "wb") as f:
+                    f.write(source)
+            else:
+                link_or_copy(source, target)
         run = subprocess.run([str(pagefind_binary()), "--site", stage, "--output-path", os.path.abspath(tmp),
                               "--silent", *PAGEFIND_ARGS], capture_output=True, text=True)
         if run.returncode != 0:
@@ -135,40 +153,172 @@ def build_bundle(pages, out_dir):
         os.replace(tmp, out_dir)
 
 
+# -- The cache folder: bundles by key, and the hand-over between builds and indexers
+# A bundle's folder: the first 20 hex digits of its key (temporary folders end otherwise).
+BUNDLE_NAME = re.compile(r"^[0-9a-f]{20}$")
+# Files in the cache folder: the lock for installing and pruning, the lock one
+# background indexer holds while it runs, the newest build's job and the last
+# job finished (installed, superseded or failed), and the last failure.
+LOCK, INDEXING, WANTED, DONE, FAILED = ".lock", ".indexing", "wanted", "done", "failed.log"
+
+
+@contextlib.contextmanager
+def locked(path):
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def read_marker(cache_root, name):
+    try:
+        with open(os.path.join(cache_root, name), encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def write_marker(cache_root, name, value):
+    tmp = os.path.join(cache_root, f".{name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(value)
+    os.replace(tmp, os.path.join(cache_root, name))
+
+
+def pages_key(pages, read):
+    """The cache key of an index of `pages` {path in the site: file}: their bytes, Pagefind, our options."""
+    key = hashlib.sha256(json.dumps([binary_fingerprint(pagefind_binary()), PAGEFIND_ARGS]).encode())
+    for rel in sorted(pages):
+        key.update(rel.encode() + b"\0" + hashlib.sha256(read(rel)).digest())
+    return key.hexdigest()[:20]
+
+
+def prune(cache_root, keep):
+    """Only the newest bundle is worth keeping; leftovers of stopped indexers go after an hour."""
+    for name in os.listdir(cache_root):
+        path = os.path.join(cache_root, name)
+        if BUNDLE_NAME.match(name):
+            if name != keep:
+                shutil.rmtree(path, ignore_errors=True)
+        elif (".tmp-" in name or ".pages-" in name) and os.path.isdir(path):
+            with contextlib.suppress(OSError):
+                if time.time() - os.stat(path).st_mtime > 3600:
+                    shutil.rmtree(path, ignore_errors=True)
+
+
+def install(cached, target):
+    """Put a copy of the bundle `cached` at `target` (hard links: bundles never change)."""
+    fresh = f"{target}.tmp-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(cached, fresh, copy_function=link_or_copy)
+    old = f"{target}.old-{os.getpid()}"
+    if os.path.isdir(target):
+        os.rename(target, old)
+    os.rename(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_index(pelican):
     settings = pelican.settings
     if not setting(settings, "SEARCH_INDEX"):
         return
     started = time.perf_counter()
-    pages = {}
-    key = hashlib.sha256(json.dumps([binary_fingerprint(pagefind_binary()), PAGEFIND_ARGS]).encode())
-    for article in sorted(_published, key=lambda a: a.save_as):
-        path = os.path.join(pelican.output_path, article.save_as)
-        with open(path, "rb") as f:
-            key.update(article.save_as.encode() + b"\0" + hashlib.sha256(f.read()).digest())
-        pages[article.save_as] = path
-
+    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in _published}
     target = os.path.join(pelican.output_path, setting(settings, "SEARCH_INDEX_DIR"))
     if not pages:  # Pagefind refuses an empty site; a new blog has no index yet
         shutil.rmtree(target, ignore_errors=True)
         logger.warning("search_index: no published article, so no search index")
         return
 
+    def read(rel):
+        with open(pages[rel], "rb") as f:
+            return f.read()
+
     cache_root = setting(settings, "SEARCH_INDEX_CACHE_PATH") or os.path.join(settings["CACHE_PATH"], "search-index")
     os.makedirs(cache_root, exist_ok=True)
-    cached = os.path.join(cache_root, key.hexdigest()[:20])
-    reused = os.path.isdir(cached)
-    if not reused:
-        build_bundle(pages, cached)
-        # Only the newest bundle is worth keeping.
-        for name in os.listdir(cache_root):
-            if name != os.path.basename(cached):
-                shutil.rmtree(os.path.join(cache_root, name), ignore_errors=True)
-
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(cached, target, copy_function=link_or_copy)
+    key = pages_key(pages, read)
+    cached = os.path.join(cache_root, key)
+    failed = read_marker(cache_root, FAILED)
+    if failed:
+        logger.warning("search_index: the last background indexing failed; search shows the index "
+                       "before it:\n%s", failed)
+    with locked(os.path.join(cache_root, LOCK)):
+        job = f"{os.getpid()}-{time.time_ns()}"
+        # From here on, an indexer still running for an earlier build installs nothing.
+        write_marker(cache_root, WANTED, job)
+        reused = os.path.isdir(cached)
+        if not reused and setting(settings, "SEARCH_INDEX_BACKGROUND") and os.path.isdir(target):
+            start_background(job, pages, cache_root, target)
+            logger.info("search_index: %d articles changed; indexing them in the background (the "
+                        "previous index serves until then)", len(pages))
+            return
+        if not reused:
+            build_bundle(pages, cached)
+            prune(cache_root, key)
+        install(cached, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(cache_root, FAILED))
+        write_marker(cache_root, DONE, job)
     logger.info("search_index: %d articles %s in %.2f s", len(pages),
                 "unchanged, index reused" if reused else "indexed", time.perf_counter() - started)
+
+
+# -- Indexing in the background ----------------------------------------------------
+def start_background(job, pages, cache_root, target):
+    """A detached indexer (this file run as a script) for this build's articles."""
+    spec = os.path.join(cache_root, f".job-{job}.json")
+    with open(spec, "w", encoding="utf-8") as f:
+        json.dump({"job": job, "pages": pages, "cache_root": cache_root, "target": target}, f)
+    with open(os.path.join(cache_root, "background.log"), "ab") as log:
+        subprocess.Popen([sys.executable, os.path.abspath(__file__), spec], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log, start_new_session=True, close_fds=True)
+
+
+def run_background(spec_path):
+    """In the detached indexer: index the articles as they are now, install the
+    index if no newer build came meanwhile."""
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    os.remove(spec_path)
+    job, pages, cache_root, target = spec["job"], spec["pages"], spec["cache_root"], spec["target"]
+    with locked(os.path.join(cache_root, INDEXING)):  # one indexer at a time
+        if read_marker(cache_root, WANTED) != job:
+            return  # a newer build started its own indexer, or reused an index
+        # Copies, not links: the next rebuild rewrites changed pages in place.
+        # The key is that of the bytes indexed, whatever the pages are by then.
+        stage = {}
+        for rel, path in pages.items():
+            with open(path, "rb") as f:
+                stage[rel] = f.read()
+        key = pages_key(stage, stage.__getitem__)
+        cached = os.path.join(cache_root, key)
+        try:
+            if not os.path.isdir(cached):
+                build_bundle(stage, cached)
+        except SystemExit as err:
+            write_marker(cache_root, FAILED, str(err))
+            with locked(os.path.join(cache_root, LOCK)):
+                if read_marker(cache_root, WANTED) == job:
+                    write_marker(cache_root, DONE, job)
+            return
+        with locked(os.path.join(cache_root, LOCK)):
+            if read_marker(cache_root, WANTED) == job:
+                install(cached, target)
+                prune(cache_root, key)
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(cache_root, FAILED))
+                write_marker(cache_root, DONE, job)
+
+
+def wait_for_background(cache_root, timeout=120):
+    """Wait until the newest build's index is installed (for tests and the benchmark)."""
+    deadline = time.monotonic() + timeout
+    while read_marker(cache_root, DONE) != read_marker(cache_root, WANTED):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the background search indexer did not finish within {timeout} s")
+        time.sleep(0.02)
 
 
 def register():
@@ -178,3 +328,7 @@ def register():
     # finalized: the article pages are on disk, so we index exactly what
     # readers get (the same bytes, the same text).
     signals.finalized.connect(write_index)
+
+
+if __name__ == "__main__":  # the detached indexer: search_index.py JOB.json
+    run_background(sys.argv[1])

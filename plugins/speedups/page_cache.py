@@ -64,8 +64,9 @@ _resolve_or_missing = jinja2.runtime.Context.resolve_or_missing
 
 # Settings left out of every key. OUTPUT_PATH: `invoke build` renders into a new
 # folder each time; no page shows where it is written (a template that looks
-# the name up has it in its own key).
-NOT_HASHED = {"OUTPUT_PATH"}
+# the name up has it in its own key). SEARCH_INDEX_BACKGROUND: when the search
+# index is written, which `invoke livereload` changes after its first build.
+NOT_HASHED = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
 
 
 class Uncacheable(Exception):
