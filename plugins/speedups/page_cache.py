@@ -277,6 +277,7 @@ class PageCache:
         self.attr_texts = {}  # (path, attribute, localsiteurl) -> text
         self.root_texts = {}  # (name, where, id of value) -> (value, text)
         self.environments = {}  # id(environment) -> hash of its templates and filters
+        self.descriptors = {}  # (class, attribute) -> whether the class defines it as a data descriptor
         self.settings_text = self.settings_hash(settings)
         self.hits = self.misses = self.uncacheable = 0
 
@@ -358,8 +359,14 @@ class PageCache:
                 content = self.by_path.get(path)
                 if content is None:
                     return None
+                fields = content.__dict__
                 for attribute in attributes:
-                    memo = (path, attribute, localsiteurl)
+                    # A property (content, summary) may depend on the page's
+                    # localsiteurl; a plain instance attribute's value cannot.
+                    if attribute in fields and not self.is_descriptor(type(content), attribute):
+                        memo = (path, attribute, None)
+                    else:
+                        memo = (path, attribute, localsiteurl)
                     text = self.attr_texts.get(memo)
                     if text is None:
                         text = self.attr_texts[memo] = encoder.text(_getattr(environment, content, attribute))
@@ -368,6 +375,13 @@ class PageCache:
             logger.debug("speedups: %s is rendered every time: %s", context.get("output_file"), err)
             return None
         return hashlib.blake2b("\x1d".join(parts).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def is_descriptor(self, cls, attribute):
+        """Whether `cls` defines `attribute` as a data descriptor (a property), which wins over the instance's value."""
+        known = self.descriptors.get((cls, attribute))
+        if known is None:
+            known = self.descriptors[(cls, attribute)] = hasattr(type(getattr(cls, attribute, None)), "__set__")
+        return known
 
     @staticmethod
     def cacheable(context):
