@@ -30,6 +30,10 @@ def live(tmp_path):
     yield f"http://127.0.0.1:{port}", content, output
     proc.terminate()
     proc.wait(timeout=10)
+    # Rebuilds index search in a detached process (SEARCH_INDEX_BACKGROUND): let it finish too.
+    from plugins.search_index.search_index import wait_for_background
+
+    wait_for_background(tmp_path / "cache" / "search-index", timeout=60)
 
 
 def wait_for(page, expression, timeout):
