@@ -48,9 +48,10 @@ Compressed copies. Production builds start from an empty folder, so
 pelican-precompress gzips every page again (level 9: seconds for a thousand
 posts). Before it runs (granular signal ``minify``), this plugin puts back
 the ``.gz`` it made in an earlier build for each file whose bytes are the
-same (kept in ``CACHE_PATH``/gzip under the SHA-256 of the file); precompress
-then finds a copy with the right content and skips it, as it does for any
-existing copy. After it ran (``deploy``), the new copies join the cache.
+same (kept in ``CACHE_PATH``/gzip under the SHA-256 of the file), and hands
+precompress only the other files (it would pipe each file's bytes to a worker
+just to find its copy right). After it ran (``deploy``), the new copies join
+the cache.
 
 Settings: ``SPEEDUPS`` (True; False gives the plain sequential path),
 ``SPEEDUPS_MIN_FILES`` (16: fewer uncached files are read in-process, where
