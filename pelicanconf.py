@@ -201,7 +201,7 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
 # Uncompressed: gzip level 9 made saving the content cache take 0.4 s of every
-# rebuild at 1000 posts (and loading it 0.1 s), for 15 MB of disk instead of 2.
+# rebuild at 1000 posts (0.017 s uncompressed), for 6.6 MB of disk instead of 1.8.
 GZIP_CACHE = False
 # Keep output/ between builds in development (livereload); `invoke build` builds
 # into a fresh folder and swaps it in.

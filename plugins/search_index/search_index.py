@@ -286,18 +286,18 @@ def run_background(spec_path):
     with locked(os.path.join(cache_root, INDEXING)):  # one indexer at a time
         if read_marker(cache_root, WANTED) != job:
             return  # a newer build started its own indexer, or reused an index
-        # Copies, not links: the next rebuild rewrites changed pages in place.
-        # The key is that of the bytes indexed, whatever the pages are by then.
-        stage = {}
-        for rel, path in pages.items():
-            with open(path, "rb") as f:
-                stage[rel] = f.read()
-        key = pages_key(stage, stage.__getitem__)
-        cached = os.path.join(cache_root, key)
         try:
+            # Copies, not links: the next rebuild rewrites changed pages in place.
+            # The key is that of the bytes indexed, whatever the pages are by then.
+            stage = {}
+            for rel, path in pages.items():
+                with open(path, "rb") as f:
+                    stage[rel] = f.read()
+            key = pages_key(stage, stage.__getitem__)
+            cached = os.path.join(cache_root, key)
             if not os.path.isdir(cached):
                 build_bundle(stage, cached)
-        except SystemExit as err:
+        except (SystemExit, OSError) as err:  # Pagefind failed, or a page vanished meanwhile
             write_marker(cache_root, FAILED, str(err))
             with locked(os.path.join(cache_root, LOCK)):
                 if read_marker(cache_root, WANTED) == job:
