@@ -9,10 +9,13 @@ temporary folder and builds it, in the same run and on the same posts, with:
 * ours:  this site as production builds it (publishconf.py, our theme, every
   plugin: typogrify, feeds, search index, social images), SITEURL and
   SUBSCRIBE_PROVIDER=none from the environment;
-* dev:   the same site with the development settings (pelicanconf.py), which
-  `invoke livereload` rebuilds on every save: there the search index is
-  rebuilt in the background after the build returns, and the table's
-  "search ready" column is the time until it is installed;
+* dev:   the same site with the development settings (pelicanconf.py), built
+  as `invoke livereload` builds it: the cold build in a new process (as
+  `invoke build` before serving), the rebuilds in forks of a warm process
+  that imported Pelican and the plugins once (devtools/warm_builder.py,
+  started untimed, as the server starts before any save). The search index
+  is rebuilt in the background after the build returns; the table's "search
+  ready" column is the time until it is installed;
 * stock: Pelican 4.12 with its default theme and a minimal settings file
   (what `pelican-quickstart` writes for publishing: pagination 10, Atom feeds,
   no plugins, TYPOGRIFY False);
@@ -258,9 +261,20 @@ def wait_for_index(folder):
     return time.perf_counter() - started
 
 
-def timed(cmd, cwd, env, log, background=None):
+def timed(cmd, cwd, env, log, background=None, builder=None):
     """Run `cmd`; return wall seconds, CPU seconds (user+sys) and peak RSS in MB of the child,
-    and with `background` (a search index cache folder) the seconds until search is ready."""
+    and with `background` (a search index cache folder) the seconds until search is ready.
+    With `builder` (a WarmBuilder), the build runs in a fork of its warm process."""
+    if builder is not None:
+        started = time.perf_counter()
+        got = builder.build([str(c) for c in cmd[3:]])  # after "python -m pelican"
+        wall = time.perf_counter() - started
+        if got["code"] != 0:
+            raise SystemExit(f"bench: build failed ({got['code']}): {' '.join(map(str, cmd))}; see {log}")
+        result = {"wall": round(wall, 3), "cpu": got["cpu"], "rss_mb": got["rss_mb"]}
+        if background:
+            result["search_ready"] = round(wall + wait_for_index(background), 3)
+        return result
     with open(log, "ab") as out:
         out.write(f"\n$ {' '.join(map(str, cmd))}\n".encode())
         out.flush()
@@ -292,6 +306,14 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
         samples = {name: {s: [] for s in SCENARIOS} for name in builds}
         files = {}
         log = tmp / "build.log"
+        warm = {}
+        if "dev" in builds:  # livereload's warm process, started before any timed build
+            sys.path.insert(0, str(ROOT))
+            from devtools.warm_builder import WarmBuilder
+
+            warm["dev"] = WarmBuilder(ROOT / "pelicanconf.py", watched=[ROOT / "plugins"],
+                                      log=open(log, "a"), env=builds["dev"]["env"], cwd=builds["dev"]["cwd"])  # noqa: SIM115 - closed below
+            warm["dev"].start()
         for run in range(1, runs + 1):
             for name, b in builds.items():
                 for path in b["clean"]:
@@ -301,12 +323,17 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
                 files[name] = count_files(b["output"])
                 if "cold_extra" in b:  # stock: prime the content cache, untimed
                     timed(b["cmd"], b["cwd"], b["env"], log)
-                samples[name]["warm"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background")))
+                samples[name]["warm"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background"),
+                                                   warm.get(name)))
                 edit_posts([p for p in edits if str(p).startswith(str(tmp / b.get("edits", name)) + os.sep)],
                            run)
-                samples[name]["edit"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background")))
+                samples[name]["edit"].append(timed(b["cmd"], b["cwd"], b["env"], log, b.get("background"),
+                                                   warm.get(name)))
                 print(f"  run {run} {name:5}: " + "  ".join(
                     f"{s} {samples[name][s][-1]['wall']:.2f}s" for s in SCENARIOS), flush=True)
+        for builder in warm.values():
+            builder.close()
+            builder.log.close()
         return {"n": n, "runs": runs, "words": words, "files": files, "samples": samples}
     finally:
         if keep:
@@ -386,7 +413,9 @@ def write_markdown(data):
         "- **ours**: this site's production build (publishconf.py, our theme, all plugins: typogrify, "
         "feeds, Pagefind search index, social images).",
         "- **dev**: the same site with the development settings (pelicanconf.py), as `invoke "
-        "livereload` rebuilds it on every save (output kept, no precompressed copies).",
+        "livereload` builds it (output kept, no precompressed copies): cold in a new process, rebuilds "
+        "in forks of a warm process that imported Pelican and the plugins once; the search index is "
+        "rebuilt in the background, and \"search ready\" is the time until it is installed.",
         "- **stock**: Pelican 4.12, default theme, no plugins, TYPOGRIFY False; cold build without "
         "the content cache, warm and edit with it.",
         "- **hugo**: Hugo from Debian with a minimal theme (single, list, taxonomy, terms templates); "

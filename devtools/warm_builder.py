@@ -1,0 +1,168 @@
+"""A warm Python for `invoke livereload`: Pelican and the plugins are imported
+once, and every rebuild runs in a fresh fork of that process.
+
+A rebuild in a new interpreter spends about 0.6 s importing Pelican, Markdown,
+Jinja, Pillow and the plugins before it reads a single post: most of a
+rebuild of this repository's five posts. Here a long-lived process (the
+"zygote") imports them once and then, for each rebuild, forks a child that
+runs ``pelican.main`` with the same arguments the command line would get. The
+child starts from the imported modules only (no build has ever run in the
+zygote), so each build is as fresh as a new process: settings, templates and
+content are read again, plugins register again, caches come from disk. The
+child leaves with ``os._exit`` once its output is flushed, skipping the
+interpreter's teardown.
+
+What a fork cannot pick up is a changed module: when a file under one of
+the watched folders (``plugins/`` by default) changes, the zygote is replaced
+before the next build. If the zygote dies or cannot start, the build runs in a
+new process, as before.
+
+Linux and macOS only (fork); elsewhere ``WarmBuilder.build`` always starts a
+new process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+CAN_FORK = hasattr(os, "fork")
+
+
+def newest_mtime(folders):
+    newest = 0
+    for folder in folders:
+        for path in Path(folder).rglob("*.py"):
+            try:
+                newest = max(newest, path.stat().st_mtime_ns)
+            except OSError:  # removed while we looked
+                pass
+    return newest
+
+
+class WarmBuilder:
+    """Runs `python -m pelican ARGS` builds in forks of a warm process."""
+
+    def __init__(self, settings_file, watched=(), log=None, env=None, cwd=None):
+        self.settings_file = str(settings_file)
+        self.watched = [str(w) for w in watched]
+        self.log = log  # where builds print (a file object); None: this process's stderr
+        self.env, self.cwd = env, cwd  # the builds' environment and folder (None: this process's)
+        self.proc = None
+        self.started_with = None  # newest_mtime(watched) when the zygote started
+
+    def start(self):
+        self.close()
+        self.started_with = newest_mtime(self.watched)
+        self.proc = subprocess.Popen([sys.executable, str(HERE), self.settings_file],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                     text=True, bufsize=1, env=self.env, cwd=self.cwd)
+        # The zygote answers "ready" once everything is imported (or dies trying).
+        if self.proc.stdout.readline().strip() != "ready":
+            self.close()
+
+    def close(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.stdin.close()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self.proc = None
+
+    def request(self, args):
+        """The child's result {"code", "cpu", "rss_mb"}; None if the zygote is gone."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None
+        try:
+            self.proc.stdin.write(json.dumps(args) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            return None
+        return json.loads(line) if line else None
+
+    def build(self, args):
+        """Build with Pelican's command-line `args`; return the result (see `request`)."""
+        if CAN_FORK:
+            if self.proc is None or newest_mtime(self.watched) != self.started_with:
+                self.start()  # a plugin changed: its new code needs a new import
+            result = self.request(args)
+            if result is None:  # the zygote died: once more with a new one
+                self.start()
+                result = self.request(args)
+            if result is not None:
+                return result
+        code = subprocess.run([sys.executable, "-m", "pelican", *args], stdout=self.log,
+                              stderr=self.log, env=self.env, cwd=self.cwd).returncode
+        return {"code": code, "cpu": None, "rss_mb": None}
+
+
+# -- The zygote ----------------------------------------------------------------
+def preload(settings_file):
+    """Import what every build imports: Pelican, its readers and writers, the plugins."""
+    import pelican  # noqa: F401
+    import pelican.generators  # noqa: F401
+    import pelican.writers  # noqa: F401
+    from pelican.plugins._utils import load_plugins
+    from pelican.settings import read_settings
+
+    load_plugins(read_settings(settings_file))
+
+
+def run_child(args):
+    """In the forked child: one build, as `python -m pelican ARGS` would run it."""
+    import logging
+
+    import pelican
+
+    code = 0
+    try:
+        pelican.main(args)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # noqa: BLE001 - printed as the command line would
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def serve(settings_file):
+    # The answers go through the pipe on stdout; file descriptor 1 itself
+    # becomes the terminal (stderr's), so nothing a build or its
+    # subprocesses print can reach the pipe.
+    control = open(os.dup(1), "w", encoding="utf-8")
+    requests = open(os.dup(0), encoding="utf-8")
+    os.dup2(2, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    preload(settings_file)
+    control.write("ready\n")
+    control.flush()
+    for line in requests:
+        args = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            control.close()
+            run_child(args)
+        _, status, usage = os.wait4(pid, 0)
+        control.write(json.dumps({"code": os.waitstatus_to_exitcode(status),
+                                  "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+                                  "rss_mb": round(usage.ru_maxrss / 1024, 1)}) + "\n")
+        control.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

@@ -1,0 +1,86 @@
+"""devtools/warm_builder.py: livereload's rebuilds run in forks of a process
+that imported Pelican and the plugins once. They must build exactly what the
+`pelican` command builds, fail as it fails, and survive what can go wrong."""
+
+import hashlib
+import os
+import shutil
+import signal
+
+import pytest
+
+from conftest import ROOT, cache_override, run_pelican
+from devtools.warm_builder import WarmBuilder
+
+POST = "posts/in-customers-we-trust.md"
+
+
+def digests(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def builder(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "watched.py").write_text("# a stand-in for a plugin module\n")
+    warm = WarmBuilder(ROOT / "pelicanconf.py", watched=[plugins])
+    warm.start()
+    yield warm
+    warm.close()
+
+
+def args(content, output, cache):
+    return [str(content), "-s", str(ROOT / "pelicanconf.py"), "-o", str(output), *cache_override(cache)]
+
+
+def test_a_warm_build_is_the_build_the_command_makes(builder, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    result = builder.build(args(content, tmp_path / "warm", tmp_path / "cache-warm"))
+    assert result["code"] == 0 and result["cpu"] > 0
+    plain = run_pelican(tmp_path / "plain", content=content, extra=cache_override(tmp_path / "cache-plain"))
+    assert plain.returncode == 0, plain.log
+    warm, cold = digests(tmp_path / "warm"), digests(tmp_path / "plain")
+    assert len(warm) > 50 and warm == cold
+    # After an edit, in the same zygote: the edit is there.
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8") + "\nA warm wombat.\n", encoding="utf-8")
+    assert builder.build(args(content, tmp_path / "warm", tmp_path / "cache-warm"))["code"] == 0
+    assert "wombat" in (tmp_path / "warm" / "posts" / "in-customers-we-trust" / "index.html").read_text()
+
+
+def test_a_failed_build_reports_like_the_command(tmp_path):
+    log = open(tmp_path / "log", "w+")
+    builder = WarmBuilder(ROOT / "pelicanconf.py", log=log)
+    builder.start()
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    post = content / POST
+    post.write_text(post.read_text(encoding="utf-8").replace("Author: Ron Kaufman", "Author: Nobody Known"),
+                    encoding="utf-8")
+    result = builder.build(args(content, tmp_path / "out", tmp_path / "cache"))
+    builder.close()
+    assert result["code"] == 1
+    err = (tmp_path / "log").read_text()
+    assert f"content/{POST}:4: unknown author 'Nobody Known'" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_a_changed_plugin_or_a_dead_zygote_gets_a_new_one(builder, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    first = builder.proc.pid
+    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    assert builder.proc.pid == first  # nothing changed: the same zygote
+    watched = tmp_path / "plugins" / "watched.py"
+    watched.write_text("# edited\n")
+    os.utime(watched, ns=(watched.stat().st_atime_ns, watched.stat().st_mtime_ns + 10**9))
+    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    second = builder.proc.pid
+    assert second != first
+    os.kill(second, signal.SIGKILL)
+    builder.proc.wait()
+    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    assert builder.proc.pid not in (first, second)
