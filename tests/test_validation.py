@@ -122,6 +122,28 @@ def test_page_colliding_with_an_article_or_a_category(tmp_path):
             "which is also content/posts/good.md.") in result.log
 
 
+def test_output_paths_remembered_from_the_last_build_are_checked_again(tmp_path):
+    """validate keeps each source's output path in CACHE_PATH; a new clash, or a
+    setting that moves every post, is still found."""
+    content = make_content(tmp_path, {"posts/good.md": GOOD, "posts/other.md": GOOD.replace(
+        "Title: A good post", "Title: Another post")})
+    cache = tmp_path / "cache"
+    first = run_pelican(tmp_path / "one", content=content, extra=cache_override(cache))
+    assert first.returncode == 0, first.log
+    assert (cache / "validate-save-as.pickle").exists()
+    (content / "pages" / "clash.md").write_text("Title: Clash\nSave_as: posts/a-good-post/index.html\n\nText.\n")
+    second = run_pelican(tmp_path / "two", content=content, extra=cache_override(cache))
+    assert second.returncode == 1
+    assert ("content/pages/clash.md:2: it would be written to posts/a-good-post/index.html, "
+            "which is also content/posts/good.md.") in second.log
+    (content / "pages" / "clash.md").unlink()
+    third = run_pelican(tmp_path / "three", content=content,
+                        extra=cache_override(cache, ARTICLE_SAVE_AS='"posts/all.html"'))
+    assert third.returncode == 1
+    assert "content/posts/other.md:1: it would be written to posts/all.html, which is also content/posts/good.md." \
+        in third.log
+
+
 def test_production_needs_an_absolute_siteurl(tmp_path):
     result = build(tmp_path, {"posts/good.md": GOOD}, conf="publishconf.py",
                    env={"SITEURL": "example.org/blog", "SUBSCRIBE_PROVIDER": "none"})
