@@ -8,8 +8,8 @@ import shutil
 import signal
 
 import pytest
-
 from conftest import ROOT, cache_override, run_pelican
+
 from devtools.warm_builder import WarmBuilder
 
 POST = "posts/in-customers-we-trust.md"
@@ -52,17 +52,17 @@ def test_a_warm_build_is_the_build_the_command_makes(builder, tmp_path):
 
 
 def test_a_failed_build_reports_like_the_command(tmp_path):
-    log = open(tmp_path / "log", "w+")
-    builder = WarmBuilder(ROOT / "pelicanconf.py", log=log)
-    builder.start()
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     post = content / POST
     post.write_text(post.read_text(encoding="utf-8").replace("Author: Ron Kaufman", "Author: Nobody Known"),
                     encoding="utf-8")
-    result = builder.build(args(content, tmp_path / "out", tmp_path / "cache"))
-    builder.close()
-    assert result["code"] == 1
+    with open(tmp_path / "log", "w") as log:
+        builder = WarmBuilder(ROOT / "pelicanconf.py", log=log)
+        builder.start()
+        result = builder.build(args(content, tmp_path / "out", tmp_path / "cache"))
+        builder.close()
+    assert result["code"] == 1 and result["cpu"] is not None  # built in the warm process
     err = (tmp_path / "log").read_text()
     assert f"content/{POST}:4: unknown author 'Nobody Known'" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()

@@ -220,6 +220,13 @@ def install(cached, target):
     shutil.rmtree(old, ignore_errors=True)
 
 
+def finish_job(cache_root, job):
+    """An index is installed: the last failure is over, and `job` is done."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(cache_root, FAILED))
+    write_marker(cache_root, DONE, job)
+
+
 def write_index(pelican):
     settings = pelican.settings
     if not setting(settings, "SEARCH_INDEX"):
@@ -258,9 +265,7 @@ def write_index(pelican):
             build_bundle(pages, cached)
             prune(cache_root, key)
         install(cached, target)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(cache_root, FAILED))
-        write_marker(cache_root, DONE, job)
+        finish_job(cache_root, job)
     logger.info("search_index: %d articles %s in %.2f s", len(pages),
                 "unchanged, index reused" if reused else "indexed", time.perf_counter() - started)
 
@@ -307,9 +312,7 @@ def run_background(spec_path):
             if read_marker(cache_root, WANTED) == job:
                 install(cached, target)
                 prune(cache_root, key)
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(os.path.join(cache_root, FAILED))
-                write_marker(cache_root, DONE, job)
+                finish_job(cache_root, job)
 
 
 def wait_for_background(cache_root, timeout=120):

@@ -32,7 +32,8 @@ or feed again only when something it read changed since the build that
 rendered it; the others come from ``CACHE_PATH``/pages. With parallel
 rendering, the helper is forked only once ``SPEEDUPS_SPLIT_AFTER`` pages
 missed the cache; from then on both processes look every page up alike and
-share only the pages left to render. Output files whose bytes did not change are not rewritten.
+share only the pages left to render. Output files whose bytes did not change
+are not rewritten.
 
 Remembered URLs. ``article.url`` and ``save_as`` are worked out from the
 settings and metadata on every access (about 0.1 ms each); list pages, feeds
@@ -277,8 +278,8 @@ class RenderSplit:
         """Before the fork: whether this job is done here, as without a helper."""
         if self.forked:
             return False
-        self.done_alone += 1
-        if self.done_alone <= self.split_after:
+        if self.done_alone < self.split_after:
+            self.done_alone += 1
             return True
         self.fork()
         return False
@@ -323,25 +324,19 @@ class RenderSplit:
             html = cache.lookup(template, context)
             if html is not None:
                 return "" if self.outbox else html
-        if self.alone():
-            html, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
-            if cache is not None:
-                cache.store(template, context, html, reads)
-            return html
-        mine = self.next_is_mine()
-        key = (self.index, "render", template.name, (context or kwargs).get("output_file"))
-        if self.outbox:
-            if mine:
-                self.give(key, lambda: page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs))
-            return ""
-        if not mine:
-            result = self.take(key)
-            if result is not None:
-                html, reads = result
-                if cache is not None:
-                    cache.store(template, context, html, reads)
-                return html
-        html, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
+        result = None
+        if not self.alone():
+            mine = self.next_is_mine()
+            key = (self.index, "render", template.name, (context or kwargs).get("output_file"))
+            if self.outbox:
+                if mine:
+                    self.give(key, lambda: page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs))
+                return ""
+            if not mine:
+                result = self.take(key)
+        if result is None:  # mine, before the fork, or the helper's failed
+            result = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
+        html, reads = result
         if cache is not None:
             cache.store(template, context, html, reads)
         return html
@@ -358,22 +353,19 @@ class RenderSplit:
                 if not self.outbox:
                     page_cache.write_feed_text(writer, path, text, override_output, context)
                 return None
-        if path and self.alone():
-            text = page_cache.feed_text(writer, args)
-            if cache is not None:
-                cache.store_feed(path, feed_key, text)
-            page_cache.write_feed_text(writer, path, text, override_output, context)
-            return None
-        mine = self.next_is_mine()
-        key = (self.index, "feed", path, feed_type)
-        if self.outbox:
-            if mine and path:
-                self.give(key, lambda: page_cache.feed_text(writer, args))
-            return None
-        if not path:
-            return page_cache.WRITE_FEED(writer, *args)
-        text = self.take(key) if not mine else None
-        if text is None:
+        text = None
+        if not (path and self.alone()):
+            mine = self.next_is_mine()
+            key = (self.index, "feed", path, feed_type)
+            if self.outbox:
+                if mine and path:
+                    self.give(key, lambda: page_cache.feed_text(writer, args))
+                return None
+            if not path:
+                return page_cache.WRITE_FEED(writer, *args)
+            if not mine:
+                text = self.take(key)
+        if text is None:  # mine, before the fork, or the helper's failed
             text = page_cache.feed_text(writer, args)
         if cache is not None:
             cache.store_feed(path, feed_key, text)

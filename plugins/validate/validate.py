@@ -15,13 +15,18 @@ left is an error, so a half-filled post cannot be published.
 It also checks production settings: an absolute ``SITEURL``.
 """
 
+import hashlib
+import json
 import logging
 import os
+import pickle
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pelican import __version__ as pelican_version
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
@@ -358,26 +363,19 @@ class SaveAsMemo:
     """
 
     def __init__(self, settings):
-        import hashlib
-        import json
-
-        import pelican
-
         parts = {}
         for name, value in settings.items():
             text = json.dumps(value, sort_keys=True, default=repr)
             if " at 0x" not in text:  # objects known by their address: not URL settings
                 parts[name] = text
         self.settings_key = hashlib.sha256(
-            json.dumps([pelican.__version__, parts], sort_keys=True).encode()).hexdigest()
+            json.dumps([pelican_version, parts], sort_keys=True).encode()).hexdigest()
         cache = settings.get("CACHE_PATH")
         self.path = os.path.join(cache, "validate-save-as.pickle") if cache and settings.get("CACHE_CONTENT") else None
         self.old = self.load()
         self.new = {}
 
     def load(self):
-        import pickle
-
         if not self.path:
             return {}
         try:
@@ -397,9 +395,6 @@ class SaveAsMemo:
         return path
 
     def save(self):
-        import pickle
-        import tempfile
-
         if not self.path or self.new == self.old:
             return
         try:
