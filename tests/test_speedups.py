@@ -204,6 +204,43 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     compare("setting", ['SITENAME="Another name"'])
 
 
+def untouched_count(log):
+    found = re.search(r"; (\d+) files untouched", re.sub(r"\s+", " ", log))
+    assert found, log[-2000:]
+    return int(found[1])
+
+
+def test_a_kept_output_file_changed_by_hand_is_written_again(tmp_path):
+    """livereload's rebuild leaves alone the files that still stand as it wrote
+    them, and only those: one edited (even to the same size) or
+    deleted since is checked and written again."""
+    write_corpus(tmp_path / "content" / "posts", 12)
+    switches = [*FAST, "-v"]
+
+    def dev_build():
+        return build(tmp_path, "dev", switches, content=tmp_path / "content", conf="pelicanconf.py")
+
+    dev_build()
+    output = tmp_path / "dev"
+    before = digests(output)
+    second = dev_build()
+    assert reuse_counts(second.log)[1] == 0
+    untouched = untouched_count(second.log)
+    assert untouched > 50  # every remembered page and feed
+    assert digests(output) == before
+
+    page = next(output.glob("posts/*/index.html"))
+    page.write_bytes(page.read_bytes().replace(b"<", b">", 1))  # same size, same inode
+    (output / "index.html").unlink()
+    feed = next(output.glob("feeds/*.xml"))
+    feed.write_text("damaged", encoding="utf-8")
+
+    third = dev_build()
+    assert digests(output) == before
+    assert reuse_counts(third.log)[1] == 0  # taken from the cache, not rendered again
+    assert untouched_count(third.log) == untouched - 3
+
+
 def test_a_page_key_follows_what_the_template_read(tmp_path):
     import datetime
 

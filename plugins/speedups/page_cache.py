@@ -25,6 +25,15 @@ Nothing changes for templates: the hooks are Jinja's own lookup functions
 and they only note a name while a page renders. ``tests/test_speedups.py``
 edits a post's text, title, tags and date, adds and deletes posts, changes a
 template and a setting, and compares every file with a build from nothing.
+
+Untouched files. A rebuild into a kept output folder (``invoke livereload``)
+notes each output file's inode, size and modification time once it holds a page.
+If a remembered page's file still has exactly those, it still holds the
+page's bytes: the page is neither read from the cache nor compared with the
+file (the writer's file gets ``UNCHANGED``, and writes nothing). A file
+changed or removed since is checked and written as before. Pelican's writer
+is the only caller of ``Template.render`` with an ``output_file`` in its
+context, and it passes the text only to its file.
 """
 
 import contextlib
@@ -67,6 +76,15 @@ _resolve_or_missing = jinja2.runtime.Context.resolve_or_missing
 # the name up has it in its own key). SEARCH_INDEX_BACKGROUND: when the search
 # index is written, which `invoke livereload` changes after its first build.
 NOT_HASHED = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
+
+
+class Unchanged(str):
+    """What a remembered page or feed renders to when its output file still
+    holds exactly the bytes it would get: the writer's file sees this and
+    neither reads nor writes anything."""
+
+
+UNCHANGED = Unchanged()
 
 
 class Uncacheable(Exception):
@@ -272,6 +290,12 @@ class PageCache:
         self.index_path = os.path.join(self.folder, "index.pickle")
         self.index = self.load()
         self.new_index = {}
+        self.output_path = settings["OUTPUT_PATH"]
+        # Output file -> (key, stat) once the file holds the page of that key;
+        # a file whose stat is still the same holds those bytes still.
+        self.written = self.index.pop("\0written", {})
+        self.new_written = {}
+        self.writing = {}  # output file -> the key of the page on its way to it
         self.by_path = {c.source_path: c for c in contents if c.source_path}
         self.encoder = Encoder()
         self.attr_texts = {}  # (path, attribute, localsiteurl) -> text
@@ -279,7 +303,7 @@ class PageCache:
         self.environments = {}  # id(environment) -> hash of its templates and filters
         self.descriptors = {}  # (class, attribute) -> whether the class defines it as a data descriptor
         self.settings_text = self.settings_hash(settings)
-        self.hits = self.misses = self.uncacheable = 0
+        self.hits = self.misses = self.uncacheable = self.untouched = 0
 
     def load(self):
         try:
@@ -397,8 +421,41 @@ class PageCache:
             return None
         return self.reuse(context["output_file"], entry)
 
+    def unchanged(self, name, key):
+        """Whether output file `name` holds the page of `key` (it stands as written then)."""
+        path = sanitised_join(self.output_path, name)
+        known = self.written.get(path)
+        if known is None or known[0] != key:
+            self.writing[path] = key
+            return False
+        try:
+            stat = file_stamp(os.stat(path))
+        except OSError:
+            stat = None
+        if stat != known[1]:
+            self.writing[path] = key
+            return False
+        self.new_written[path] = known
+        self.untouched += 1
+        return True
+
+    def was_written(self, path):
+        """The writer has made output file `path` hold the page on its way to it."""
+        key = self.writing.pop(path, None)
+        if key is not None:
+            try:
+                self.new_written[path] = (key, file_stamp(os.stat(path)))
+            except OSError:
+                pass
+
     def reuse(self, name, entry):
-        """The text remembered for `entry` (None if it is gone); kept for the next build."""
+        """The text remembered for `entry` (None if it is gone); kept for the next build.
+        UNCHANGED if the output file holds that text already."""
+        output_file = name[1] if isinstance(name, tuple) else name  # ("feed", path) for a feed
+        if self.unchanged(output_file, entry[2]):
+            self.new_index[name] = entry
+            self.hits += 1
+            return UNCHANGED
         try:
             with open(os.path.join(self.folder, entry[2] + ".html"), encoding="utf-8", newline="") as f:
                 text = f.read()
@@ -416,6 +473,7 @@ class PageCache:
             return
         self.write_entry(key, html)
         self.new_index[context["output_file"]] = (template.name, reads, key)
+        self.writing[sanitised_join(self.output_path, context["output_file"])] = key
 
     # Feeds: Pelican's Writer.write_feed reads the articles' own fields (text,
     # summary, dates, authors, tags, URLs) and the site's settings; our feeds
@@ -454,6 +512,7 @@ class PageCache:
             return
         self.write_entry(key, text)
         self.new_index[("feed", path)] = ("feed", None, key)
+        self.writing[sanitised_join(self.output_path, path)] = key
 
     def write_entry(self, key, text):
         os.makedirs(self.folder, exist_ok=True)
@@ -467,19 +526,26 @@ class PageCache:
     def save(self):
         """Keep this build's pages for the next one; forget the others."""
         index = dict(self.new_index)
+        used = {entry[2] + ".html" for entry in index.values()}
         index["\0version"] = VERSION
+        index["\0written"] = self.new_written
         os.makedirs(self.folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
         with os.fdopen(fd, "wb") as f:
             pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.index_path)
-        used = {entry[2] + ".html" for name, entry in index.items() if name != "\0version"}
         for name in os.listdir(self.folder):
             if name.endswith(".html") and name not in used:
                 os.remove(os.path.join(self.folder, name))
 
 
 active = None  # the PageCache of the build in progress
+
+
+def file_stamp(stat):
+    """What changes whenever a file's bytes do. Not the change time: hard
+    links to the file (the search index's staging folder) change that too."""
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def render(template, *args, **kwargs):
@@ -507,19 +573,31 @@ class SameBytesFile(io.StringIO):
         super().__init__()
         self.filename = filename
         self.target_encoding = encoding
+        self.unchanged = False
+
+    def write(self, text):
+        if text is UNCHANGED:  # the file holds this page's bytes already
+            self.unchanged = True
+            return 0
+        return super().write(text)
 
     def close(self):
-        if not self.closed:
-            data = self.getvalue().encode(self.target_encoding)
-            super().close()
-            try:
-                with open(self.filename, "rb") as f:
-                    if f.read(len(data) + 1) == data:
-                        return
-            except OSError:
-                pass
+        if self.closed:
+            return
+        data = self.getvalue().encode(self.target_encoding)
+        super().close()
+        if self.unchanged and not data:
+            return
+        try:
+            with open(self.filename, "rb") as f:
+                same = f.read(len(data) + 1) == data
+        except OSError:
+            same = False
+        if not same:
             with open(self.filename, "wb") as f:
                 f.write(data)
+        if active is not None:
+            active.was_written(self.filename)
 
 
 def writer_open(filename, mode="r", *args, encoding=None, **kwargs):
@@ -587,5 +665,5 @@ def finish():
     if cache is None:
         return
     cache.save()
-    logger.info("speedups: %d pages reused, %d rendered (%d uncacheable)", cache.hits, cache.misses,
-                cache.uncacheable)
+    logger.info("speedups: %d pages reused, %d rendered (%d uncacheable); %d files untouched", cache.hits,
+                cache.misses, cache.uncacheable, cache.untouched)
