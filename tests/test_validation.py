@@ -123,14 +123,15 @@ def test_page_colliding_with_an_article_or_a_category(tmp_path):
 
 
 def test_output_paths_remembered_from_the_last_build_are_checked_again(tmp_path):
-    """validate keeps each source's output path in CACHE_PATH; a new clash, or a
-    setting that moves every post, is still found."""
+    """validate keeps each source's output path and the dates that parse in
+    CACHE_PATH; a new clash, a setting that moves every post, or a bad date is
+    still found."""
     content = make_content(tmp_path, {"posts/good.md": GOOD, "posts/other.md": GOOD.replace(
         "Title: A good post", "Title: Another post")})
     cache = tmp_path / "cache"
     first = run_pelican(tmp_path / "one", content=content, extra=cache_override(cache))
     assert first.returncode == 0, first.log
-    assert (cache / "validate-save-as.pickle").exists()
+    assert (cache / "validate-memo.pickle").exists()
     (content / "pages" / "clash.md").write_text("Title: Clash\nSave_as: posts/a-good-post/index.html\n\nText.\n")
     second = run_pelican(tmp_path / "two", content=content, extra=cache_override(cache))
     assert second.returncode == 1
@@ -142,6 +143,14 @@ def test_output_paths_remembered_from_the_last_build_are_checked_again(tmp_path)
     assert third.returncode == 1
     assert "content/posts/other.md:1: it would be written to posts/all.html, which is also content/posts/good.md." \
         in third.log
+    # Dates that parsed are remembered too; a date that does not is still found.
+    assert run_pelican(tmp_path / "four", content=content, extra=cache_override(cache)).returncode == 0
+    other = content / "posts" / "other.md"
+    date_line = next(line for line in other.read_text().splitlines() if line.startswith("Date: "))
+    other.write_text(other.read_text().replace(date_line, "Date: 2016-13-45"))
+    fifth = run_pelican(tmp_path / "five", content=content, extra=cache_override(cache))
+    assert fifth.returncode == 1
+    assert "invalid Date '2016-13-45'" in fifth.log
 
 
 def test_production_needs_an_absolute_siteurl(tmp_path):
