@@ -165,14 +165,13 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
         problems.append(Problem(source.path, at.get("status"),
                                 f"unknown Status {meta['status']!r}. Use published, draft or hidden."))
     if source.kind == "article":
-        if need("date", "Add a line 'Date: YYYY-MM-DD' (or 'YYYY-MM-DD HH:MM')."):
-            if not valid_date(meta["date"], memo):
-                problems.append(Problem(source.path, at["date"],
-                                        f"invalid Date {meta['date']!r}. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM."))
-        if "modified" in meta and meta["modified"].strip():
-            if not valid_date(meta["modified"], memo):
-                problems.append(Problem(source.path, at["modified"],
-                                        f"invalid Modified {meta['modified']!r}. Write it as YYYY-MM-DD."))
+        if (need("date", "Add a line 'Date: YYYY-MM-DD' (or 'YYYY-MM-DD HH:MM').")
+                and not valid_date(meta["date"], memo)):
+            problems.append(Problem(source.path, at["date"],
+                                    f"invalid Date {meta['date']!r}. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM."))
+        if meta.get("modified", "").strip() and not valid_date(meta["modified"], memo):
+            problems.append(Problem(source.path, at["modified"],
+                                    f"invalid Modified {meta['modified']!r}. Write it as YYYY-MM-DD."))
         need("category", "Add a line 'Category: ...' naming one category.")
         authors = settings.get("AUTHORS_INFO", {})
         if need("author", f"Add a line 'Author: ...' with one of: {', '.join(authors)}."):
