@@ -455,7 +455,10 @@ def write_markdown(data):
 def machine():
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+    # The results files themselves do not count: a run for N=1000 then one for
+    # N=5000 measure the same code.
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--",
+                            ".", ":!bench/results.json", ":!bench/results.md"],
                            capture_output=True, text=True).stdout.strip()
     return {
         "nproc": os.cpu_count(),
