@@ -240,6 +240,13 @@ def test_a_kept_output_file_changed_by_hand_is_written_again(tmp_path):
     assert reuse_counts(third.log)[1] == 0  # taken from the cache, not rendered again
     assert untouched_count(third.log) == untouched - 3
 
+    # An untouched file's page is not even read back: without the remembered
+    # HTML, nothing is rendered again all the same.
+    for remembered in (tmp_path / "cache-dev" / "pages").glob("*.html"):
+        remembered.unlink()
+    assert reuse_counts(dev_build().log)[1] == 0
+    assert digests(output) == before
+
 
 def test_a_page_key_follows_what_the_template_read(tmp_path):
     import datetime

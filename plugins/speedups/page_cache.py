@@ -425,28 +425,22 @@ class PageCache:
         """Whether output file `name` holds the page of `key` (it stands as written then)."""
         path = sanitised_join(self.output_path, name)
         known = self.written.get(path)
-        if known is None or known[0] != key:
-            self.writing[path] = key
-            return False
-        try:
-            stat = file_stamp(os.stat(path))
-        except OSError:
-            stat = None
-        if stat != known[1]:
-            self.writing[path] = key
-            return False
-        self.new_written[path] = known
-        self.untouched += 1
-        return True
+        if known is not None and known[0] == key and known[1] == file_stamp(path):
+            self.new_written[path] = known
+            self.untouched += 1
+            return True
+        self.writing[path] = key
+        return False
+
+    def will_write(self, name, key):
+        self.writing[sanitised_join(self.output_path, name)] = key
 
     def was_written(self, path):
         """The writer has made output file `path` hold the page on its way to it."""
         key = self.writing.pop(path, None)
-        if key is not None:
-            try:
-                self.new_written[path] = (key, file_stamp(os.stat(path)))
-            except OSError:
-                pass
+        stamp = file_stamp(path) if key is not None else None
+        if stamp is not None:
+            self.new_written[path] = (key, stamp)
 
     def reuse(self, name, entry):
         """The text remembered for `entry` (None if it is gone); kept for the next build.
@@ -473,7 +467,7 @@ class PageCache:
             return
         self.write_entry(key, html)
         self.new_index[context["output_file"]] = (template.name, reads, key)
-        self.writing[sanitised_join(self.output_path, context["output_file"])] = key
+        self.will_write(context["output_file"], key)
 
     # Feeds: Pelican's Writer.write_feed reads the articles' own fields (text,
     # summary, dates, authors, tags, URLs) and the site's settings; our feeds
@@ -512,7 +506,7 @@ class PageCache:
             return
         self.write_entry(key, text)
         self.new_index[("feed", path)] = ("feed", None, key)
-        self.writing[sanitised_join(self.output_path, path)] = key
+        self.will_write(path, key)
 
     def write_entry(self, key, text):
         os.makedirs(self.folder, exist_ok=True)
@@ -542,9 +536,13 @@ class PageCache:
 active = None  # the PageCache of the build in progress
 
 
-def file_stamp(stat):
-    """What changes whenever a file's bytes do. Not the change time: hard
-    links to the file (the search index's staging folder) change that too."""
+def file_stamp(path):
+    """What changes whenever a file's bytes do (None: no such file). Not the change
+    time: hard links to the file (the search index's staging folder) change that too."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
