@@ -30,7 +30,7 @@ def one_line(log):
 
 
 def split_on_two_cores(log):
-    return re.search(r"speedups: rendered \d+ pages and feeds on 2 cores", one_line(log))
+    return re.search(r"speedups: shared \d+ pages and feeds between 2 cores", one_line(log))
 
 
 def digests(folder):
@@ -148,11 +148,7 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     shutil.copytree(ROOT / "theme", theme)
     posts = write_corpus(tmp_path / "content" / "posts", 24)
     content = tmp_path / "content"
-    settings = [f'THEME="{theme}"', "SPEEDUPS_MIN_FILES=1"]
-    if conf == "publishconf.py":
-        # Every rebuild splits its renders with the helper; development keeps
-        # the default, where a rebuild of a few pages renders them all here.
-        settings.append("SPEEDUPS_SPLIT_AFTER=1")
+    settings = [f'THEME="{theme}"', "SPEEDUPS_MIN_FILES=1"]  # every build shares its pages with the helper
 
     logs = {}
 
@@ -177,8 +173,7 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     posts[10].write_text(posts[10].read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
     reused, rendered = compare("text")
     assert 0 < rendered < reused / 4
-    # Production's settings split even these few renders; development renders them here.
-    assert bool(split_on_two_cores(logs["text"])) == (conf == "publishconf.py")
+    assert split_on_two_cores(logs["text"])
 
     # A title (neighbours' links, related posts, lists), tags, and a date (order).
     change_metadata(posts[5], "Title", "A retitled post, <em>with markup</em> & an ampersand")

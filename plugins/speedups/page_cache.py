@@ -413,11 +413,24 @@ class PageCache:
 
     def lookup(self, template, context):
         """The HTML this page had last time, if nothing it reads has changed."""
+        return self.reuse_key(template, context, self.remembered_key(template, context))
+
+    def remembers_page(self, template, context):
+        entry = self.index.get(context["output_file"])
+        return entry is not None and entry[0] == template.name
+
+    def remembered_key(self, template, context):
+        """The remembered page's key if nothing it read has changed since, else None."""
         entry = self.index.get(context["output_file"])
         if entry is None or entry[0] != template.name:
             return None
         key = self.key(template, context, entry[1])
-        if key is None or key != entry[2]:
+        return key if key is not None and key == entry[2] else None
+
+    def reuse_key(self, template, context, key):
+        """The HTML remembered under `key` (see `remembered_key`), or None."""
+        entry = self.index.get(context["output_file"])
+        if key is None or entry is None or entry[0] != template.name or entry[2] != key:
             return None
         return self.reuse(context["output_file"], entry)
 
@@ -459,9 +472,11 @@ class PageCache:
         self.hits += 1
         return text
 
-    def store(self, template, context, html, reads):
+    def store(self, template, context, html, reads, key=None):
+        """Remember a rendered page (`key`: its key for `reads`, if worked out already)."""
         self.misses += 1
-        key = self.key(template, context, reads)
+        if key is None:
+            key = self.key(template, context, reads)
         if key is None:
             self.uncacheable += 1
             return
@@ -493,11 +508,14 @@ class PageCache:
             return None
         return hashlib.blake2b("\x1d".join(parts).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
-    def lookup_feed(self, path, key):
+    def remembers_feed(self, path, key):
         entry = self.index.get(("feed", path))
-        if key is None or entry is None or entry[2] != key:
+        return key is not None and entry is not None and entry[2] == key
+
+    def lookup_feed(self, path, key):
+        if not self.remembers_feed(path, key):
             return None
-        return self.reuse(("feed", path), entry)
+        return self.reuse(("feed", path), self.index[("feed", path)])
 
     def store_feed(self, path, key, text):
         self.misses += 1

@@ -16,9 +16,9 @@ Parallel rendering. Pelican then writes every feed and renders every
 article, list, tag, category, author and archive page, one after the other.
 When the articles generator starts its output, this plugin forks one helper
 process, which runs the very same sequence of writes from the very same
-state, but does only every second job (a template render or a feed) and
+state, but does only its share of the jobs (template renders and feeds) and
 writes nothing: its memory is thrown away. The main process does the other
-half, takes the helper's HTML and feed XML for the rest from a pipe, and
+jobs, takes the helper's HTML and feed XML for the rest from a pipe, and
 writes every file and sends every signal itself, in Pelican's order (for a
 feed the helper made, ``feed_generated`` receivers ran in the helper, as they
 only change the feed object, and ``feed_written`` gets ``feed=None``). Each
@@ -30,10 +30,11 @@ main process.
 Remembered pages and feeds (``page_cache.py``). A rebuild renders a page
 or feed again only when something it read changed since the build that
 rendered it; the others come from ``CACHE_PATH``/pages. With parallel
-rendering, the helper is forked only once ``SPEEDUPS_SPLIT_AFTER`` pages
-missed the cache; from then on both processes look every page up alike and
-share only the pages left to render. Output files whose bytes did not change
-are not rewritten.
+rendering, whoever does a job also works out its key; remembered feeds are
+the main process's jobs and remembered pages the helper's (working out the
+keys is most of a rebuild after one edit, and each kind of key reads the
+articles in its own way). Output files whose bytes did not change are not
+rewritten.
 
 Remembered URLs. ``article.url`` and ``save_as`` are worked out from the
 settings and metadata on every access (about 0.1 ms each); list pages, feeds
@@ -59,9 +60,6 @@ Settings: ``SPEEDUPS`` (True; False gives the plain sequential path),
 starting workers would cost more than it saves), ``SPEEDUPS_WORKERS`` (None:
 one per available core), ``SPEEDUPS_RENDER`` (True: parallel rendering, when
 there are at least two cores and ``SPEEDUPS_MIN_FILES`` articles),
-``SPEEDUPS_SPLIT_AFTER`` (32: the helper is forked at the 33rd page or feed
-to render, so a rebuild after one edit, which renders about 20, runs without
-it: there the fork cost 1.2 s of a 4.7 s rebuild at 1000 posts),
 ``SPEEDUPS_PAGES`` (True: remembered pages and feeds, when ``CACHE_CONTENT``
 is on).
 """
@@ -92,7 +90,7 @@ from . import page_cache
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
-            "SPEEDUPS_SPLIT_AFTER": 32, "SPEEDUPS_PAGES": True}
+            "SPEEDUPS_PAGES": True}
 
 # Parallel reading and rendering fork the running Pelican. Linux only: macOS's system libraries
 # are not safe to use in a forked child, and Windows has no fork.
@@ -217,23 +215,20 @@ class RenderSplit:
     this process and a forked helper.
 
     Both processes run the same code from the same state, so they meet the
-    same jobs in the same order. Job number i is done by the helper when i is
-    odd, by the main process when it is even; the main process checks each
-    handed-over result's key (position, kind, template or feed, output file).
+    same jobs in the same order and agree on whose each job is (see
+    `next_is_mine`). A job's owner does all of it: works out the page cache's
+    key and, if that changed, renders. The helper sends its results through a
+    pipe; the main process checks each one's key (position, kind, template or
+    feed, output file), and writes every file.
     """
 
-    def __init__(self, writer=None, split_after=0):
-        self.index = -1
+    def __init__(self, writer=None):
+        self.index = -1  # jobs met so far
+        self.alternate = -1  # jobs met that alternate between the processes
         self.helper = None  # pid, in the main process
         self.inbox = None   # read end of the pipe, in the main process
         self.outbox = None  # write end, in the helper
         self.writer = writer
-        # Jobs done here before the helper is forked: a rebuild that renders a
-        # handful of pages is faster without one (forking copies nothing at
-        # first, but each process then pays for the pages it touches).
-        self.split_after = split_after
-        self.done_alone = 0
-        self.forked = False
         # Put back afterwards: the page cache's, or Pelican's and Jinja's own.
         self.previous_render = jinja2.Template.render
         self.previous_write_feed = Writer.write_feed
@@ -249,13 +244,11 @@ class RenderSplit:
 
         jinja2.Template.render = render
         Writer.write_feed = write_feed
-        if not self.split_after:
-            self.fork()
+        self.fork()
         return self
 
     def fork(self):
         """From here on, both processes meet the same jobs and share them."""
-        self.forked = True
         read, write = os.pipe()
         try:  # room for dozens of pages, so neither process waits for the other at every page
             fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
@@ -274,23 +267,26 @@ class RenderSplit:
             self.helper = pid
             self.inbox = os.fdopen(read, "rb")
 
-    def alone(self):
-        """Before the fork: whether this job is done here, as without a helper."""
-        if self.forked:
-            return False
-        if self.done_alone < self.split_after:
-            self.done_alone += 1
-            return True
-        self.fork()
-        return False
-
     def restore(self):
         jinja2.Template.render = self.previous_render
         Writer.write_feed = self.previous_write_feed
 
-    def next_is_mine(self):
+    def next_is_mine(self, remembered=None):
+        """Whether the next job is this process's. Both processes answer alike.
+
+        `remembered` is "feed" or "page" when the page cache holds the job's
+        output from the last build, so the job is mostly working out its key:
+        the main process takes those feeds, the helper those pages. Each then
+        works out the texts of the articles (which most keys hold) for one kind
+        of job only, and a rebuild after one edit keeps both cores busy. Other
+        jobs (renders from nothing) alternate."""
         self.index += 1
-        return self.index % 2 == (1 if self.outbox else 0)
+        if remembered:
+            helpers = remembered == "page"
+        else:
+            self.alternate += 1
+            helpers = self.alternate % 2 == 1
+        return helpers == bool(self.outbox)
 
     def give(self, key, compute):
         """In the helper: do a job and send its result (None if it failed)."""
@@ -319,58 +315,77 @@ class RenderSplit:
     def render(self, template, *args, **kwargs):
         context = args[0] if len(args) == 1 and not kwargs else None
         cache = page_cache.active if page_cache.PageCache.cacheable(context) else None
-        if cache is not None:
-            # Both processes look pages up alike, so they still meet the same jobs.
-            html = cache.lookup(template, context)
-            if html is not None:
-                return "" if self.outbox else html
         result = None
-        if not self.alone():
-            mine = self.next_is_mine()
-            key = (self.index, "render", template.name, (context or kwargs).get("output_file"))
-            if self.outbox:
-                if mine:
-                    self.give(key, lambda: page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs))
-                return ""
-            if not mine:
-                result = self.take(key)
-        if result is None:  # mine, before the fork, or the helper's failed
-            result = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
-        html, reads = result
+        mine = self.next_is_mine(cache is not None and cache.remembers_page(template, context) and "page")
+        key = (self.index, "render", template.name, (context or kwargs).get("output_file"))
+        if self.outbox:
+            if mine:
+                self.give(key, lambda: self.page_result(cache, template, args, kwargs))
+            return ""
+        if not mine:
+            result = self.take(key)
+        if result is None:  # mine, or the helper's failed
+            result = self.page_result(cache, template, args, kwargs)
+        if result[0] == "hit":  # the page cache's own key for it
+            html = cache.reuse_key(template, context, result[1])
+            if html is not None:
+                return html
+            result = self.page_result(None, template, args, kwargs)  # gone from the cache since
+        _, html, reads, page_key = result
         if cache is not None:
-            cache.store(template, context, html, reads)
+            cache.store(template, context, html, reads, page_key)
         return html
+
+    @staticmethod
+    def page_result(cache, template, args, kwargs):
+        """("hit", key) for a remembered page whose reads are unchanged, else
+        ("page", html, reads, key): the work of one page, wherever it is done."""
+        if cache is not None:
+            key = cache.remembered_key(template, args[0])
+            if key is not None:
+                return ("hit", key)
+        html, reads = page_cache.render_noting(page_cache.JINJA_RENDER, template, args, kwargs)
+        return ("page", html, reads, cache.key(template, args[0], reads) if cache is not None else None)
 
     def write_feed(self, writer, elements, context, path=None, url=None, feed_type="atom",
                    override_output=False, feed_title=None):
         args = (elements, context, path, url, feed_type, override_output, feed_title)
-        cache = page_cache.active if path else None
-        feed_key = None
-        if cache is not None:
-            feed_key = cache.feed_key(elements, context, path, url, feed_type, feed_title)
+        if not path:  # Pelican returns the feed object: not a job
+            return None if self.outbox else page_cache.WRITE_FEED(writer, *args)
+        cache = page_cache.active
+        result = None
+        mine = self.next_is_mine(cache is not None and ("feed", path) in cache.index and "feed")
+        key = (self.index, "feed", path, feed_type)
+        if self.outbox:
+            if mine:
+                self.give(key, lambda: self.feed_result(cache, writer, args))
+            return None
+        if not mine:
+            result = self.take(key)
+        if result is None:  # mine, or the helper's failed
+            result = self.feed_result(cache, writer, args)
+        kind, feed_key, text = result
+        if kind == "hit":
             text = cache.lookup_feed(path, feed_key)
-            if text is not None:
-                if not self.outbox:
-                    page_cache.write_feed_text(writer, path, text, override_output, context)
-                return None
-        text = None
-        if not (path and self.alone()):
-            mine = self.next_is_mine()
-            key = (self.index, "feed", path, feed_type)
-            if self.outbox:
-                if mine and path:
-                    self.give(key, lambda: page_cache.feed_text(writer, args))
-                return None
-            if not path:
-                return page_cache.WRITE_FEED(writer, *args)
-            if not mine:
-                text = self.take(key)
-        if text is None:  # mine, before the fork, or the helper's failed
-            text = page_cache.feed_text(writer, args)
-        if cache is not None:
+            if text is None:  # gone from the cache since
+                text = page_cache.feed_text(writer, args)
+                cache.store_feed(path, feed_key, text)
+        elif cache is not None:
             cache.store_feed(path, feed_key, text)
         page_cache.write_feed_text(writer, path, text, override_output, context)
         return None
+
+    @staticmethod
+    def feed_result(cache, writer, args):
+        """("hit", key, None) for a remembered feed whose articles are unchanged,
+        else ("feed", key, text)."""
+        elements, context, path, url, feed_type, _, feed_title = args
+        feed_key = None
+        if cache is not None:
+            feed_key = cache.feed_key(elements, context, path, url, feed_type, feed_title)
+            if cache.remembers_feed(path, feed_key):
+                return ("hit", feed_key, None)
+        return ("feed", feed_key, page_cache.feed_text(writer, args))
 
     def stop_helper(self):
         if self.helper is not None:
@@ -415,7 +430,7 @@ def parallel_pages(generator):
 
     def generate_pages(writer):
         started = time.perf_counter()
-        split = RenderSplit(writer, setting(settings, "SPEEDUPS_SPLIT_AFTER")).start()
+        split = RenderSplit(writer).start()
         try:
             feeds(writer)
             pages(writer)
@@ -425,14 +440,9 @@ def parallel_pages(generator):
             split.stop_helper()
             split.restore()
             raise
-        forked = split.forked
         split.finish()
-        if forked:
-            logger.info("speedups: rendered %d pages and feeds on 2 cores in %.2f s",
-                        split.done_alone + split.index + 1, time.perf_counter() - started)
-        else:
-            logger.info("speedups: rendered %d pages and feeds in %.2f s (too few for a second core)",
-                        split.done_alone, time.perf_counter() - started)
+        logger.info("speedups: shared %d pages and feeds between 2 cores in %.2f s",
+                    split.index + 1, time.perf_counter() - started)
 
     # ArticlesGenerator.generate_output calls generate_feeds, then
     # generate_pages: both now run, in that order, inside one split.
