@@ -109,6 +109,30 @@ def test_one_problem_per_line_and_nothing_written(bad_build):
     assert not bad_build.output.exists() or not any(bad_build.output.iterdir())
 
 
+def test_a_second_run_reports_the_same_problems_from_what_it_remembers(bad_build):
+    """validate remembers each unchanged file's own checks in CACHE_PATH: run
+    again on the same files, it prints exactly what it printed the first time."""
+    tmp = bad_build.output.parent
+    again = run_pelican(tmp / "output-again", content=tmp / "content", extra=cache_override(tmp / "cache"))
+    assert again.returncode == 1
+    problems = [line for line in bad_build.log.splitlines() if line.startswith("  content/")]
+    assert [line for line in again.log.splitlines() if line.startswith("  content/")] == problems
+
+
+def test_a_link_to_a_file_deleted_since_the_last_build_is_found(tmp_path):
+    """The linking file is unchanged, so its own checks come from the memo; its
+    links are checked again."""
+    content = make_content(tmp_path, {"posts/good.md": GOOD, "posts/linking.md": post(
+        title="Linking", body="See [the good post]({filename}/posts/good.md).")})
+    cache = tmp_path / "cache"
+    first = run_pelican(tmp_path / "one", content=content, extra=cache_override(cache))
+    assert first.returncode == 0, first.log
+    (content / "posts" / "good.md").unlink()
+    second = run_pelican(tmp_path / "two", content=content, extra=cache_override(cache))
+    assert second.returncode == 1
+    assert "content/posts/linking.md:7: link to '{filename}/posts/good.md', but no such file exists" in second.log
+
+
 def test_page_colliding_with_an_article_or_a_category(tmp_path):
     result = build(tmp_path, {
         "posts/good.md": GOOD,

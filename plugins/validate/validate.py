@@ -68,6 +68,10 @@ class Source:
     lines: dict = field(default_factory=dict)
     body_start: int = 1
     text: str = ""
+    abspath: str = ""
+    marked: set = field(default_factory=set)  # keys whose FILL-IN marker is reported already
+    links: list = field(default_factory=list)  # see internal_links
+    slug: str = ""
 
 
 def decode(path, raw, problems):
@@ -185,7 +189,6 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
         if need("tags", "Add a line 'Tags: first tag, second tag' (at least one)."):
             if not [t for t in meta["tags"].split(",") if t.strip()]:
                 problems.append(Problem(source.path, at["tags"], "no tags. Give at least one tag."))
-    check_links(source, settings, problems)
 
 
 def valid_date(text, memo=None):
@@ -201,9 +204,11 @@ def valid_date(text, memo=None):
     return True
 
 
-def check_links(source, settings, problems):
+def internal_links(source, settings):
+    """[(line, link as written, the file it names)] for each {filename}-style link."""
     content_root = settings["PATH"]
     base = os.path.dirname(source.abspath)
+    found = []
     for offset, line in enumerate(source.text.split("\n")):
         for match in INTERNAL_LINK.finditer(line):
             target = match["target"]
@@ -211,11 +216,18 @@ def check_links(source, settings, problems):
                 resolved = os.path.join(content_root, target.lstrip("/"))
             else:
                 resolved = os.path.join(base, target)
-            if not os.path.exists(resolved):
-                problems.append(Problem(
-                    source.path, offset + 1,
-                    f"link to {match.group(0)!r}, but no such file exists in content/. "
-                    "Fix the path (relative to this file, or starting with / for content/)."))
+            found.append((offset + 1, match.group(0), resolved))
+    return found
+
+
+def check_links(source, problems):
+    """Links to files that do not exist (checked on every build: another file may be gone)."""
+    for line, written, resolved in source.links:
+        if not os.path.exists(resolved):
+            problems.append(Problem(
+                source.path, line,
+                f"link to {written!r}, but no such file exists in content/. "
+                "Fix the path (relative to this file, or starting with / for content/)."))
 
 
 def slug_of(source, settings):
@@ -258,6 +270,28 @@ def iter_sources(settings, problems):
                     yield kind, abspath, shown(abspath)
 
 
+def check_file(kind, abspath, shown, settings, memo):
+    """One file on its own: (its Source without the text, or None; problems; warnings)."""
+    problems, warnings = [], []
+    try:
+        with open(abspath, "rb") as f:
+            raw = f.read()
+    except OSError as err:
+        problems.append(Problem(shown, None, f"cannot be read ({err.strerror}). Check the file."))
+        return None, problems, warnings
+    text = decode(shown, raw, problems)
+    if text is None:
+        return None, problems, warnings
+    source = Source(path=shown, kind=kind, text=text, abspath=abspath)
+    parse_header(source)
+    source.marked = check_markers(source, problems, warnings)
+    check_source(source, settings, problems, source.marked, memo)
+    source.links = internal_links(source, settings)
+    source.slug = slug_of(source, settings)
+    source.text = ""  # checked; not kept in the memo
+    return source, problems, warnings
+
+
 def validate_content(settings, warnings=None):
     """Return the list of problems in the content folder."""
     problems = []
@@ -266,24 +300,14 @@ def validate_content(settings, warnings=None):
     sources = []
     memo = Memo(settings)
     for kind, abspath, shown in iter_sources(settings, problems):
-        try:
-            with open(abspath, "rb") as f:
-                raw = f.read()
-        except OSError as err:
-            problems.append(Problem(shown, None, f"cannot be read ({err.strerror}). Check the file."))
+        source, found, warned = memo.file_checks(kind, abspath, shown, settings)
+        problems += found
+        warnings += warned
+        if source is None:
             continue
-        text = decode(shown, raw, problems)
-        if text is None:
-            continue
-        source = Source(path=shown, kind=kind, text=text)
-        source.abspath = abspath
-        parse_header(source)
-        marked = check_markers(source, problems, warnings)
-        check_source(source, settings, problems, marked, memo)
-        source.marked = marked
+        check_links(source, problems)
         sources.append(source)
-        slug = slug_of(source, settings)
-        source.slug = slug
+        slug = source.slug
         if not slug and source.meta.get("title", "").strip():
             problems.append(Problem(shown, source.lines.get("slug") or source.lines["title"],
                                     f"the title {source.meta['title'].strip()[:40]!r} gives no web address "
@@ -364,17 +388,27 @@ def save_as(kind, inputs, settings):
     return Article("", metadata=meta, settings=settings).save_as
 
 
+# Settings no check reads. OUTPUT_PATH: `invoke build` and `invoke production`
+# build into a new folder each time. SEARCH_INDEX_BACKGROUND: `invoke livereload`
+# turns it on after its first build.
+MEMO_IGNORES = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
+
+
 class Memo:
     """What the last build worked out, by its inputs and the settings: each
     source's output path (Pelican works it out by making an Article, signals
-    included: 0.4 s for 1000 posts) and the dates that parse (dateutil: 0.1 s).
-    Most sources keep theirs from one build to the next. Kept in
-    CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
+    included: 0.4 s for 1000 posts), the dates that parse (dateutil: 0.1 s),
+    and each file's own checks (`check_file`: 0.1 s), by the file's inode,
+    size, modification and change times. Most sources keep theirs from one
+    build to the next. Kept in CACHE_PATH/validate-memo.pickle; a damaged file
+    is simply forgotten.
     """
 
     def __init__(self, settings):
         parts = {}
         for name, value in settings.items():
+            if name in MEMO_IGNORES:
+                continue
             text = json.dumps(value, sort_keys=True, default=repr)
             if " at 0x" not in text:  # objects known by their address: not URL settings
                 parts[name] = text
@@ -403,6 +437,23 @@ class Memo:
             path = save_as(kind, inputs, settings)
         self.new[key] = path
         return path
+
+    def file_checks(self, kind, abspath, shown, settings):
+        """`check_file`'s answer, the remembered one if the file has not changed since."""
+        try:
+            stat = os.stat(abspath)
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        except OSError:
+            stamp = None
+        key = ("file", kind, abspath, shown)
+        known = self.old.get(key)
+        if stamp is not None and known is not None and known[0] == stamp:
+            result = known[1]
+        else:
+            result = check_file(kind, abspath, shown, settings, self)
+        if stamp is not None:
+            self.new[key] = (stamp, result)
+        return result
 
     def known_date(self, text):
         if ("date", text) in self.old:
@@ -443,13 +494,15 @@ def check_output_paths(sources, settings, problems, memo):
         if path:
             writers[path] = f"the {name} page"
     for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
-        save_as_of = {}  # name -> its page's output path (a property worked out on every read)
+        save_as_of = {}  # name -> its page's output path (a property worked out on every read), too long?
         for source in filter(published_article, sources):
             for name in names(source, key):
-                page_save_as = save_as_of.get(name)
-                if page_save_as is None:
-                    page_save_as = save_as_of[name] = named(wrapper, name, settings).save_as
-                if page_save_as and too_long(page_save_as):
+                known = save_as_of.get(name)
+                if known is None:
+                    page_save_as = named(wrapper, name, settings).save_as
+                    known = save_as_of[name] = (page_save_as, bool(page_save_as) and too_long(page_save_as))
+                page_save_as, long_name = known
+                if long_name:
                     problems.append(Problem(
                         source.path, source.lines[key],
                         f"the {wrapper.__name__.lower()} name {name[:40]!r}... is too long for a page "
