@@ -148,7 +148,9 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     shutil.copytree(ROOT / "theme", theme)
     posts = write_corpus(tmp_path / "content" / "posts", 24)
     content = tmp_path / "content"
-    settings = [f'THEME="{theme}"', "SPEEDUPS_MIN_FILES=1"]  # every build shares its pages with the helper
+    # SPEEDUPS_MIN_FILES: every build shares its pages with the helper. FEED_MAX_ITEMS:
+    # feeds hold fewer posts than they are given (a feed's key covers the first 5).
+    settings = [f'THEME="{theme}"', "SPEEDUPS_MIN_FILES=1", "FEED_MAX_ITEMS=5"]
 
     logs = {}
 
@@ -174,6 +176,10 @@ def test_remembered_pages_match_a_build_from_nothing_after_every_kind_of_change(
     reused, rendered = compare("text")
     assert 0 < rendered < reused / 4
     assert split_on_two_cores(logs["text"])
+    # The last post the site-wide feeds hold (the fifth newest): they change too.
+    fifth = sorted(posts, key=lambda p: re.search(r"^Date: (.*)$", p.read_text(encoding="utf-8"), re.M)[1])[-5]
+    fifth.write_text(fifth.read_text(encoding="utf-8") + "\nAnother closing line.\n", encoding="utf-8")
+    compare("text of a feed's last post")
 
     # A title (neighbours' links, related posts, lists), tags, and a date (order).
     change_metadata(posts[5], "Title", "A retitled post, <em>with markup</em> & an ampersand")

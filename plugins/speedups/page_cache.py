@@ -291,6 +291,7 @@ class PageCache:
         self.index = self.load()
         self.new_index = {}
         self.output_path = settings["OUTPUT_PATH"]
+        self.feed_max_items = settings.get("FEED_MAX_ITEMS")  # None: every article
         # Output file -> (key, stat) once the file holds the page of that key;
         # a file whose stat is still the same holds those bytes still.
         self.written = self.index.pop("\0written", {})
@@ -484,9 +485,10 @@ class PageCache:
         self.new_index[context["output_file"]] = (template.name, reads, key)
         self.will_write(context["output_file"], key)
 
-    # Feeds: Pelican's Writer.write_feed reads the articles' own fields (text,
-    # summary, dates, authors, tags, URLs) and the site's settings; our feeds
-    # plugin adds nothing else. A feed's key is all of that.
+    # Feeds: Pelican's Writer.write_feed reads the first FEED_MAX_ITEMS
+    # articles' own fields (text, summary, dates, authors, tags, URLs) and the
+    # site's settings; our feeds plugin adds nothing else. A feed's key is all
+    # of that.
     def item_text(self, item, siteurl):
         memo = (item.source_path, "\0feed item", siteurl)
         text = self.attr_texts.get(memo)
@@ -500,7 +502,7 @@ class PageCache:
         siteurl = context.get("SITEURL")
         parts = [VERSION, self.settings_text, str(path), str(url), str(feed_type), str(feed_title), str(siteurl)]
         try:
-            for item in elements:
+            for item in elements[:self.feed_max_items]:
                 if not isinstance(item, Content) or item.source_path is None:
                     return None
                 parts.append(self.item_text(item, siteurl))
