@@ -12,10 +12,18 @@ leaks into ``<title>``, meta tags, JSON-LD and feeds. This plugin instead:
   (curly quotes, dashes, ellipses as Unicode characters, no markup), escaped
   once as ``Markup``: templates print them as text, and ``striptags`` gives
   back the exact text for feeds and JSON.
+
+Titles and summaries are typeset again on every build (Pelican makes every
+post's object anew), at 60 µs each: 0.12 s for 1000 posts. With
+``CACHE_CONTENT``, the plain texts of the last build are kept in
+``CACHE_PATH``/typeset-plain.pickle, by their raw text.
 """
 
 import logging
+import os
+import pickle
 import re
+import tempfile
 
 import smartypants
 from markupsafe import Markup, escape
@@ -56,6 +64,64 @@ def plain_text(raw):
     return Markup(escape(smart_text(raw)))
 
 
+# Bump when plain_text's output changes.
+MEMO_VERSION = "1"
+
+
+class PlainTextMemo:
+    """raw text -> plain_text(raw), kept from one build to the next."""
+
+    def __init__(self, settings=None):
+        cache = settings and settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH")
+        self.path = os.path.join(cache, "typeset-plain.pickle") if cache else None
+        self.tag = (MEMO_VERSION, smartypants.__version__)
+        self.old, self.new = self.load(), {}
+
+    def load(self):
+        if not self.path:
+            return {}
+        try:
+            with open(self.path, "rb") as f:
+                tag, table = pickle.load(f)
+            return table if tag == self.tag else {}
+        except Exception:  # noqa: BLE001 - none yet, or damaged: typeset them again
+            return {}
+
+    def plain_text(self, raw):
+        text = self.new.get(raw)
+        if text is None:
+            text = self.old.get(raw)
+            if text is None:
+                text = plain_text(raw)
+            self.new[raw] = text
+        return text
+
+    def save(self):
+        """Keep this build's texts (only those: a changed title's old text goes)."""
+        if not self.path or self.new.keys() == self.old.keys():
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(self.path))
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((self.tag, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError as err:
+            logger.debug("typeset: could not keep the plain texts (%s)", err)
+
+
+_memo = PlainTextMemo()  # the build's; a new one when a build starts
+
+
+def start_memo(pelican):
+    global _memo
+    _memo = PlainTextMemo(pelican.settings)
+
+
+def save_memo(pelican):
+    _memo.save()
+
+
 # An <a> to another site whose tag has no rel attribute yet.
 _EXTERNAL_LINK = re.compile(r'<a (?![^>]*\brel=)([^>]*\bhref="https?://)')
 
@@ -87,13 +153,15 @@ def set_plain_text(content):
     # After Content.__init__, so the slug was made from the raw title.
     title = getattr(content, "title", None)
     if title is not None and not isinstance(title, Markup):
-        content.title = plain_text(title)
+        content.title = _memo.plain_text(title)
     summary = content.metadata.get("summary")
     if summary is not None and not isinstance(summary, Markup):
         # Content.summary returns this metadata value when it is present.
-        content.metadata["summary"] = plain_text(summary)
+        content.metadata["summary"] = _memo.plain_text(summary)
 
 
 def register():
+    signals.initialized.connect(start_memo)
     signals.readers_init.connect(use_typeset_reader)
     signals.content_object_init.connect(set_plain_text)
+    signals.finalized.connect(save_memo)
