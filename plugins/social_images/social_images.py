@@ -281,16 +281,25 @@ def write_images(pelican):
     else:
         for job in jobs:
             render_to(*job)
+    folders = set()
     for rel, (key, _, _) in jobs_by_path.items():
         target = os.path.join(pelican.output_path, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if os.path.exists(target):
+        cached = os.path.join(cache, key + ".png")
+        folder = os.path.dirname(target)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        try:
+            if os.path.samefile(cached, target):
+                continue  # linked by an earlier build into this kept output folder
             os.remove(target)
+        except FileNotFoundError:
+            pass
         # A hard link costs no copying; the cached PNG is never changed in place.
         try:
-            os.link(os.path.join(cache, key + ".png"), target)
+            os.link(cached, target)
         except OSError:  # another file system
-            shutil.copyfile(os.path.join(cache, key + ".png"), target)
+            shutil.copyfile(cached, target)
     # Forget images no article uses any more (an edited title, a removed post).
     used = {key + ".png" for key, _, _ in jobs_by_path.values()}
     for name in os.listdir(cache):
