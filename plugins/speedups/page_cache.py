@@ -47,6 +47,7 @@ import pickle
 import tempfile
 import time
 import types
+from itertools import repeat
 
 import jinja2
 import jinja2.runtime
@@ -62,7 +63,8 @@ logger = logging.getLogger(__name__)
 
 # Bump when the hashing below changes what it covers, or the index's form.
 # 2: pages that read alike share their reads' tuples (a 6x smaller index).
-VERSION = "2"
+# 3: keys hold values only.
+VERSION = "3"
 
 # Jinja's own functions, before any plugin wraps them.
 JINJA_RENDER = jinja2.Template.render
@@ -108,6 +110,8 @@ class Reads:
 
 # Noted as a name when a template read an object no build can find again.
 UNCACHEABLE = "\0uncacheable"
+# What a page sees for a name neither its context nor its template's globals hold.
+MISSING = object()
 
 _reads = None  # the Reads of the render in progress, if any
 
@@ -301,7 +305,11 @@ class PageCache:
         self.by_path = {c.source_path: c for c in contents if c.source_path}
         self.encoder = Encoder()
         self.attr_texts = {}  # (path, attribute, localsiteurl) -> text
-        self.root_texts = {}  # (name, where, id of value) -> (value, text)
+        self.group_texts = {}  # ((path, attributes), localsiteurl) -> their texts
+        self.value_texts = {id(MISSING): "\0missing"}  # id of a context value -> text
+        self.alive = [MISSING]  # the values of value_texts
+        self.globals = {}  # id of a template -> (template, its globals as one dict)
+        self.checked_names = set()  # names tuples without UNCACHEABLE
         self.environments = {}  # id(environment) -> hash of its templates and filters
         self.descriptors = {}  # (class, attribute) -> whether the class defines it as a data descriptor
         self.shared_reads = {}  # see `shared`
@@ -357,51 +365,72 @@ class PageCache:
         return digest
 
     def key(self, template, context, reads):
-        """The hash of everything `reads` says the template looked at, or None."""
+        """The hash of everything `reads` says the template looked at, or None.
+
+        Only values go in: a key is compared with the one worked out from the
+        same reads in the last build, so which name or attribute each value
+        belongs to is fixed by the reads."""
         names, attrs = reads
         parts = [VERSION, self.settings_text, self.environment_hash(template.environment), template.name,
                  str(context.get("output_file"))]
-        encoder = self.encoder
-        globals_ = template.globals
         try:
-            root_texts = self.root_texts
-            for name in names:
-                if name == UNCACHEABLE:
-                    raise Uncacheable("it read an article or page that has no source file")
-                if name in context:
-                    value, where = context[name], "="
-                elif name in globals_:
-                    value, where = globals_[name], "=g"
-                else:
-                    parts.append(f"{name}=missing")
-                    continue
-                # Most names hold the same object on every page (settings, lists).
-                memo = root_texts.get((name, where, id(value)))
-                if memo is None or memo[0] is not value:
-                    memo = root_texts[(name, where, id(value))] = (value, name + where + encoder.text(value))
-                parts.append(memo[1])
+            parts.append(self.names_text(template, context, names))
             localsiteurl = context.get("localsiteurl")
-            environment = template.environment
-            for path, attributes in attrs:
-                content = self.by_path.get(path)
-                if content is None:
-                    return None
-                fields = content.__dict__
-                for attribute in attributes:
-                    # A property (content, summary) may depend on the page's
-                    # localsiteurl; a plain instance attribute's value cannot.
-                    if attribute in fields and not self.is_descriptor(type(content), attribute):
-                        memo = (path, attribute, None)
-                    else:
-                        memo = (path, attribute, localsiteurl)
-                    text = self.attr_texts.get(memo)
+            for group in attrs:
+                text = self.group_texts.get((group, localsiteurl))
+                if text is None:
+                    text = self.group_text(template.environment, group, localsiteurl)
                     if text is None:
-                        text = self.attr_texts[memo] = encoder.text(_getattr(environment, content, attribute))
-                    parts.append(text)
+                        return None  # an article or page that is gone
+                parts.append(text)
         except Uncacheable as err:
             logger.debug("speedups: %s is rendered every time: %s", context.get("output_file"), err)
             return None
         return hashlib.blake2b("\x1d".join(parts).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def names_text(self, template, context, names):
+        """The values of the context `names` as the template sees them: the
+        page's context over the template's globals; a missing name as such."""
+        if names not in self.checked_names:
+            if UNCACHEABLE in names:
+                raise Uncacheable("it read an article or page that has no source file")
+            self.checked_names.add(names)
+        known = self.globals.get(id(template))
+        if known is None:
+            known = self.globals[id(template)] = (template, dict(template.globals))
+        seen = {**known[1], **context}
+        values = list(map(seen.get, names, repeat(MISSING)))
+        # Most names hold the same object on every page (settings, lists).
+        texts = list(map(self.value_texts.get, map(id, values)))
+        if None in texts:
+            for i, text in enumerate(texts):
+                if text is None:
+                    value = values[i]
+                    texts[i] = self.value_texts[id(value)] = self.encoder.text(value)
+                    self.alive.append(value)  # so that its id is not given to another object
+        return "\x1e".join(texts)
+
+    def group_text(self, environment, group, localsiteurl):
+        """The values of the attributes `group` names, of the article or page at its path."""
+        path, attributes = group
+        content = self.by_path.get(path)
+        if content is None:
+            return None
+        fields = content.__dict__
+        texts = []
+        for attribute in attributes:
+            # A property (content, summary) may depend on the page's
+            # localsiteurl; a plain instance attribute's value cannot.
+            if attribute in fields and not self.is_descriptor(type(content), attribute):
+                memo = (path, attribute, None)
+            else:
+                memo = (path, attribute, localsiteurl)
+            text = self.attr_texts.get(memo)
+            if text is None:
+                text = self.attr_texts[memo] = self.encoder.text(_getattr(environment, content, attribute))
+            texts.append(text)
+        text = self.group_texts[(group, localsiteurl)] = "\x1e".join(texts)
+        return text
 
     def is_descriptor(self, cls, attribute):
         """Whether `cls` defines `attribute` as a data descriptor (a property), which wins over the instance's value."""
