@@ -447,22 +447,26 @@ class PageCache:
         """The HTML this page had last time, if nothing it reads has changed."""
         return self.reuse_key(template, context, self.remembered_key(template, context))
 
-    def remembers_page(self, template, context):
+    def remembered_entry(self, template, context):
+        """The last build's (template name, reads, key) of this page, if the same template made it."""
         entry = self.index.get(context["output_file"])
-        return entry is not None and entry[0] == template.name
+        return entry if entry is not None and entry[0] == template.name else None
+
+    def remembers_page(self, template, context):
+        return self.remembered_entry(template, context) is not None
 
     def remembered_key(self, template, context):
         """The remembered page's key if nothing it read has changed since, else None."""
-        entry = self.index.get(context["output_file"])
-        if entry is None or entry[0] != template.name:
+        entry = self.remembered_entry(template, context)
+        if entry is None:
             return None
         key = self.key(template, context, entry[1])
         return key if key is not None and key == entry[2] else None
 
     def reuse_key(self, template, context, key):
         """The HTML remembered under `key` (see `remembered_key`), or None."""
-        entry = self.index.get(context["output_file"])
-        if key is None or entry is None or entry[0] != template.name or entry[2] != key:
+        entry = self.remembered_entry(template, context)
+        if key is None or entry is None or entry[2] != key:
             return None
         return self.reuse(context["output_file"], entry)
 
@@ -551,6 +555,9 @@ class PageCache:
         except Uncacheable:
             return None
         return hashlib.blake2b("\x1d".join(parts).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def remembers_feed_at(self, path):
+        return ("feed", path) in self.index
 
     def remembers_feed(self, path, key):
         entry = self.index.get(("feed", path))

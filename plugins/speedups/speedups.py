@@ -354,7 +354,7 @@ class RenderSplit:
             return None if self.outbox else page_cache.WRITE_FEED(writer, *args)
         cache = page_cache.active
         result = None
-        mine = self.next_is_mine(cache is not None and ("feed", path) in cache.index and "feed")
+        mine = self.next_is_mine(cache is not None and cache.remembers_feed_at(path) and "feed")
         key = (self.index, "feed", path, feed_type)
         if self.outbox:
             if mine:
