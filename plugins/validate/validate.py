@@ -494,7 +494,7 @@ def check_output_paths(sources, settings, problems, memo):
         if path:
             writers[path] = f"the {name} page"
     for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
-        save_as_of = {}  # name -> its page's output path (a property worked out on every read), too long?
+        save_as_of = {}  # name -> (its page's output path, a property worked out on every read; too long?)
         for source in filter(published_article, sources):
             for name in names(source, key):
                 known = save_as_of.get(name)
