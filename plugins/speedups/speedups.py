@@ -210,6 +210,17 @@ class _Capture(logging.Handler):
 PIPE_SIZE = 1 << 20
 
 
+class _NullFile:
+    """Where the helper's writer writes: nowhere."""
+
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return False
+    def write(self, text):
+        return len(text)
+
+
 class RenderSplit:
     """Share a run of jobs (Template.render and Writer.write_feed calls) between
     this process and a forked helper.
@@ -260,8 +271,13 @@ class RenderSplit:
             self.outbox = os.fdopen(write, "wb")
             self.capture = _Capture()
             logging.getLogger().handlers = [self.capture]
+            # Nothing the helper does after a render leaves it, so it skips what
+            # Pelican's writer does then: no file, no content_written receivers
+            # (the sitemap's list of pages is the main process's), no "Writing" lines.
             if self.writer is not None:
-                self.writer._open_w = lambda *args, **kwargs: open(os.devnull, "w", encoding="utf-8")
+                self.writer._open_w = lambda *args, **kwargs: _NullFile()
+            signals.content_written.is_muted = True
+            logging.getLogger("pelican.writers").setLevel(logging.WARNING)
         else:
             os.close(write)
             self.helper = pid
