@@ -18,6 +18,7 @@
   on PyPI writes one, hence this small writer.
 """
 
+import functools
 import json
 import logging
 import os
@@ -44,7 +45,14 @@ def absolute_links(html, base):
     """Resolve every relative href/src/poster in ``html`` against ``base``."""
     if not html:
         return html
-    return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", str(html))
+    return _absolute_links(str(html), base)
+
+
+# A post is in several feeds (all, its category's, its tags', its author's):
+# its links are resolved once per build. Bounded: about a megabyte per 200 posts.
+@functools.lru_cache(maxsize=1024)
+def _absolute_links(html, base):
+    return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", html)
 
 
 def plain(text):
