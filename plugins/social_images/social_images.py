@@ -101,7 +101,10 @@ def image_key(kind, fields):
 def plain(text):
     """Printable one-line text: titles are escaped Markup, striptags gives it back."""
     text = text.striptags() if hasattr(text, "striptags") else str(text)
-    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
+    # isprintable() is False exactly when a character other than " " is in a
+    # C or Z category: most titles skip the character-by-character pass.
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
     return re.sub(r"\s+", " ", text).strip()
 
 
