@@ -49,7 +49,8 @@ def absolute_links(html, base):
 
 
 # A post is in several feeds (all, its category's, its tags', its author's):
-# its links are resolved once per build. Bounded: about a megabyte per 200 posts.
+# its links are resolved once, not once per feed. At most 1024 texts are kept
+# (a few megabytes of posts).
 @functools.lru_cache(maxsize=1024)
 def _absolute_links(html, base):
     return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", html)

@@ -215,8 +215,10 @@ class _NullFile:
 
     def __enter__(self):
         return self
+
     def __exit__(self, *exc):
         return False
+
     def write(self, text):
         return len(text)
 
