@@ -278,7 +278,7 @@ class RenderSplit:
             # (the sitemap's list of pages is the main process's), no "Writing" lines.
             if self.writer is not None:
                 self.writer._open_w = lambda *args, **kwargs: _NullFile()
-            signals.content_written.is_muted = True
+            signals.content_written.receivers.clear()  # this process's copy of the signal only
             logging.getLogger("pelican.writers").setLevel(logging.WARNING)
         else:
             os.close(write)
