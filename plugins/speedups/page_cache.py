@@ -452,9 +452,6 @@ class PageCache:
         entry = self.index.get(context["output_file"])
         return entry if entry is not None and entry[0] == template.name else None
 
-    def remembers_page(self, template, context):
-        return self.remembered_entry(template, context) is not None
-
     def remembered_key(self, template, context):
         """The remembered page's key if nothing it read has changed since, else None."""
         entry = self.remembered_entry(template, context)
