@@ -17,24 +17,26 @@ article, list, tag, category, author and archive page, one after the other.
 When the articles generator starts its output, this plugin forks one helper
 process, which runs the very same sequence of writes from the very same
 state, but does only its share of the jobs (template renders and feeds) and
-writes nothing: its memory is thrown away. The main process does the other
-jobs, takes the helper's HTML and feed XML for the rest from a pipe, and
-writes every file and sends every signal itself, in Pelican's order (for a
-feed the helper made, ``feed_generated`` receivers ran in the helper, as they
-only change the feed object, and ``feed_written`` gets ``feed=None``). Each
-handed-over result is checked (same position, template or feed, output file);
-on any mismatch or if the helper dies, the main process does the job itself,
-so the result never depends on the helper. Log messages emitted while the helper rendered are replayed in the
-main process.
+writes nothing: its memory is thrown away. The helper takes a job while it is
+far enough ahead of the main process, and otherwise leaves it (see
+``RenderSplit.helper_takes``), so the share follows what the jobs cost. The
+main process does the jobs left to it, takes the helper's HTML and feed XML
+for the rest from a pipe, and writes every file and sends every signal
+itself, in Pelican's order (for a feed the helper made, ``feed_generated``
+receivers ran in the helper, as they only change the feed object, and
+``feed_written`` gets ``feed=None``). Each handed-over result is checked
+(same position, template or feed, output file); on any mismatch or if the
+helper dies, the main process does the job itself, so the result never
+depends on the helper. Log messages emitted while the helper rendered are
+replayed in the main process.
 
 Remembered pages and feeds (``page_cache.py``). A rebuild renders a page
 or feed again only when something it read changed since the build that
 rendered it; the others come from ``CACHE_PATH``/pages. With parallel
-rendering, whoever does a job also works out its key; remembered feeds are
-the main process's jobs and remembered pages the helper's (working out the
-keys is most of a rebuild after one edit, and each kind of key reads the
-articles in its own way). Output files whose bytes did not change are not
-rewritten.
+rendering, whoever does a job also works out its key (most of a rebuild
+after one edit); remembered feeds are always the main process's jobs, as
+their keys read the articles in their own way. Output files whose bytes did
+not change are not rewritten.
 
 Remembered URLs. ``article.url`` and ``save_as`` are worked out from the
 settings and metadata on every access (about 0.1 ms each); list pages, feeds
