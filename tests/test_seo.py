@@ -215,6 +215,18 @@ def test_long_titles_wrap_and_shrink_inside_the_card(title):
         assert size == max(social_images.TITLE_SIZES) and lines == ["Short"]
 
 
+@pytest.mark.parametrize("raw, printed", [
+    ("Plain title", "Plain title"),
+    ("  Spaces   inside  ", "Spaces inside"),
+    ("Line\u2028break, tab\tand\u00a0no-break", "Line break, tab and no-break"),
+    ("Zero\u200bwidth and \x07bell", "Zero width and bell"),
+])
+def test_card_text_is_one_printable_line(raw, printed):
+    # Separators and control characters become spaces; titles without them
+    # take the fast path, which must give the same text.
+    assert social_images.plain(raw) == printed
+
+
 def test_images_come_from_the_cache_and_stay_identical(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
