@@ -139,23 +139,23 @@ FORMATTED_FIELDS = []
 THEME = "theme"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
 
-# -- Plugins: maintained ones from PyPI, and ours in plugins/.
-PLUGIN_PATHS = ["plugins"]
+# -- Plugins: maintained ones from PyPI, and ours in the extramile package,
+# all by import name (script/bootstrap installs the package).
 PLUGINS = [
-    "safe_cache",  # a damaged build cache means a slower build, not a crash
-    "validate",
-    "subscribe",  # before theme_context, which adds its origin to the CSP
-    "theme_context",
-    "typeset",
-    "feeds",  # JSON Feed; absolute links, content and updated dates in RSS
+    "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
+    "extramile.plugins.validate",
+    "extramile.plugins.subscribe",  # before theme_context, which adds its origin to the CSP
+    "extramile.plugins.theme_context",
+    "extramile.plugins.typeset",
+    "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
-    "drafts",  # drops the empty tags related_posts makes for draft-only tags
+    "extramile.plugins.drafts",  # drops the empty tags related_posts makes for draft-only tags
     "pelican.plugins.readtime",
-    "search_index",  # Pagefind index of the published articles, in every build
-    "social_images",  # 1200x630 PNG per article for og:image, cached by content
-    "sitemap_robots",  # sitemap.xml and robots.txt
-    "speedups",  # parallel reading on every core; the same bytes (bench/, issue 7)
+    "extramile.plugins.search_index",  # Pagefind index of the published articles, in every build
+    "extramile.plugins.social_images",  # 1200x630 PNG per article for og:image, cached by content
+    "extramile.plugins.sitemap_robots",  # sitemap.xml and robots.txt
+    "extramile.plugins.speedups",  # parallel reading on every core; the same bytes (bench/, issue 7)
 ]
 RELATED_POSTS_MAX = 3
 READTIME_WPM = 230

@@ -10,10 +10,8 @@ build that has no absolute SITEURL, before anything is written.
 """
 
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pelicanconf import *  # noqa: E402,F403
+from pelicanconf import *
 
 SITEURL = os.environ.get("SITEURL", "").rstrip("/")
 RELATIVE_URLS = False
@@ -29,7 +27,7 @@ SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
 # Production pages may be indexed by search engines; previews say noindex.
 PRODUCTION = True
 # No development helper (livereload's script) in production's policy.
-CSP = {**CSP, "script-src": [s for s in CSP["script-src"] if s != LIVERELOAD_SCRIPT_HASH]}  # noqa: F405
+CSP = {**CSP, "script-src": [s for s in CSP["script-src"] if s != LIVERELOAD_SCRIPT_HASH]}
 
 # Drafts (and future-dated posts, which Pelican treats as drafts) are never
 # published: no page, no feed entry, no sitemap or search entry.
@@ -56,7 +54,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 # for hosts that serve them (nginx `gzip_static on`). zlib writes no timestamp,
 # so builds stay byte-identical. Brotli is off: the plugin always uses quality
 # 11, which costs seconds per thousand pages; zstd and zopfli are not installed.
-PLUGINS = [*PLUGINS, "host_headers", "pelican.plugins.precompress"]  # noqa: F405
+PLUGINS = [*PLUGINS, "extramile.plugins.host_headers", "pelican.plugins.precompress"]
 PRECOMPRESS_GZIP = True
 PRECOMPRESS_BROTLI = False
 PRECOMPRESS_ZOPFLI = False

@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "plugins"))
-from validate.validate import FILL_IN  # noqa: E402  (one marker for new-post and the checks)
+from extramile.plugins.validate.validate import FILL_IN
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -84,7 +83,7 @@ def production(c):
 
 def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=()):
     """Check the deploy settings, build and check the site, then deploy it."""
-    import deploy
+    from extramile import deploy
 
     try:
         target, config = deploy.configure(os.environ, get_settings_from_file(str(PROD_CONF)))
@@ -105,7 +104,7 @@ def publish(c, dry_run=False):
             "listen": "nginx's listen address", "server-name": "the site's host name"})
 def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_"):
     """Print an nginx server block for the production build: its headers, caching and .gz copies."""
-    from deploy import nginx
+    from extramile.deploy import nginx
 
     try:
         print(nginx.render(output, root=root, listen=listen, server_name=server_name), end="")
@@ -176,7 +175,7 @@ def subscribe_receiver(port=PORT):
     and accepts fetches from the site on `port`; it stops with the server.
     """
     receiver_port = urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port or 8001
-    proc = subprocess.Popen([sys.executable, str(ROOT / "devtools" / "subscribe_receiver.py"),
+    proc = subprocess.Popen([sys.executable, "-m", "extramile.devtools.subscribe_receiver",
                              "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"])
     try:
         yield proc
@@ -208,7 +207,7 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
     """A livereload Server that rebuilds `output` from `content` on every save."""
     from livereload import Server
 
-    from devtools.warm_builder import WarmBuilder
+    from extramile.devtools.warm_builder import WarmBuilder
 
     # The browser reloads once the pages are written; the search index follows
     # a few seconds later (plugins/search_index: SEARCH_INDEX_BACKGROUND).
@@ -216,7 +215,7 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
     args = shlex.split(pelican_command(DEV_CONF, output, *extra, content=content))[3:]  # after "python -m pelican"
     # Each rebuild runs in a fresh fork of a process that imported Pelican and
     # the plugins once (0.6 s saved per save); a changed plugin restarts it.
-    builder = WarmBuilder(DEV_CONF, watched=[ROOT / "plugins"])
+    builder = WarmBuilder(DEV_CONF, watched=[ROOT / "extramile"])
     builder.start()
 
     def rebuild():
@@ -227,7 +226,7 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
     server = Server()
     server.builder = builder
     # livereload 2.7.1 globs with recursive=True, so "**" reaches every depth.
-    for pattern in (f"{content}/**/*", f"{ROOT}/theme/**/*", f"{ROOT}/plugins/**/*.py", str(DEV_CONF)):
+    for pattern in (f"{content}/**/*", f"{ROOT}/theme/**/*", f"{ROOT}/extramile/**/*.py", str(DEV_CONF)):
         server.watch(pattern, rebuild)
     return server
 
@@ -268,4 +267,4 @@ def test(c, k=""):
             "runs": "runs per build (default 3)", "only": "builds to run: ours,dev,stock,hugo"})
 def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo"):
     """Build benchmark against stock Pelican and Hugo (invoke bench -n 1000); writes bench/results.md."""
-    c.run(f"{sys.executable} {ROOT / 'bench' / 'run.py'} --n {n} --runs {runs} --only {only}", pty=False)
+    c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only}", pty=False)

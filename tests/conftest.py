@@ -12,7 +12,6 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared checkers live in tools/ (used by `invoke audit` too).
-sys.path.insert(0, str(ROOT))
 PROD_SITEURL = "https://example.org/blog"
 
 

@@ -6,7 +6,6 @@ from datetime import date
 
 import feedparser
 import pytest
-
 from conftest import PROD_SITEURL, ROOT
 
 SEEDS = ROOT / "tests" / "seeds"

@@ -10,13 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from invoke import Config, Context, Exit
-
 from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican
+from invoke import Config, Context, Exit
 from test_validation import GOOD, make_content, post
 
-sys.path.insert(0, str(ROOT))
-import tasks  # noqa: E402
+import tasks
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}

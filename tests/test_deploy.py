@@ -6,17 +6,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 
 import pytest
-from invoke import Exit
-
 from conftest import ROOT, cache_override
+from invoke import Exit
 from test_builds import PROD_ENV, context, digests
 from test_validation import GOOD, make_content, post
 
-sys.path.insert(0, str(ROOT))
-import tasks  # noqa: E402
+import tasks
+from extramile import deploy
 
 
 @pytest.fixture
@@ -35,8 +33,6 @@ def publish(tmp_path, dry_run=False, content=ROOT / "content"):
 
 def deploy_again(tmp_path, dry_run=False):
     """Deploy the build already in tmp_path/output, as publish does after building."""
-    import deploy
-
     target, config = deploy.configure(os.environ, {})
     return deploy.deploy(target, tmp_path / "output", config, dry_run=dry_run)
 
@@ -148,7 +144,6 @@ def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
     s3.put_object(Bucket="site", Key="elsewhere.txt", Body=b"not ours: outside the prefix")
 
     # Record the order of requests: every upload before any deletion.
-    import deploy.s3
 
     calls, make_client = [], deploy.s3.client
 
@@ -183,7 +178,5 @@ def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
 
     # A bucket that does not exist: the storage's answer, no traceback.
     monkeypatch.setenv("S3_BUCKET", "no-such-bucket")
-    import deploy
-
     with pytest.raises(deploy.DeployError, match=r"^the object storage refused: .*NoSuchBucket"):
         deploy_again(tmp_path)

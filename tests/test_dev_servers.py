@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
-from tools.serving import free_port, wait_for_port
+
+from extramile.tools.serving import free_port, wait_for_port
 
 SECRET = "not-for-the-web-7f3a"
 TRAVERSALS = [
@@ -58,7 +58,7 @@ def listening_addresses(port):
 SERVERS = {
     "serve": "import sys, runpy; sys.argv = ['pelican', '--listen', '--bind', '127.0.0.1', '--port', '{port}', "
              "'-o', '{output}']; runpy.run_module('pelican', run_name='__main__')",
-    "livereload": "import sys; sys.path.insert(0, '{root}'); from tasks import livereload_server; "
+    "livereload": "from tasks import livereload_server; "
                   "livereload_server(output='{output}', content='{content}').serve(host='127.0.0.1', "
                   "port={port}, root='{output}', open_url_delay=None)",
 }

@@ -284,6 +284,7 @@ def test_feed_in_browser_under_the_site_csp_header(served_site, page):
     from http.server import ThreadingHTTPServer
 
     from browser import QuietHandler
+
     from pelicanconf import CSP
 
     policy = "; ".join(f"{name} {' '.join(values)}" for name, values in CSP.items())

@@ -5,9 +5,8 @@ import json
 
 import feedparser
 import pytest
-from lxml import etree
-
 from conftest import PROD_SITEURL, build, post
+from lxml import etree
 
 TITLE = """</script><script>alert("t")</script> "dq" 'sq' ]]> {{ 7*7 }} <img src=x onerror=alert(1)>"""
 SUMMARY = """<script>alert("s")</script> & {% raw %} ]]> <b onmouseover=alert(2)>bold</b>"""
@@ -35,7 +34,7 @@ def hostile_site(tmp_path_factory):
 
 def smart(text):
     """The typography every title and summary gets (curly quotes)."""
-    from plugins.typeset.typeset import smart_text
+    from extramile.plugins.typeset.typeset import smart_text
     return smart_text(text)
 
 

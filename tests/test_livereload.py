@@ -7,9 +7,9 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, cache_override, run_pelican
-from tools.serving import free_port, wait_for_port
+
+from extramile.tools.serving import free_port, wait_for_port
 
 POST = "posts/in-customers-we-trust.md"
 
@@ -31,7 +31,7 @@ def live(tmp_path):
     proc.terminate()
     proc.wait(timeout=10)
     # Rebuilds index search in a detached process (SEARCH_INDEX_BACKGROUND): let it finish too.
-    from plugins.search_index.search_index import wait_for_background
+    from extramile.plugins.search_index.search_index import wait_for_background
 
     wait_for_background(tmp_path / "cache" / "search-index", timeout=60)
 
@@ -86,7 +86,6 @@ def test_livereload_script_hash_matches_the_injected_script(live):
     scripts = re.findall(r'<script type="text/javascript">(.*?)</script>', html)
     assert len(scripts) == 1
     digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
-    sys.path.insert(0, str(ROOT))
     from pelican.settings import get_settings_from_file
 
     assert get_settings_from_file(str(ROOT / "pelicanconf.py"))["LIVERELOAD_SCRIPT_HASH"] == f"'sha256-{digest}'"

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, cache_override, run_pelican
-from tools.checkers import MissingTool
-from tools.serving import RESOURCES, Nginx, crawl, fetch, free_port
+
+from extramile.tools.checkers import MissingTool
+from extramile.tools.serving import RESOURCES, Nginx, crawl, fetch, free_port
 
 
 @pytest.fixture(scope="module", params=["", "/blog"], ids=["root", "sub-path"])

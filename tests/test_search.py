@@ -6,9 +6,8 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import ROOT, cache_override, post, run_pelican
+from playwright.sync_api import expect
 
 # A word of exactly one article (checked below, so the premise cannot rot).
 WORD, SLUG, TITLE, AUTHOR = "Boston", "in-customers-we-trust", "In Customers We Trust", "Ron Kaufman"
@@ -113,7 +112,7 @@ def test_an_edited_article_is_indexed_again(tmp_path):
 def test_livereload_rebuilds_do_not_wait_for_the_index_and_the_newest_one_wins(tmp_path):
     """SEARCH_INDEX_BACKGROUND (`invoke livereload`): the build returns with the
     old index in place; the detached indexer installs the one of the newest build."""
-    from plugins.search_index.search_index import wait_for_background
+    from extramile.plugins.search_index.search_index import wait_for_background
 
     content, output, cache = tmp_path / "content", tmp_path / "output", tmp_path / "cache"
     shutil.copytree(ROOT / "content", content)

@@ -3,7 +3,6 @@ page in real Chromium, and links to other sites cannot reach back."""
 
 from urllib.parse import urlsplit
 
-
 from conftest import PROD_SITEURL
 
 # Records every CSP violation; init scripts run before the page's own, outside its CSP.

@@ -4,20 +4,17 @@ and a hostile title that must stay text in every one of them."""
 import gzip
 import json
 import shutil
-import sys
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from browser import StaticServer
+from conftest import PROD_SITEURL, ROOT, cache_override, post, run_pelican
 from lxml import etree
 from PIL import Image
 
-from browser import StaticServer
-from conftest import PROD_SITEURL, ROOT, cache_override, post, run_pelican
-
-sys.path.insert(0, str(ROOT / "plugins"))
-from social_images import social_images  # noqa: E402
+from extramile.plugins.social_images import social_images
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 NOINDEX = {"404.html", "search/index.html"}

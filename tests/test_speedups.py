@@ -7,17 +7,14 @@ import functools
 import hashlib
 import os
 import re
-import sys
 import time
 
 import jinja2
 import pytest
 from conftest import PROD_SITEURL, ROOT, run_pelican
 
-sys.path.insert(0, str(ROOT / "bench"))
-import corpus
-
 import pelicanconf
+from extramile.bench import corpus
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
@@ -92,8 +89,7 @@ def test_synthetic_corpus_cold_and_after_an_edit(tmp_path, conf):
 
 
 # -- The render helper: whatever goes wrong in it, the main process's pages are right.
-sys.path.insert(0, str(ROOT / "plugins"))
-from speedups.speedups import RenderSplit
+from extramile.plugins.speedups.speedups import RenderSplit
 
 
 def render_all(template, helper_does=None, count=8):
@@ -262,7 +258,8 @@ def test_a_page_key_follows_what_the_template_read(tmp_path):
 
     from pelican.contents import Article
     from pelican.settings import DEFAULT_CONFIG
-    from speedups import page_cache
+
+    from extramile.plugins.speedups import page_cache
 
     settings = {**DEFAULT_CONFIG, "CACHE_PATH": str(tmp_path)}
     env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ a.title }}"}))

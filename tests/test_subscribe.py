@@ -4,16 +4,13 @@ JavaScript."""
 
 import http.client
 import json
-import sys
 import threading
 
 import pytest
-from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican, serve_production_site
+from conftest import PROD_SITEURL, cache_override, run_pelican, serve_production_site
 
-sys.path.insert(0, str(ROOT / "plugins"))
-sys.path.insert(0, str(ROOT / "devtools"))
-from subscribe.subscribe import SubscribeConfigError, form_config  # noqa: E402
-from subscribe_receiver import MAX_BODY, Receiver  # noqa: E402
+from extramile.devtools.subscribe_receiver import MAX_BODY, Receiver
+from extramile.plugins.subscribe.subscribe import SubscribeConfigError, form_config
 
 # What each provider's embed code expects (sources in plugins/subscribe).
 CONTRACTS = {

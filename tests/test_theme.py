@@ -4,7 +4,6 @@ reader relies on, and no request to another site."""
 import re
 
 import pytest
-
 from conftest import PROD_SITEURL
 
 

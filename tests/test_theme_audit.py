@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import checkers
+from extramile.tools import checkers
 
 PAGES = {
     "home": "",

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, build, cache_override, make_content, post, run_pelican
 
 GOOD = """Title: A good post

@@ -10,7 +10,7 @@ import signal
 import pytest
 from conftest import ROOT, cache_override, run_pelican
 
-from devtools.warm_builder import WarmBuilder
+from extramile.devtools.warm_builder import WarmBuilder
 
 POST = "posts/in-customers-we-trust.md"
 

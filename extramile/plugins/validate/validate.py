@@ -426,7 +426,7 @@ class Memo:
             with open(self.path, "rb") as f:
                 settings_key, table = pickle.load(f)
             return table if settings_key == self.settings_key else {}
-        except Exception:  # noqa: BLE001 - no memo, or a damaged one: work them out again
+        except Exception:
             return {}
 
     def save_as(self, kind, inputs, settings):
@@ -518,7 +518,7 @@ def check_output_paths(sources, settings, problems, memo):
             continue  # no title: already reported
         try:
             path = memo.save_as(source.kind, save_as_inputs(source), settings)
-        except Exception:  # noqa: BLE001 - its metadata problems are already reported
+        except Exception:
             continue
         if not path:
             continue  # not written (a draft in production)

@@ -40,8 +40,8 @@ from functools import lru_cache
 
 import font_source_sans_pro
 import PIL
-from PIL import Image, ImageColor, ImageDraw, ImageFont
 from pelican import signals
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 logger = logging.getLogger(__name__)
 

@@ -17,18 +17,7 @@ TAGS = [
     "employees", "complaints", "retail", "restaurants", "banking",
     "airlines", "hotels", "phone support", "leadership", "follow-up",
 ]
-WORDS = (
-    "customer service staff manager clerk guest owner team store shop counter phone call email "
-    "order refund return delivery package letter note visit table room flight hotel bank teller "
-    "waiter driver mechanic nurse pharmacist baker florist tailor cashier receptionist support "
-    "problem answer question promise apology mistake delay surprise gift thanks smile name "
-    "moment day week morning evening night hour minute year story lesson habit rule policy "
-    "helped listened remembered called wrote walked drove stayed waited fixed offered noticed "
-    "asked explained changed solved returned greeted followed thanked trusted kept opened closed "
-    "small quiet kind patient careful honest simple extra local busy late early whole real "
-    "every each another next last first second little long short good great better best "
-    "because while after before until when where although since unless though "
-).split()
+WORDS = ["customer", "service", "staff", "manager", "clerk", "guest", "owner", "team", "store", "shop", "counter", "phone", "call", "email", "order", "refund", "return", "delivery", "package", "letter", "note", "visit", "table", "room", "flight", "hotel", "bank", "teller", "waiter", "driver", "mechanic", "nurse", "pharmacist", "baker", "florist", "tailor", "cashier", "receptionist", "support", "problem", "answer", "question", "promise", "apology", "mistake", "delay", "surprise", "gift", "thanks", "smile", "name", "moment", "day", "week", "morning", "evening", "night", "hour", "minute", "year", "story", "lesson", "habit", "rule", "policy", "helped", "listened", "remembered", "called", "wrote", "walked", "drove", "stayed", "waited", "fixed", "offered", "noticed", "asked", "explained", "changed", "solved", "returned", "greeted", "followed", "thanked", "trusted", "kept", "opened", "closed", "small", "quiet", "kind", "patient", "careful", "honest", "simple", "extra", "local", "busy", "late", "early", "whole", "real", "every", "each", "another", "next", "last", "first", "second", "little", "long", "short", "good", "great", "better", "best", "because", "while", "after", "before", "until", "when", "where", "although", "since", "unless", "though"]
 FIRST = ["How", "Why", "When", "What", "The Day", "A Lesson:", "Notes on", "Inside", "After", "Before"]
 NOUNS = ["a Clerk", "the Night Manager", "a Baker", "the Front Desk", "a Phone Call", "a Refund",
          "the Waiter", "a Late Delivery", "the Owner", "a Bank Teller", "a Pharmacist", "the Driver"]

@@ -14,8 +14,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from deploy import nginx as nginx_config
-from tools.checkers import MissingTool
+from extramile.deploy import nginx as nginx_config
+from extramile.tools.checkers import MissingTool
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 

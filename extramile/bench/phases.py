@@ -20,9 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
+from extramile import ROOT
 
 PHASES = ("Pelican.__init__", "Pelican.run", "ArticlesGenerator.generate_context",
           "PagesGenerator.generate_context", "StaticGenerator.generate_context",
@@ -83,7 +81,7 @@ def child(argv):
 def main():
     if sys.argv[1:2] == ["--child"]:
         return child(sys.argv[2:])
-    import run
+    from extramile.bench import run
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000)
@@ -94,7 +92,7 @@ def main():
     try:
         edits, _ = run.write_sites(tmp, args.n)
         conf = "pelicanconf.py" if args.dev else "publishconf.py"
-        cmd = [sys.executable, __file__, "--child", str(tmp / "ours" / "content"), "-s", str(ROOT / conf),
+        cmd = [sys.executable, "-m", "extramile.bench.phases", "--child", str(tmp / "ours" / "content"), "-s", str(ROOT / conf),
                "-o", str(tmp / "out"), "-e", f'CACHE_PATH="{tmp / "cache"}"', *args.setting]
         env = dict(os.environ, SITEURL=run.SITEURL, SUBSCRIBE_PROVIDER="none")
         for label in ("cold", "edit"):

@@ -47,10 +47,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-import corpus  # noqa: E402
+from extramile import ROOT
+
+HERE = ROOT / "bench"  # the results live beside the README, not in the package
+from extramile.bench import corpus
 
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "results.md"
@@ -169,7 +169,6 @@ def ensure_hugo():
 
 # -- Corpus ----------------------------------------------------------------------
 def authors():
-    sys.path.insert(0, str(ROOT))
     from pelican.settings import get_settings_from_file
 
     return list(get_settings_from_file(str(ROOT / "pelicanconf.py"))["AUTHORS_INFO"])
@@ -253,8 +252,7 @@ def commands(tmp, hugo_bin, overrides=()):
 
 def wait_for_index(folder):
     """Seconds until a background search indexer (dev builds) has installed the newest index."""
-    sys.path.insert(0, str(ROOT))
-    from plugins.search_index.search_index import wait_for_background
+    from extramile.plugins.search_index.search_index import wait_for_background
 
     started = time.perf_counter()
     wait_for_background(str(folder), timeout=600)
@@ -308,10 +306,9 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
         log = tmp / "build.log"
         warm = {}
         if "dev" in builds:  # livereload's warm process, started before any timed build
-            sys.path.insert(0, str(ROOT))
-            from devtools.warm_builder import WarmBuilder
+            from extramile.devtools.warm_builder import WarmBuilder
 
-            warm["dev"] = WarmBuilder(ROOT / "pelicanconf.py", watched=[ROOT / "plugins"],
+            warm["dev"] = WarmBuilder(ROOT / "pelicanconf.py", watched=[ROOT / "extramile"],
                                       log=open(log, "a"), env=builds["dev"]["env"], cwd=builds["dev"]["cwd"])  # noqa: SIM115 - closed below
             warm["dev"].start()
         for run in range(1, runs + 1):

@@ -128,7 +128,7 @@ def _read(path):
     """In a worker: what Readers.read_file would cache for `path`, or None on error."""
     try:
         content, metadata = _readers.readers[file_suffix(path)].read(path)
-    except Exception:  # noqa: BLE001 - Pelican reads it again and reports the error
+    except Exception:
         return path, None
     metadata = _filter_discardable_metadata(metadata)
     # Not the settings: each object would carry its own pickled copy. The
@@ -321,7 +321,7 @@ class RenderSplit:
         self.capture.records = []
         try:
             result = compute()
-        except Exception:  # noqa: BLE001 - the main process does it again and fails there
+        except Exception:
             result = None
         self.send((key, result, self.capture.records))
 

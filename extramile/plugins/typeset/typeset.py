@@ -84,7 +84,7 @@ class PlainTextMemo:
             with open(self.path, "rb") as f:
                 tag, table = pickle.load(f)
             return table if tag == self.tag else {}
-        except Exception:  # noqa: BLE001 - none yet, or damaged: typeset them again
+        except Exception:
             return {}
 
     def plain_text(self, raw):

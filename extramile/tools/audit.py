@@ -20,10 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools import checkers
-from tools.serving import RESOURCES, Nginx, crawl, free_port
+from extramile import ROOT
+from extramile.tools import checkers
+from extramile.tools.serving import RESOURCES, Nginx, crawl, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = (

@@ -27,10 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from extramile import ROOT
+
 HOST = "127.0.0.1"
 PORT = 8001
 PATH = "/subscribe"
-DB = Path(__file__).resolve().parent / "subscribers.sqlite3"
+DB = ROOT / ".cache" / "subscribers.sqlite3"
 SITE = "http://127.0.0.1:8000/"
 MAX_BODY = 2048  # an address and a spam trap fit many times over
 EMAIL_FIELD, HONEYPOT_FIELD = "email", "website"
@@ -53,6 +55,7 @@ class Store:
     """The addresses, in SQLite; one connection per call, so threads are safe."""
 
     def __init__(self, path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
         self.lock = threading.Lock()
         with self.lock, sqlite3.connect(self.path) as db:
@@ -190,7 +193,7 @@ class Receiver(ThreadingHTTPServer):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=PORT, help=f"port on {HOST} (default {PORT})")
-    parser.add_argument("--db", default=str(DB), help="SQLite file (default devtools/subscribers.sqlite3)")
+    parser.add_argument("--db", default=str(DB), help="SQLite file (default .cache/subscribers.sqlite3)")
     parser.add_argument("--site", default=SITE, help=f"the development site's address (default {SITE})")
     args = parser.parse_args(argv)
     try:

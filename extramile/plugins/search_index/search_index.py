@@ -277,7 +277,7 @@ def start_background(job, pages, cache_root, target):
     with open(spec, "w", encoding="utf-8") as f:
         json.dump({"job": job, "pages": pages, "cache_root": cache_root, "target": target}, f)
     with open(os.path.join(cache_root, "background.log"), "ab") as log:
-        subprocess.Popen([sys.executable, os.path.abspath(__file__), spec], stdin=subprocess.DEVNULL,
+        subprocess.Popen([sys.executable, "-m", __name__, spec], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, start_new_session=True, close_fds=True)
 
 

@@ -324,7 +324,7 @@ class PageCache:
                 return index
         except FileNotFoundError:
             pass
-        except Exception as err:  # noqa: BLE001 - a damaged cache costs a full render, never the build
+        except Exception as err:
             logger.warning("speedups: the page cache was unreadable (%s); rendering every page", err)
         return {}
 

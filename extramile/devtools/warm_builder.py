@@ -27,7 +27,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve()
 CAN_FORK = hasattr(os, "fork")
 
 
@@ -56,7 +55,7 @@ class WarmBuilder:
     def start(self):
         self.close()
         self.started_with = newest_mtime(self.watched)
-        self.proc = subprocess.Popen([sys.executable, str(HERE), self.settings_file],
+        self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, bufsize=1, env=self.env, cwd=self.cwd)
         # The zygote answers "ready" once everything is imported (or dies trying).
@@ -105,8 +104,8 @@ class WarmBuilder:
 # -- The zygote ----------------------------------------------------------------
 def preload(settings_file):
     """Import what every build imports: Pelican, its readers and writers, the plugins."""
-    import pelican  # noqa: F401
-    import pelican.generators  # noqa: F401
+    import pelican
+    import pelican.generators
     import pelican.writers  # noqa: F401
     from pelican.plugins._utils import load_plugins
     from pelican.settings import read_settings
@@ -125,7 +124,7 @@ def run_child(args):
         pelican.main(args)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    except BaseException:  # noqa: BLE001 - printed as the command line would
+    except BaseException:
         import traceback
 
         traceback.print_exc()

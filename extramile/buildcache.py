@@ -1,0 +1,178 @@
+"""What every plugin that keeps work between builds shares: one way to stamp a
+file, to key settings and code, to save and load a cache file, to link a kept
+file into the output, and to give a plugin's settings their defaults.
+
+The rule each cache follows (README, "What is cached"): a cache entry is a pure
+function of its key. Every cache says in one line what its key covers and why
+nothing outside it can change the result. Where a key cannot be worked out
+(a setting whose value has no stable text, say), the helpers here return None
+and the caller recomputes: a cache may only fail closed.
+"""
+
+import contextlib
+import hashlib
+import importlib.metadata
+import inspect
+import logging
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+# -- Settings ----------------------------------------------------------------
+def add_defaults(settings, defaults):
+    """Give a plugin's settings their defaults where pelicanconf.py is silent.
+
+    Called from the plugin's ``initialized`` receiver, so the rest of the
+    build reads ``settings[NAME]`` like any Pelican setting."""
+    for name, value in defaults.items():
+        settings.setdefault(name, value)
+
+
+def require_plugin(settings, needed, by):
+    """Stop a build whose PLUGINS lacks a plugin `by` depends on.
+
+    Raised from ``register()``-time receivers, so the message names the
+    setting to fix before anything is read or written."""
+    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
+    if needed not in plugins:
+        raise RuntimeError(f"{by} needs the plugin {needed}: add \"{needed}\" to PLUGINS in pelicanconf.py "
+                           f"before \"{by}\".")
+
+
+def stable_text(value):
+    """A text that is the same in every process for equal values, or None.
+
+    Plain data is written out; a function is named by its module, name and
+    the bytes of its code (the settings file's own functions, such as an
+    owner's Jinja filter); anything else whose text is not stable (an object
+    printed with its address) gives None, and the caller does not cache."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return repr(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [stable_text(v) for v in value]
+        if None in items:
+            return None
+        if isinstance(value, (set, frozenset)):
+            items.sort()
+        return f"{type(value).__name__}[{','.join(items)}]"
+    if isinstance(value, dict):
+        items = []
+        for key in sorted(value, key=repr):
+            text = stable_text(value[key])
+            if text is None:
+                return None
+            items.append(f"{key!r}:{text}")
+        return "{" + ",".join(items) + "}"
+    if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isclass(value):
+        try:
+            source = inspect.getsource(value)
+        except (OSError, TypeError):
+            return None
+        return f"<{value.__module__}.{value.__qualname__}:{hashlib.sha256(source.encode()).hexdigest()}>"
+    if inspect.isbuiltin(value) or inspect.ismodule(value):
+        return f"<{getattr(value, '__module__', '')}.{value.__name__}>"
+    text = repr(value)
+    return None if " at 0x" in text else f"<{type(value).__qualname__}:{text}>"
+
+
+def settings_key(settings, names=None):
+    """SHA-256 of the settings (all, or `names`), or None if one has no stable text."""
+    chosen = {name: settings.get(name) for name in (sorted(settings) if names is None else names)}
+    text = stable_text(chosen)
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- Code ----------------------------------------------------------------------
+def code_key():
+    """SHA-256 of the code a build runs: every installed distribution's name and
+    version, this package's source files, and the source of every other module
+    loaded from outside site-packages and the standard library (a plugin in a
+    PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit."""
+    digest = hashlib.sha256()
+    for dist in sorted(importlib.metadata.distributions(), key=lambda d: d.metadata["Name"] or ""):
+        digest.update(f"{dist.metadata['Name']}=={dist.version}\n".encode())
+    files = set(PACKAGE.rglob("*.py"))
+    stdlib = Path(os.__file__).resolve().parent
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and path.endswith(".py"):
+            resolved = Path(path).resolve()
+            if stdlib not in resolved.parents and "site-packages" not in resolved.parts:
+                files.add(resolved)
+    for path in sorted(files):
+        with contextlib.suppress(OSError):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# -- Files -------------------------------------------------------------------
+def file_stamp(path):
+    """What changes whenever a file's bytes may have: device, inode, size,
+    mtime and ctime (which no program can set back). None if it is missing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def atomic_write(path, data):
+    """Write bytes to `path` through a temporary file in the same folder, so a
+    reader (or a build stopped half-way) sees the old file or the new, whole."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save_pickle(path, key, data):
+    """Keep `data` under `key`; a cache that cannot be saved costs time only."""
+    try:
+        atomic_write(path, pickle.dumps((key, data), protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, pickle.PicklingError, TypeError) as err:
+        logger.debug("could not save %s (%s)", path, err)
+
+
+def load_pickle(path, key, default=None):
+    """What `save_pickle` kept under exactly `key`; `default` if anything differs
+    or the file is missing or damaged (a damaged cache costs time, not a crash)."""
+    if key is None:
+        return default
+    try:
+        with open(path, "rb") as f:
+            found, data = pickle.load(f)
+    except Exception:  # noqa: BLE001 - any damage at all means: start again
+        return default
+    return data if found == key else default
+
+
+def link_or_copy(source, target):
+    """Put a kept file at `target` without copying its bytes (a hard link; a copy
+    across file systems). Safe because no one writes into a kept file in place:
+    every writer replaces files whole (atomic_write)."""
+    tmp = f"{target}.tmp-{os.getpid()}"
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
