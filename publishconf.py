@@ -59,4 +59,6 @@ PRECOMPRESS_GZIP = True
 PRECOMPRESS_BROTLI = False
 PRECOMPRESS_ZOPFLI = False
 PRECOMPRESS_ZSTANDARD = False
-PRECOMPRESS_OVERWRITE = True
+# Each production build starts from an empty folder: a .gz there was put back by
+# plugins/speedups from its cache (same bytes, same settings), so precompress may skip it.
+PRECOMPRESS_OVERWRITE = False

@@ -8,3 +8,13 @@ from pathlib import Path
 
 # The site repository: pelicanconf.py, content/, theme/ and output/ live here.
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def __getattr__(name):
+    # PELICAN_CLASS = "extramile.StagedPelican": Pelican resolves it with
+    # __import__("extramile") and getattr; imported only when asked for.
+    if name == "StagedPelican":
+        from extramile.staging import StagedPelican
+
+        return StagedPelican
+    raise AttributeError(name)

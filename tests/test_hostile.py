@@ -127,7 +127,8 @@ def test_a_damaged_build_cache_means_a_slower_build_not_a_crash(tmp_path):
     """A build stopped half-way (or two at once) leaves a truncated cache."""
     files = {"posts/one.md": post(title="One")}
     assert build(tmp_path, files).returncode == 0
-    caches = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    # (content-key is a text: cut short, it is another key, and the content cache is read anew)
+    caches = [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.name != "content-key"]
     assert caches
     for cache in caches:
         cache.write_bytes(cache.read_bytes()[: cache.stat().st_size // 2])

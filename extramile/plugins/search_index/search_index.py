@@ -47,6 +47,8 @@ import time
 
 from pelican import signals
 
+from extramile.staging import site_ready
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -104,6 +106,11 @@ def apply_defaults(pelican):
     # The search page's template reads SEARCH_INDEX_DIR.
     for name, value in DEFAULTS.items():
         pelican.settings.setdefault(name, value)
+    if setting(pelican.settings, "SEARCH_INDEX_BACKGROUND"):
+        # The index is written into the served folder after the build: a staged
+        # build (extramile/staging.py) must leave it there.
+        pelican.settings["OUTPUT_RETENTION"] = [*pelican.settings["OUTPUT_RETENTION"],
+                                                setting(pelican.settings, "SEARCH_INDEX_DIR")]
 
 
 def remember_articles(generators):
@@ -233,7 +240,11 @@ def write_index(pelican):
         return
     started = time.perf_counter()
     pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in _published}
-    target = os.path.join(pelican.output_path, setting(settings, "SEARCH_INDEX_DIR"))
+    # In the background, the index goes straight into the served folder (SITE_OUTPUT_PATH),
+    # once the pages are there too (site_ready).
+    background = setting(settings, "SEARCH_INDEX_BACKGROUND")
+    site = settings.get("SITE_OUTPUT_PATH", pelican.output_path) if background else pelican.output_path
+    target = os.path.join(site, setting(settings, "SEARCH_INDEX_DIR"))
     if not pages:  # Pagefind refuses an empty site; a new blog has no index yet
         shutil.rmtree(target, ignore_errors=True)
         logger.warning("search_index: no published article, so no search index")
@@ -256,8 +267,9 @@ def write_index(pelican):
         # From here on, an indexer still running for an earlier build installs nothing.
         write_marker(cache_root, WANTED, job)
         reused = os.path.isdir(cached)
-        if not reused and setting(settings, "SEARCH_INDEX_BACKGROUND") and os.path.isdir(target):
-            start_background(job, pages, cache_root, target)
+        if not reused and background and os.path.isdir(target):
+            site_pages = {rel: os.path.join(site, rel) for rel in pages}
+            _pending[:] = [(job, site_pages, cache_root, target)]
             logger.info("search_index: %d articles changed; indexing them in the background (the "
                         "previous index serves until then)", len(pages))
             return
@@ -271,6 +283,14 @@ def write_index(pelican):
 
 
 # -- Indexing in the background ----------------------------------------------------
+_pending = []  # the job write_index left for when the pages are in the served folder
+
+
+def start_pending(pelican):
+    while _pending:
+        start_background(*_pending.pop())
+
+
 def start_background(job, pages, cache_root, target):
     """A detached indexer (this file run as a script) for this build's articles."""
     spec = os.path.join(cache_root, f".job-{job}.json")
@@ -331,6 +351,7 @@ def register():
     # finalized: the article pages are on disk, so we index exactly what
     # readers get (the same bytes, the same text).
     signals.finalized.connect(write_index)
+    site_ready.connect(start_pending)
 
 
 if __name__ == "__main__":  # the detached indexer: search_index.py JOB.json
