@@ -82,6 +82,17 @@ def stable_text(value):
     return None if " at 0x" in text else f"<{type(value).__qualname__}:{text}>"
 
 
+# Settings that say only where a build writes and what it writes first: no
+# page's content depends on them, so no cache of content is keyed by them
+# (OUTPUT_PATH differs for every `invoke build`, RENDER_FIRST for every save).
+OUTPUT_ONLY_SETTINGS = frozenset({"OUTPUT_PATH", "SITE_OUTPUT_PATH", "RENDER_FIRST"})
+
+
+def content_settings(settings):
+    """The settings without OUTPUT_ONLY_SETTINGS: what a cache of content is keyed by."""
+    return {name: value for name, value in settings.items() if name not in OUTPUT_ONLY_SETTINGS}
+
+
 def settings_key(settings, names=None):
     """SHA-256 of the settings (all, or `names`), or None if one has no stable text."""
     chosen = {name: settings.get(name) for name in (sorted(settings) if names is None else names)}

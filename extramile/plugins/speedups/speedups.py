@@ -8,7 +8,7 @@ is ever reused. What is kept between builds is each a pure function of its key:
   ``CHECK_MODIFIED_METHOD`` stamp ("sha256" in pelicanconf.py: the file's
   bytes) but not by the settings or the code that read it; here the whole
   cache is emptied whenever ``content_key`` changes: every setting except
-  where pages are written (``READING_IGNORES``), and ``code_key()`` (every
+  where pages are written (``OUTPUT_ONLY_SETTINGS``), and ``code_key()`` (every
   installed package's version and the source of this package and of any other
   loaded plugin). A reader that read anything else (a side file) would break
   this; Pelican's and ours read only the source file.
@@ -92,6 +92,7 @@ from extramile.buildcache import (
     add_defaults,
     atomic_write,
     code_key,
+    content_settings,
     link_or_copy,
     settings_key,
     stable_text,
@@ -101,9 +102,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
             "RENDER_FIRST": []}
-
-# Where a build writes and what it writes first: no reader reads them.
-READING_IGNORES = {"OUTPUT_PATH", "SITE_OUTPUT_PATH", "RENDER_FIRST"}
 
 # Forking a running Pelican is safe on Linux only (macOS' system libraries
 # are not fork-safe; Windows has no fork).
@@ -136,8 +134,7 @@ def keyed_folder(settings, kind, key):
 
 # -- The content cache, keyed by settings and code ---------------------------
 def content_key(settings):
-    reading = {name: value for name, value in settings.items() if name not in READING_IGNORES}
-    return hashed(settings_key(reading), code_key())
+    return hashed(settings_key(content_settings(settings)), code_key())
 
 
 def guard_content_cache(pelican):
