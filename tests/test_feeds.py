@@ -276,6 +276,19 @@ def test_feed_in_browser_explains_what_a_feed_is(request, page, site, feed):
     page.emulate_media(color_scheme="light")
 
 
+def test_feed_in_browser_has_the_colours_of_the_pages(served_site, page):
+    """One palette: feed.css gets style.css's colour tokens at build time."""
+    colours = "[getComputedStyle(%s).backgroundColor, getComputedStyle(%s).color]"
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(f"{served_site.url}/")
+        site = page.evaluate(colours % ("document.body", "document.body"))
+        page.goto(f"{served_site.url}/feeds/all.atom.xml")
+        feed = page.evaluate(colours % ("document.documentElement", "document.documentElement"))
+        assert feed == site, scheme
+    page.emulate_media(color_scheme="light")
+
+
 def test_feed_in_browser_under_the_site_csp_header(served_site, page):
     """Hosts send the CSP as a header on every file, feeds included (_headers,
     nginx): the feed's stylesheet must load under it, with no violation."""

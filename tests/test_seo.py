@@ -187,7 +187,7 @@ def test_one_image_per_article_that_draws_its_title(prod_site, tmp_path):
         # The file is exactly the drawing of this article's title and byline.
         posting = jsonld_of_type(prod_site, rel, "BlogPosting")
         fields = {"title": posting["headline"], "byline": f"By {posting['author']['name']}",
-                  "sitename": "The Extra Mile"}
+                  "sitename": "The Extra Mile", "colours": social_images.card_colours({"THEME": str(ROOT / "theme")})}
         assert fresh_render(tmp_path, fields) == data, rel
     assert fresh_render(tmp_path, dict(fields, title=fields["title"] + " (revised)")) != data
 

@@ -1,7 +1,8 @@
 """Social images: a 1200x630 PNG per article for og:image and twitter:image.
 
 Each article gets a card with its title, its author and the site's name in the
-theme's light colours (the tokens of theme/static/css/style.css); every other
+theme's light colours (the tokens of theme/static/css/style.css, read through
+theme_context's palette module, and part of every image's key); every other
 page shares a site-wide card, and a square logo serves JSON-LD's publisher.
 A title is wrapped to the width and shrunk until it fits; past the smallest
 size it is cut with an ellipsis, so no text overflows.
@@ -43,6 +44,8 @@ import PIL
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from extramile.plugins.theme_context.palette import PaletteError, colour, theme_palette
+
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
@@ -56,13 +59,10 @@ DESIGN_VERSION = 2
 WIDTH, HEIGHT = 1200, 630
 LOGO_SIZE = 512
 MARGIN = 80
-# The light theme's tokens (style.css).
-BG = "#fbfaf7"
-TEXT = "#1d2125"
-MUTED = "#545b63"
-ACCENT = "#0a6a64"
-ACCENT_CONTRAST = "#ffffff"
-BORDER = "#d9d4c7"
+# What each colour of a card is: a token of the theme's light palette (style.css).
+COLOUR_TOKENS = {"bg": "--color-bg", "text": "--color-text", "muted": "--color-text-muted",
+                 "accent": "--color-accent", "accent_contrast": "--color-accent-contrast",
+                 "border": "--color-border"}
 FONT_DIR = font_source_sans_pro.font_directory
 FONT_BOLD = os.path.join(FONT_DIR, "SourceSansPro-Bold.ttf")
 FONT_SEMIBOLD = os.path.join(FONT_DIR, "SourceSansPro-Semibold.ttf")
@@ -89,8 +89,18 @@ def design_fingerprint():
     for path in (FONT_BOLD, FONT_SEMIBOLD, FONT_REGULAR):
         with open(path, "rb") as f:
             digest.update(f.read())
-    digest.update(json.dumps([DESIGN_VERSION, PIL.__version__, WIDTH, HEIGHT, BG, TEXT, MUTED, ACCENT, ACCENT_CONTRAST, BORDER]).encode())
+    digest.update(json.dumps([DESIGN_VERSION, PIL.__version__, WIDTH, HEIGHT]).encode())
     return digest.hexdigest()
+
+
+def card_colours(settings):
+    """{"bg": value, ...}: the light values of the theme's colour tokens
+    (COLOUR_TOKENS). They travel in every image's fields, so its key covers them."""
+    try:
+        tokens = theme_palette(settings["THEME"])
+        return {name: colour(tokens, token) for name, token in COLOUR_TOKENS.items()}
+    except PaletteError as err:
+        raise SystemExit(f"Build stopped: social_images: {err}") from None  # a message, not a traceback
 
 
 def image_key(kind, fields):
@@ -152,52 +162,53 @@ def fit_title(text, width, height):
 
 
 @lru_cache(maxsize=None)
-def draw_mark(size):
+def draw_mark(size, accent, accent_contrast):
     """The site's mark (theme/static/favicon.svg), drawn 4x and scaled down."""
     scale = size * 4 / 32
     big = Image.new("RGBA", (size * 4, size * 4), (0, 0, 0, 0))
     d = ImageDraw.Draw(big)
-    d.rounded_rectangle((0, 0, 32 * scale - 1, 32 * scale - 1), radius=8 * scale, fill=ACCENT)
+    d.rounded_rectangle((0, 0, 32 * scale - 1, 32 * scale - 1), radius=8 * scale, fill=accent)
     stroke = round(3 * scale)
     for points in (((7, 16), (22, 16)), ((17, 10), (23, 16), (17, 22))):
         xy = [(x * scale, y * scale) for x, y in points]
-        d.line(xy, fill=ACCENT_CONTRAST, width=stroke, joint="curve")
+        d.line(xy, fill=accent_contrast, width=stroke, joint="curve")
         for x, y in xy:  # round caps
             r = stroke / 2
-            d.ellipse((x - r, y - r, x + r, y + r), fill=ACCENT_CONTRAST)
+            d.ellipse((x - r, y - r, x + r, y + r), fill=accent_contrast)
     r = 1.6 * scale
-    d.ellipse((26 * scale - r, 16 * scale - r, 26 * scale + r, 16 * scale + r), fill=ACCENT_CONTRAST)
+    d.ellipse((26 * scale - r, 16 * scale - r, 26 * scale + r, 16 * scale + r), fill=accent_contrast)
     return big.resize((size, size), Image.LANCZOS)
 
 
-def render_card(title, byline, sitename):
-    image = Image.new("RGB", (WIDTH, HEIGHT), BG)
+def render_card(title, byline, sitename, colours):
+    image = Image.new("RGB", (WIDTH, HEIGHT), colours["bg"])
     d = ImageDraw.Draw(image)
     # Brand row: mark and site name.
-    mark = draw_mark(64)
+    mark = draw_mark(64, colours["accent"], colours["accent_contrast"])
     image.paste(mark, (MARGIN, 64), mark)
-    d.text((MARGIN + 64 + 20, 64 + 32), sitename, font=font(FONT_SEMIBOLD, 36), fill=TEXT, anchor="lm")
+    d.text((MARGIN + 64 + 20, 64 + 32), sitename, font=font(FONT_SEMIBOLD, 36), fill=colours["text"], anchor="lm")
     # Title, vertically centred in its box.
     face, size, lines = fit_title(title, WIDTH - 2 * MARGIN, TITLE_BOTTOM - TITLE_TOP)
     step = size * LINE_HEIGHT
     y = TITLE_TOP + (TITLE_BOTTOM - TITLE_TOP - step * len(lines)) / 2
     for line in lines:
-        d.text((MARGIN, y + step / 2), line, font=face, fill=TEXT, anchor="lm")
+        d.text((MARGIN, y + step / 2), line, font=face, fill=colours["text"], anchor="lm")
         y += step
     # Byline above the accent band.
     if byline:
         by_face = font(FONT_REGULAR, 34)
         by_lines = wrap(byline, by_face, WIDTH - 2 * MARGIN)
-        d.text((MARGIN, 548), by_lines[0], font=by_face, fill=MUTED, anchor="ls")
-    d.line((MARGIN, 180, WIDTH - MARGIN, 180), fill=BORDER, width=2)
-    d.rectangle((0, HEIGHT - 14, WIDTH, HEIGHT), fill=ACCENT)
+        d.text((MARGIN, 548), by_lines[0], font=by_face, fill=colours["muted"], anchor="ls")
+    d.line((MARGIN, 180, WIDTH - MARGIN, 180), fill=colours["border"], width=2)
+    d.rectangle((0, HEIGHT - 14, WIDTH, HEIGHT), fill=colours["accent"])
     return image
 
 
 def render(kind, fields):
+    colours = fields["colours"]
     if kind == "logo":
-        image = Image.new("RGB", (LOGO_SIZE, LOGO_SIZE), BG)
-        mark = draw_mark(LOGO_SIZE)
+        image = Image.new("RGB", (LOGO_SIZE, LOGO_SIZE), colours["bg"])
+        mark = draw_mark(LOGO_SIZE, colours["accent"], colours["accent_contrast"])
         image.paste(mark, (0, 0), mark)
     else:
         image = render_card(**fields)
@@ -206,18 +217,18 @@ def render(kind, fields):
     # and makes files 2.5x smaller and fast to write: about 8 ms an image in
     # all, against 20 ms with an adaptive palette. Pillow writes no date: the
     # same input gives the same bytes.
-    return image.quantize(palette=palette(), dither=Image.Dither.NONE)
+    return image.quantize(palette=palette(**colours), dither=Image.Dither.NONE)
 
 
 @lru_cache(maxsize=None)
-def palette():
+def palette(bg, text, muted, accent, accent_contrast, border):
     """The blends of the colours the card uses, in steps."""
     def blend(a, b, steps):
         a, b = ImageColor.getrgb(a), ImageColor.getrgb(b)
         return [tuple(round(a[i] + (b[i] - a[i]) * k / (steps - 1)) for i in range(3)) for k in range(steps)]
 
-    colours = [*blend(BG, TEXT, 32), *blend(BG, MUTED, 16), *blend(ACCENT, ACCENT_CONTRAST, 8),
-               *blend(BG, ACCENT, 4), *blend(BG, BORDER, 4)]
+    colours = [*blend(bg, text, 32), *blend(bg, muted, 16), *blend(accent, accent_contrast, 8),
+               *blend(bg, accent, 4), *blend(bg, border, 4)]
     flat = [c for rgb in dict.fromkeys(colours) for c in rgb]
     image = Image.new("P", (1, 1))
     image.putpalette(flat)
@@ -246,9 +257,11 @@ def plan_site_images(pelican):
     if not setting(settings, "SOCIAL_IMAGES"):
         return
     sitename = plain(settings["SITENAME"])
+    colours = card_colours(settings)
     settings["SOCIAL_IMAGE_SITE"] = add_job(_site_jobs, settings, "card", "site", {
-        "title": plain(settings.get("SITESUBTITLE") or sitename), "byline": "", "sitename": sitename})
-    settings["SOCIAL_IMAGE_LOGO"] = add_job(_site_jobs, settings, "logo", "logo", {})
+        "title": plain(settings.get("SITESUBTITLE") or sitename), "byline": "", "sitename": sitename,
+        "colours": colours})
+    settings["SOCIAL_IMAGE_LOGO"] = add_job(_site_jobs, settings, "logo", "logo", {"colours": colours})
 
 
 def plan_article_images(generator):
@@ -258,12 +271,14 @@ def plan_article_images(generator):
     if not setting(settings, "SOCIAL_IMAGES"):
         return
     sitename = plain(settings["SITENAME"])
+    colours = card_colours(settings)
     for article in [*generator.articles, *generator.translations, *generator.hidden_articles,
                     *generator.hidden_translations, *generator.drafts, *generator.drafts_translations]:
         if not article.save_as:
             continue
         authors = ", ".join(plain(a.name) for a in getattr(article, "authors", []))
-        fields = {"title": plain(article.title), "byline": f"By {authors}" if authors else "", "sitename": sitename}
+        fields = {"title": plain(article.title), "byline": f"By {authors}" if authors else "", "sitename": sitename,
+                  "colours": colours}
         article.social_image = add_job(_article_jobs, settings, "card", article.slug, fields)
 
 

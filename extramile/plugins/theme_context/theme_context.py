@@ -11,9 +11,13 @@
 * ``CSP_META`` and ``CSP_HEADER``: the ``CSP`` setting as policy strings, with
   the inline script's hash and the subscribe form's origin added. The meta
   version leaves out what browsers ignore in ``<meta>`` (frame-ancestors).
+* ``jsonld(schema, breadcrumbs)``: the page's JSON-LD blocks (jsonld.py).
+* The feed stylesheet and the favicon get the colour tokens of style.css
+  written into them at build time (palette.py): the palette is typed once.
 """
 
 import base64
+import contextlib
 import hashlib
 import os
 import shutil
@@ -21,12 +25,17 @@ import shutil
 from markupsafe import Markup
 from pelican import signals
 
+from extramile.plugins.theme_context.jsonld import jsonld
+from extramile.plugins.theme_context.palette import PaletteError, insert_tokens, theme_palette
+
 # Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
 
 # Theme files referenced through asset(): fingerprinted.
 FINGERPRINTED = ("css/style.css", "favicon.svg", "css/search.css", "js/search.js", "css/feed.css")
 INLINE_SCRIPT = "js/inline.js"
+# Theme files with a palette marker: built from the source and style.css's tokens.
+WITH_TOKENS = ("css/feed.css", "favicon.svg")
 
 
 def _read(path):
@@ -34,11 +43,21 @@ def _read(path):
         return f.read()
 
 
-def build_manifest(static_dir):
-    """Map each fingerprinted file to its hashed name."""
+def built_files(theme_dir):
+    """{rel: bytes} of the theme files that get the colour tokens."""
+    tokens = theme_palette(theme_dir)
+    static_dir = os.path.join(theme_dir, "static")
+    return {rel: insert_tokens(tokens, _read(os.path.join(static_dir, rel)).decode("utf-8"),
+                               os.path.join(static_dir, rel)).encode("utf-8")
+            for rel in WITH_TOKENS}
+
+
+def build_manifest(static_dir, built):
+    """Map each fingerprinted file to its hashed name (of the bytes written)."""
     manifest = {}
     for rel in FINGERPRINTED:
-        digest = hashlib.sha256(_read(os.path.join(static_dir, rel))).hexdigest()
+        data = built[rel] if rel in built else _read(os.path.join(static_dir, rel))
+        digest = hashlib.sha256(data).hexdigest()
         stem, ext = os.path.splitext(rel)
         manifest[rel] = f"{stem}.{digest[:10]}{ext}"
     return manifest
@@ -68,7 +87,11 @@ def add_context(pelican):
     settings = pelican.settings
     static_dir = os.path.join(settings["THEME"], "static")
     static_url = settings["THEME_STATIC_DIR"]
-    manifest = build_manifest(static_dir)
+    try:
+        pelican.theme_built = built_files(settings["THEME"])
+    except PaletteError as err:
+        raise SystemExit(f"Build stopped: theme palette: {err}") from None  # a message, not a traceback
+    manifest = build_manifest(static_dir, pelican.theme_built)
     pelican.theme_manifest = manifest
     settings["THEME_ASSETS"] = {rel: f"{static_url}/{name}" for rel, name in manifest.items()}
 
@@ -83,13 +106,29 @@ def add_asset_function(generator):
     assets = generator.settings.get("THEME_ASSETS", {})
     static_url = generator.settings["THEME_STATIC_DIR"]
     generator.env.globals["asset"] = lambda rel: assets.get(rel, f"{static_url}/{rel}")
+    generator.env.globals["jsonld"] = jsonld
+
+
+def write_new(path, data):
+    """Write a new file: unlinked first, as the static copy may be a hard link to
+    the theme's source, which must not change."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def write_fingerprinted_copies(pelican):
     out = os.path.join(pelican.output_path, pelican.settings["THEME_STATIC_DIR"])
+    built = getattr(pelican, "theme_built", {})
     for rel, hashed in getattr(pelican, "theme_manifest", {}).items():
         src = os.path.join(out, rel)
-        if os.path.exists(src):
+        if not os.path.exists(src):
+            continue
+        if rel in built:
+            for path in (src, os.path.join(out, hashed)):
+                write_new(path, built[rel])
+        else:
             shutil.copyfile(src, os.path.join(out, hashed))
 
 
