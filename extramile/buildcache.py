@@ -27,6 +27,15 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 # -- Settings ----------------------------------------------------------------
+# Settings that say where or when a build writes, never what it works out, so
+# every cache key leaves them out. OUTPUT_PATH: `invoke build` and `invoke
+# production` build into a new folder each time (a cache whose entries name
+# output files keys those names itself). SEARCH_INDEX_BACKGROUND: `invoke
+# livereload` turns it on after its first build; it only moves the search
+# index's writing to the background.
+UNKEYED_SETTINGS = frozenset({"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"})
+
+
 def add_defaults(settings, defaults):
     """Give a plugin's settings their defaults where pelicanconf.py is silent.
 
@@ -41,10 +50,14 @@ def require_plugin(settings, needed, by):
 
     Raised from ``register()``-time receivers, so the message names the
     setting to fix before anything is read or written."""
-    plugins = [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
-    if needed not in plugins:
+    if not has_plugin(settings, needed):
         raise RuntimeError(f"{by} needs the plugin {needed}: add \"{needed}\" to PLUGINS in pelicanconf.py "
-                           f"before \"{by}\".")
+                           "(anywhere in the list: plugins do not depend on its order).")
+
+
+def has_plugin(settings, name):
+    """Whether PLUGINS lists `name` (as its import name, or as a loaded module)."""
+    return name in [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
 
 
 def stable_text(value):
@@ -88,6 +101,12 @@ def settings_key(settings, names=None):
     chosen = {name: settings.get(name) for name in (sorted(settings) if names is None else names)}
     text = stable_text(chosen)
     return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_settings_key(settings):
+    """settings_key of every setting but UNKEYED_SETTINGS: what a cache of
+    worked-out results is keyed by when it may depend on any setting."""
+    return settings_key(settings, sorted(name for name in settings if name not in UNKEYED_SETTINGS))
 
 
 # -- Code ----------------------------------------------------------------------
@@ -161,7 +180,7 @@ def load_pickle(path, key, default=None):
     try:
         with open(path, "rb") as f:
             found, data = pickle.load(f)
-    except Exception:  # noqa: BLE001 - any damage at all means: start again
+    except Exception:  # any damage at all (truncated, another format): start again
         return default
     return data if found == key else default
 

@@ -11,6 +11,10 @@
 * ``CSP_META`` and ``CSP_HEADER``: the ``CSP`` setting as policy strings, with
   the inline script's hash and the subscribe form's origin added. The meta
   version leaves out what browsers ignore in ``<meta>`` (frame-ancestors).
+
+Pelican's signals call their receivers in no set order (blinker keeps them
+in a set), so what this needs from another plugin it asks for by calling it:
+the subscribe form (``subscribe.configure_settings``) before the CSP is made.
 """
 
 import base64
@@ -20,6 +24,11 @@ import shutil
 
 from markupsafe import Markup
 from pelican import signals
+
+from extramile.buildcache import has_plugin
+from extramile.plugins.subscribe import subscribe
+
+SUBSCRIBE_PLUGIN = "extramile.plugins.subscribe"
 
 # Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
@@ -66,6 +75,8 @@ def csp_policies(settings, script_hash):
 
 def add_context(pelican):
     settings = pelican.settings
+    if has_plugin(settings, SUBSCRIBE_PLUGIN):
+        subscribe.configure_settings(settings)  # its form's origin goes into the CSP
     static_dir = os.path.join(settings["THEME"], "static")
     static_url = settings["THEME_STATIC_DIR"]
     manifest = build_manifest(static_dir)
