@@ -11,13 +11,13 @@ and the caller recomputes: a cache may only fail closed.
 
 import contextlib
 import hashlib
-import importlib.metadata
 import inspect
 import logging
 import os
 import pickle
 import shutil
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -65,8 +65,9 @@ def stable_text(value):
 
     Plain data is written out; a function is named by its module, name and
     the bytes of its code (the settings file's own functions, such as an
-    owner's Jinja filter); anything else whose text is not stable (an object
-    printed with its address) gives None, and the caller does not cache."""
+    owner's Jinja filter); a plain object by its classes' code and its
+    attributes; anything else whose text is not stable (an object printed with
+    its address, such as a lock) gives None, and the caller does not cache."""
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return repr(value)
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -92,6 +93,13 @@ def stable_text(value):
         return f"<{value.__module__}.{value.__qualname__}:{hashlib.sha256(source.encode()).hexdigest()}>"
     if inspect.isbuiltin(value) or inspect.ismodule(value):
         return f"<{getattr(value, '__module__', '')}.{value.__name__}>"
+    if type(value).__repr__ is object.__repr__ and hasattr(value, "__dict__"):
+        # A plain Python object (Jinja's FileSystemBytecodeCache in
+        # JINJA_ENVIRONMENT): the code of its classes and its attributes, or
+        # None if a class is not Python (C state) or an attribute has no text.
+        classes = [stable_text(cls) for cls in type(value).__mro__[:-1]]
+        state = stable_text(vars(value))
+        return None if None in classes or state is None else f"<{','.join(classes)}:{state}>"
     text = repr(value)
     return None if " at 0x" in text else f"<{type(value).__qualname__}:{text}>"
 
@@ -110,21 +118,47 @@ def build_settings_key(settings):
 
 
 # -- Code ----------------------------------------------------------------------
+def installed_distributions():
+    """Each installed distribution on sys.path as its metadata folder's path
+    (``name-version.dist-info``, as the wheel format names it) and its metadata
+    file's stamp (an egg-info's name may lack the version; a reinstall shows).
+    The folders importlib.metadata finds, without parsing their metadata: that
+    took 0.2 s of every build for 107 distributions, this takes 2 ms."""
+    records = []
+    for entry in dict.fromkeys(sys.path):
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                records.append(f"{entry}/{name}:{file_stamp(os.path.join(entry, name, 'METADATA'))}")
+            elif name.endswith(".egg-info"):
+                path = os.path.join(entry, name)
+                records.append(f"{path}:{file_stamp(os.path.join(path, 'PKG-INFO') if os.path.isdir(path) else path)}")
+    return records
+
+
 def code_key():
     """SHA-256 of the code a build runs: every installed distribution's name and
     version, this package's source files, and the source of every other module
     loaded from outside site-packages and the standard library (a plugin in a
     PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit."""
     digest = hashlib.sha256()
-    for dist in sorted(importlib.metadata.distributions(), key=lambda d: d.metadata["Name"] or ""):
-        digest.update(f"{dist.metadata['Name']}=={dist.version}\n".encode())
+    for record in installed_distributions():
+        digest.update(record.encode() + b"\n")
     files = set(PACKAGE.rglob("*.py"))
-    stdlib = Path(os.__file__).resolve().parent
+    # Installed and standard modules are known by the distributions above and
+    # the interpreter: told apart by their folder, as text (resolving each of
+    # 400 modules' paths took 0.3 s).
+    installed = tuple({os.path.join(path, "") for name, path in sysconfig.get_paths().items()
+                       if name in ("stdlib", "platstdlib", "purelib", "platlib")}
+                      | {os.path.join(os.path.dirname(os.__file__), "")})
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if path and path.endswith(".py"):
+        if path and path.endswith(".py") and not path.startswith(installed):
             resolved = Path(path).resolve()
-            if stdlib not in resolved.parents and "site-packages" not in resolved.parts:
+            if not str(resolved).startswith(installed) and "site-packages" not in resolved.parts:
                 files.add(resolved)
     for path in sorted(files):
         with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -31,12 +32,21 @@ def test_settings_key_of_a_function_is_stable_across_processes_and_follows_its_c
 
 
 def test_no_stable_text_no_key():
-    class Opaque:
-        pass
+    lock = threading.Lock()  # printed with its address; its state is not Python's
+    assert " at 0x" in repr(lock)
+    assert buildcache.stable_text(lock) is None
+    assert buildcache.settings_key({"A": 1, "B": lock}) is None
+    assert buildcache.settings_key({"A": 1, "B": lock}, ["A"]) is not None
 
-    assert buildcache.stable_text(Opaque()) is None
-    assert buildcache.settings_key({"A": 1, "B": Opaque()}) is None
-    assert buildcache.settings_key({"A": 1, "B": Opaque()}, ["A"]) is not None
+
+def test_a_plain_object_is_known_by_its_class_and_attributes():
+    class Holder:
+        def __init__(self, value):
+            self.value = value
+
+    assert buildcache.stable_text(Holder(1)) == buildcache.stable_text(Holder(1))
+    assert buildcache.stable_text(Holder(1)) != buildcache.stable_text(Holder(2))
+    assert buildcache.stable_text(Holder(threading.Lock())) is None
 
 
 def test_settings_key_follows_values_and_leaves_out_unkeyed_settings():
