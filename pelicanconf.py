@@ -140,11 +140,17 @@ THEME = "theme"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
 
 # -- Plugins: maintained ones from PyPI, and ours in the extramile package,
-# all by import name (script/bootstrap installs the package).
+# all by import name (script/bootstrap installs the package). Their order does
+# not matter: Pelican's signals call receivers in no set order, so a plugin
+# that needs another's work calls it (theme_context asks subscribe for the
+# form's origin) or waits for a later signal (drafts prunes after
+# related_posts scored; host_headers writes at granular-signals' "sitemap",
+# after every `finalized` writer), and one that needs another plugin listed
+# stops the build naming it (host_headers needs theme_context).
 PLUGINS = [
     "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
     "extramile.plugins.validate",
-    "extramile.plugins.subscribe",  # before theme_context, which adds its origin to the CSP
+    "extramile.plugins.subscribe",  # the newsletter form; its origin goes into theme_context's CSP
     "extramile.plugins.theme_context",
     "extramile.plugins.typeset",
     "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS

@@ -73,7 +73,10 @@ def expected_articles(build):
         rel = folder.relative_to(build.output).as_posix() + "/index.html"
         soup = build.soup(rel)
         hrefs = [a["href"] for a in soup.select("article.post a[href]")]
-        slugs = lambda kind: {h.rstrip("/").rsplit("/", 1)[1] for h in hrefs if f"/{kind}/" in h}  # noqa: E731
+
+        def slugs(kind, hrefs=hrefs):
+            return {h.rstrip("/").rsplit("/", 1)[1] for h in hrefs if f"/{kind}/" in h}
+
         result[f"{PROD_SITEURL}/{folder.relative_to(build.output).as_posix()}/"] = {
             "category": slugs("category"), "tag": slugs("tag"), "author": slugs("author"),
             "published": soup.find("meta", property="article:published_time")["content"],

@@ -19,7 +19,10 @@ def test_no_horizontal_scrolling(served_site, page, width, path):
 def test_dark_mode_follows_system_and_toggle_persists(served_site, page):
     page.emulate_media(color_scheme="dark")
     page.goto(served_site.url + "/")
-    bg = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+    def bg():
+        return page.evaluate("getComputedStyle(document.body).backgroundColor")
+
     dark = bg()
     toggle = page.locator("[data-theme-toggle]")
     assert toggle.get_attribute("aria-pressed") == "true"

@@ -48,9 +48,9 @@ import time
 from pathlib import Path
 
 from extramile import ROOT
+from extramile.bench import corpus
 
 HERE = ROOT / "bench"  # the results live beside the README, not in the package
-from extramile.bench import corpus
 
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "results.md"

@@ -136,9 +136,8 @@ def improve_feed(context, feed):
             item["content"] = absolute_links(item["content"], base)
             item["description"] = absolute_links(item["description"], base)
     # Pelican builds the feed object itself; this is the one place to choose
-    # how it is written without replacing Pelican's whole Writer. (Not a
-    # feed_written receiver editing the file: the speedups plugin renders
-    # feeds in a helper process that writes no file.)
+    # how it is written without replacing Pelican's whole Writer, and without
+    # parsing and rewriting the file it wrote.
     feed.__class__ = RssWithContent if rss else AtomWithStylesheet
 
 

@@ -12,13 +12,13 @@ This plugin changes Pelican's ``FileDataCacher`` in two small ways:
   reads every source again.
 """
 
+import gzip
 import logging
-import os
 import pickle
-import tempfile
 
 from pelican.cache import FileDataCacher
-from pelican.utils import mkdir_p
+
+from extramile.buildcache import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +36,15 @@ def _init(self, settings, cache_name, caching_policy, load_policy):
 
 
 def _save_cache(self):
+    # Pelican's own cache: what it keeps and by what key is Pelican's; this
+    # changes only how the file is written (whole, gzipped as GZIP_CACHE says).
     if not self._cache_data_policy:
         return
-    folder = self.settings["CACHE_PATH"]
     try:
-        mkdir_p(folder)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        os.close(fd)
-        try:
-            with self._cache_open(tmp, "wb") as fhandle:
-                pickle.dump(self._cache, fhandle)
-            os.replace(tmp, self._cache_path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        data = pickle.dumps(self._cache)
+        if self.settings["GZIP_CACHE"]:
+            data = gzip.compress(data, mtime=0)
+        atomic_write(self._cache_path, data)
     except (OSError, pickle.PicklingError, TypeError) as err:
         logger.warning("Could not save cache %s\n ... %s", self._cache_path, err)
 

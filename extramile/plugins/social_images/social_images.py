@@ -29,11 +29,11 @@ paths relative to the site's root.
 """
 
 import hashlib
+import io
 import json
 import logging
 import os
 import re
-import shutil
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -44,6 +44,7 @@ import PIL
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from extramile.buildcache import add_defaults, atomic_write, link_or_copy
 from extramile.plugins.theme_context.palette import PaletteError, colour, theme_palette
 
 logger = logging.getLogger(__name__)
@@ -76,10 +77,6 @@ LINE_HEIGHT = 1.14
 # site-wide ones are named once per run, the articles' on every build.
 _site_jobs = {}
 _article_jobs = {}
-
-
-def setting(settings, name):
-    return settings.get(name, DEFAULTS[name])
 
 
 @lru_cache(maxsize=None)
@@ -236,16 +233,16 @@ def palette(bg, text, muted, accent, accent_contrast, border):
 
 
 def render_to(path, kind, fields):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    render(kind, fields).save(tmp, format="PNG", compress_level=3)
-    os.replace(tmp, path)
+    png = io.BytesIO()
+    render(kind, fields).save(png, format="PNG", compress_level=3)
+    atomic_write(path, png.getvalue())
     return path
 
 
 # -- Pelican ---------------------------------------------------------------
 def add_job(jobs, settings, kind, name, fields):
     key = image_key(kind, fields)
-    rel = f"{setting(settings, 'SOCIAL_IMAGES_DIR')}/{name}-{key}.png"
+    rel = f"{settings['SOCIAL_IMAGES_DIR']}/{name}-{key}.png"
     jobs[rel] = (key, kind, fields)
     return rel
 
@@ -254,7 +251,8 @@ def plan_site_images(pelican):
     """Name the site-wide card and the logo before any template is rendered."""
     _site_jobs.clear()
     settings = pelican.settings
-    if not setting(settings, "SOCIAL_IMAGES"):
+    add_defaults(settings, DEFAULTS)
+    if not settings["SOCIAL_IMAGES"]:
         return
     sitename = plain(settings["SITENAME"])
     colours = card_colours(settings)
@@ -268,7 +266,7 @@ def plan_article_images(generator):
     """Give every article that is written (drafts too) its card's path."""
     settings = generator.settings
     _article_jobs.clear()
-    if not setting(settings, "SOCIAL_IMAGES"):
+    if not settings["SOCIAL_IMAGES"]:
         return
     sitename = plain(settings["SITENAME"])
     colours = card_colours(settings)
@@ -288,14 +286,16 @@ def write_images(pelican):
     if not jobs_by_path:
         return
     started = time.perf_counter()
-    cache = setting(settings, "SOCIAL_IMAGES_CACHE_PATH") or os.path.join(settings["CACHE_PATH"], "social-images")
+    # Key: an image's name is the hash of all it is drawn from (image_key:
+    # its text, the design, the fonts' bytes, Pillow's version).
+    cache = settings["SOCIAL_IMAGES_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "social-images")
     os.makedirs(cache, exist_ok=True)
     missing = {key: (kind, fields) for key, kind, fields in jobs_by_path.values()
                if not os.path.exists(os.path.join(cache, key + ".png"))}
     jobs = [(os.path.join(cache, key + ".png"), kind, fields) for key, (kind, fields) in sorted(missing.items())]
     if len(jobs) > 8 and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor() as pool:
-            list(pool.map(render_to, *zip(*jobs), chunksize=8))
+            list(pool.map(render_to, *zip(*jobs, strict=True), chunksize=8))
     else:
         for job in jobs:
             render_to(*job)
@@ -310,14 +310,9 @@ def write_images(pelican):
         try:
             if os.path.samefile(cached, target):
                 continue  # linked by an earlier build into this kept output folder
-            os.remove(target)
         except FileNotFoundError:
             pass
-        # A hard link costs no copying; the cached PNG is never changed in place.
-        try:
-            os.link(cached, target)
-        except OSError:  # another file system
-            shutil.copyfile(cached, target)
+        link_or_copy(cached, target)
     # Forget images no article uses any more (an edited title, a removed post).
     used = {key + ".png" for key, _, _ in jobs_by_path.values()}
     for name in os.listdir(cache):

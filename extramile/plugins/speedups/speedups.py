@@ -8,7 +8,7 @@ is ever reused. What is kept between builds is each a pure function of its key:
   ``CHECK_MODIFIED_METHOD`` stamp ("sha256" in pelicanconf.py: the file's
   bytes) but not by the settings or the code that read it; here the whole
   cache is emptied whenever ``content_key`` changes: every setting except
-  where pages are written (``OUTPUT_ONLY_SETTINGS``), and ``code_key()`` (every
+  where pages are written (``UNKEYED_SETTINGS``), and ``code_key()`` (every
   installed package's version and the source of this package and of any other
   loaded plugin). A reader that read anything else (a side file) would break
   this; Pelican's and ours read only the source file.
@@ -91,10 +91,9 @@ from pelican.writers import Writer
 from extramile.buildcache import (
     add_defaults,
     atomic_write,
+    build_settings_key,
     code_key,
-    content_settings,
     link_or_copy,
-    settings_key,
     stable_text,
 )
 
@@ -134,7 +133,7 @@ def keyed_folder(settings, kind, key):
 
 # -- The content cache, keyed by settings and code ---------------------------
 def content_key(settings):
-    return hashed(settings_key(content_settings(settings)), code_key())
+    return hashed(build_settings_key(settings), code_key())
 
 
 def guard_content_cache(pelican):

@@ -212,8 +212,10 @@ def check_public(config, settings):
         )
 
 
-def configure(pelican):
-    settings = pelican.settings
+def configure_settings(settings):
+    """Set settings["SUBSCRIBE"] once (theme_context calls this too, for the CSP)."""
+    if "SUBSCRIBE" in settings:
+        return
     try:
         config = form_config(settings.get("SUBSCRIBE_PROVIDER"), settings.get("SUBSCRIBE_ACTION"))
         check_public(config, settings)
@@ -223,7 +225,11 @@ def configure(pelican):
     settings["SUBSCRIBE"] = config
 
 
+def configure(pelican):
+    configure_settings(pelican.settings)
+
+
 def register():
-    # `initialized`: before theme_context builds the CSP from SUBSCRIBE, and
-    # before anything is read or written.
+    # `initialized`: before anything is read or written. theme_context, whose
+    # CSP needs SUBSCRIBE, calls configure_settings itself: no order to keep.
     signals.initialized.connect(configure)

@@ -14,6 +14,10 @@
 * ``jsonld(schema, breadcrumbs)``: the page's JSON-LD blocks (jsonld.py).
 * The feed stylesheet and the favicon get the colour tokens of style.css
   written into them at build time (palette.py): the palette is typed once.
+
+Pelican's signals call their receivers in no set order (blinker keeps them
+in a set), so what this needs from another plugin it asks for by calling it:
+the subscribe form (``subscribe.configure_settings``) before the CSP is made.
 """
 
 import base64
@@ -25,8 +29,12 @@ import shutil
 from markupsafe import Markup
 from pelican import signals
 
+from extramile.buildcache import has_plugin
+from extramile.plugins.subscribe import subscribe
 from extramile.plugins.theme_context.jsonld import jsonld
 from extramile.plugins.theme_context.palette import PaletteError, insert_tokens, theme_palette
+
+SUBSCRIBE_PLUGIN = "extramile.plugins.subscribe"
 
 # Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
@@ -85,6 +93,8 @@ def csp_policies(settings, script_hash):
 
 def add_context(pelican):
     settings = pelican.settings
+    if has_plugin(settings, SUBSCRIBE_PLUGIN):
+        subscribe.configure_settings(settings)  # its form's origin goes into the CSP
     static_dir = os.path.join(settings["THEME"], "static")
     static_url = settings["THEME_STATIC_DIR"]
     try:

@@ -21,9 +21,7 @@ post's object anew), at 60 µs each: 0.12 s for 1000 posts. With
 
 import logging
 import os
-import pickle
 import re
-import tempfile
 
 import smartypants
 from markupsafe import Markup, escape
@@ -31,7 +29,13 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from typogrify.filters import typogrify
 
+from extramile.buildcache import add_defaults, code_key, load_pickle, save_pickle
+
 logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "TYPESET": True,  # False: Pelican's own reader, titles as written
+}
 
 # smartypants emits these numeric entities; titles get the characters instead.
 _ENTITIES = {
@@ -64,28 +68,18 @@ def plain_text(raw):
     return Markup(escape(smart_text(raw)))
 
 
-# Bump when plain_text's output changes.
-MEMO_VERSION = "1"
-
-
 class PlainTextMemo:
-    """raw text -> plain_text(raw), kept from one build to the next."""
+    """raw text -> plain_text(raw), kept from one build to the next.
+
+    Key: code_key() (this module, smartypants, markupsafe: all plain_text
+    runs) and each entry by its raw text, plain_text's only input."""
 
     def __init__(self, settings=None):
         cache = settings and settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH")
         self.path = os.path.join(cache, "typeset-plain.pickle") if cache else None
-        self.tag = (MEMO_VERSION, smartypants.__version__)
-        self.old, self.new = self.load(), {}
-
-    def load(self):
-        if not self.path:
-            return {}
-        try:
-            with open(self.path, "rb") as f:
-                tag, table = pickle.load(f)
-            return table if tag == self.tag else {}
-        except Exception:
-            return {}
+        self.key = code_key() if self.path else None
+        self.old = load_pickle(self.path, self.key, {}) if self.path else {}
+        self.new = {}
 
     def plain_text(self, raw):
         text = self.new.get(raw)
@@ -98,16 +92,8 @@ class PlainTextMemo:
 
     def save(self):
         """Keep this build's texts (only those: a changed title's old text goes)."""
-        if not self.path or self.new.keys() == self.old.keys():
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(self.path))
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((self.tag, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError as err:
-            logger.debug("typeset: could not keep the plain texts (%s)", err)
+        if self.path and self.new.keys() != self.old.keys():
+            save_pickle(self.path, self.key, self.new)
 
 
 _memo = PlainTextMemo()  # the build's; a new one when a build starts
@@ -115,6 +101,7 @@ _memo = PlainTextMemo()  # the build's; a new one when a build starts
 
 def start_memo(pelican):
     global _memo
+    add_defaults(pelican.settings, DEFAULTS)
     _memo = PlainTextMemo(pelican.settings)
 
 
@@ -141,7 +128,7 @@ class TypesetMarkdownReader(MarkdownReader):
 
 
 def use_typeset_reader(readers):
-    if not readers.settings.get("TYPESET", True):
+    if not readers.settings["TYPESET"]:
         return
     if readers.settings.get("TYPOGRIFY"):
         logger.warning("typeset: TYPOGRIFY is on too; typogrify will run twice")

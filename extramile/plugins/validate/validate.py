@@ -15,22 +15,19 @@ left is an error, so a half-filled post cannot be published.
 It also checks production settings: an absolute ``SITEURL``.
 """
 
-import hashlib
-import json
 import logging
 import os
-import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pelican import __version__ as pelican_version
 from pelican import signals
 from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
+
+from extramile.buildcache import add_defaults, build_settings_key, code_key, file_stamp, load_pickle, save_pickle
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +42,10 @@ MARKABLE = {"author", "category", "tags", "summary"}
 # Characters XML 1.0 forbids (so no feed can carry them); tab and newlines are fine.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 INTERNAL_LINK = re.compile(r"\{(?:filename|static|attach)\}(?P<target>[^\s)\"'#?<>]+)")
+
+DEFAULTS = {
+    "VALIDATE": True,  # False skips every check (a build of content known to be good)
+}
 
 
 @dataclass
@@ -186,9 +187,9 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
                         source.path, at["author"],
                         f"unknown author {name!r}. Use one of: {', '.join(authors)}; "
                         "or describe the new author in AUTHORS_INFO in pelicanconf.py."))
-        if need("tags", "Add a line 'Tags: first tag, second tag' (at least one)."):
-            if not [t for t in meta["tags"].split(",") if t.strip()]:
-                problems.append(Problem(source.path, at["tags"], "no tags. Give at least one tag."))
+        if (need("tags", "Add a line 'Tags: first tag, second tag' (at least one).")
+                and not [t for t in meta["tags"].split(",") if t.strip()]):
+            problems.append(Problem(source.path, at["tags"], "no tags. Give at least one tag."))
 
 
 def valid_date(text, memo=None):
@@ -388,63 +389,39 @@ def save_as(kind, inputs, settings):
     return Article("", metadata=meta, settings=settings).save_as
 
 
-# Settings no check reads. OUTPUT_PATH: `invoke build` and `invoke production`
-# build into a new folder each time. SEARCH_INDEX_BACKGROUND: `invoke livereload`
-# turns it on after its first build.
-MEMO_IGNORES = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
-
-
 class Memo:
     """What the last build worked out, by its inputs and the settings: each
     source's output path (Pelican works it out by making an Article, signals
     included: 0.4 s for 1000 posts), the dates that parse (dateutil: 0.1 s),
-    and each file's own checks (`check_file`: 0.1 s), by the file's inode,
-    size, modification and change times. Most sources keep theirs from one
-    build to the next. Kept in CACHE_PATH/validate-memo.pickle; a damaged file
-    is simply forgotten.
+    and each file's own checks (`check_file`: 0.1 s), by the file's stamp.
+    Most sources keep theirs from one build to the next. Kept in
+    CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
+
+    Key: the code (code_key: Pelican, dateutil, every plugin whose signals
+    making an Article runs) and every setting but UNKEYED_SETTINGS; each entry
+    by its own inputs (a file's stamp, a date's text, the metadata that decides
+    an output path). Those are all a check reads, so a kept answer is the one
+    the check would give again.
     """
 
     def __init__(self, settings):
-        parts = {}
-        for name, value in settings.items():
-            if name in MEMO_IGNORES:
-                continue
-            text = json.dumps(value, sort_keys=True, default=repr)
-            if " at 0x" not in text:  # objects known by their address: not URL settings
-                parts[name] = text
-        self.settings_key = hashlib.sha256(
-            json.dumps([pelican_version, parts], sort_keys=True).encode()).hexdigest()
+        self.key = (code_key(), build_settings_key(settings))
+        if None in self.key:
+            self.key = None  # a setting without stable text: nothing is kept
         cache = settings.get("CACHE_PATH")
         self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
-        self.old = self.load()
+        self.old = load_pickle(self.path, self.key, {}) if self.path else {}
         self.new = {}
-
-    def load(self):
-        if not self.path:
-            return {}
-        try:
-            with open(self.path, "rb") as f:
-                settings_key, table = pickle.load(f)
-            return table if settings_key == self.settings_key else {}
-        except Exception:
-            return {}
 
     def save_as(self, kind, inputs, settings):
         key = (kind, tuple(sorted(inputs.items())))
-        if key in self.old:
-            path = self.old[key]
-        else:
-            path = save_as(kind, inputs, settings)
+        path = self.old[key] if key in self.old else save_as(kind, inputs, settings)
         self.new[key] = path
         return path
 
     def file_checks(self, kind, abspath, shown, settings):
         """`check_file`'s answer, the remembered one if the file has not changed since."""
-        try:
-            stat = os.stat(abspath)
-            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-        except OSError:
-            stamp = None
+        stamp = file_stamp(abspath)
         key = ("file", kind, abspath, shown)
         known = self.old.get(key)
         if stamp is not None and known is not None and known[0] == stamp:
@@ -465,16 +442,8 @@ class Memo:
         self.new[("date", text)] = True
 
     def save(self):
-        if not self.path or self.new == self.old:
-            return
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(self.path))
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((self.settings_key, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError as err:
-            logger.debug("validate: could not keep what it worked out (%s)", err)
+        if self.path and self.key is not None and self.new != self.old:
+            save_pickle(self.path, self.key, self.new)
 
 
 # File systems allow 255 bytes a name; leave room for Pelican's own suffixes.
@@ -563,9 +532,9 @@ def report(problems):
     raise SystemExit(1)
 
 
-def run_checks(pelican):
-    settings = pelican.settings
-    if not settings.get("VALIDATE", True):
+def run_checks(settings):
+    add_defaults(settings, DEFAULTS)
+    if not settings["VALIDATE"]:
         return
     warnings = []
     problems = check_settings(settings) + validate_content(settings, warnings)
@@ -578,6 +547,18 @@ def run_checks(pelican):
         report(problems)
 
 
+_checked = [None]  # the context of the build whose checks ran
+
+
+def check_build(generator):
+    """Once per build, when its first generator is made: after every
+    `initialized` receiver completed the settings (so the memo's key does not
+    depend on which ran first), before Pelican deletes, reads or writes
+    anything."""
+    if _checked[0] is not generator.context:
+        _checked[0] = generator.context
+        run_checks(generator.settings)
+
+
 def register():
-    # `initialized` comes before Pelican deletes or writes anything.
-    signals.initialized.connect(run_checks)
+    signals.generator_init.connect(check_build)

@@ -1,0 +1,47 @@
+"""sitemap_robots: every published page with a date it carries; robots.txt
+says whether crawlers are welcome."""
+
+import datetime
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from extramile.plugins.sitemap_robots import sitemap_robots
+
+
+def day(n):
+    return datetime.datetime(2024, 1, n)
+
+
+@pytest.fixture
+def build(tmp_path):
+    def run(production):
+        settings = {"SITEURL": "https://example.org/blog", "PRODUCTION": production}
+        out = str(tmp_path)
+        older = SimpleNamespace(date=day(1), status="published")
+        newer = SimpleNamespace(date=day(2), modified=day(9), status="published")
+        draft = SimpleNamespace(date=day(5), status="draft")
+        sitemap_robots.queue_page(os.path.join(out, "posts/a/index.html"), {"article": older})
+        sitemap_robots.queue_page(os.path.join(out, "drafts/d/index.html"), {"article": draft})
+        sitemap_robots.queue_page(os.path.join(out, "index.html"), {"articles": [older, newer]})
+        sitemap_robots.queue_page(os.path.join(out, "404.html"), {"articles": [older]})
+        sitemap_robots.queue_page(os.path.join(out, "feeds/all.atom.xml"), {})
+        sitemap_robots.write_files(SimpleNamespace(settings=settings, output_path=out))
+        return (tmp_path / "sitemap.xml").read_text(), (tmp_path / "robots.txt").read_text()
+    return run
+
+
+def test_sitemap_lists_published_pages_with_their_own_dates(build):
+    sitemap, _ = build(production=True)
+    assert sitemap.splitlines()[2:-1] == [
+        "<url><loc>https://example.org/blog/</loc><lastmod>2024-01-09T00:00:00</lastmod></url>",
+        "<url><loc>https://example.org/blog/posts/a/</loc><lastmod>2024-01-01T00:00:00</lastmod></url>",
+    ]
+
+
+def test_robots_welcomes_crawlers_only_in_production(build):
+    _, robots = build(production=True)
+    assert robots == "User-agent: *\nDisallow:\n\nSitemap: https://example.org/blog/sitemap.xml\n"
+    _, robots = build(production=False)
+    assert "Disallow: /\n" in robots and "Sitemap" not in robots

@@ -1,0 +1,137 @@
+"""buildcache: the helpers every plugin cache relies on fail closed."""
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from extramile import buildcache
+
+
+def key_in_new_process(tmp_path, source):
+    """settings_key of {"F": f} where f is defined by `source`, in a new Python process."""
+    module = tmp_path / "somefilters.py"
+    module.write_text(source)
+    code = ("import somefilters; from extramile.buildcache import settings_key; "
+            "print(settings_key({'F': somefilters.f, 'N': [1, 'a', (2.5, None)]}))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONHASHSEED": "random"})
+    return run.stdout.strip()
+
+
+def test_settings_key_of_a_function_is_stable_across_processes_and_follows_its_code(tmp_path):
+    source = "def f(x):\n    return x.upper()\n"
+    first = key_in_new_process(tmp_path, source)
+    assert first not in ("", "None")
+    assert key_in_new_process(tmp_path, source) == first
+    assert key_in_new_process(tmp_path, source.replace("upper", "lower")) != first
+
+
+def test_no_stable_text_no_key():
+    lock = threading.Lock()  # printed with its address; its state is not Python's
+    assert " at 0x" in repr(lock)
+    assert buildcache.stable_text(lock) is None
+    assert buildcache.settings_key({"A": 1, "B": lock}) is None
+    assert buildcache.settings_key({"A": 1, "B": lock}, ["A"]) is not None
+
+
+def test_a_plain_object_is_known_by_its_class_and_attributes():
+    class Holder:
+        def __init__(self, value):
+            self.value = value
+
+    assert buildcache.stable_text(Holder(1)) == buildcache.stable_text(Holder(1))
+    assert buildcache.stable_text(Holder(1)) != buildcache.stable_text(Holder(2))
+    assert buildcache.stable_text(Holder(threading.Lock())) is None
+
+
+def test_settings_key_follows_values_and_leaves_out_unkeyed_settings():
+    base = {"SITEURL": "https://a.example", "OUTPUT_PATH": "/tmp/one", "LIST": [1, 2]}
+    key = buildcache.build_settings_key(base)
+    assert buildcache.build_settings_key({**base, "OUTPUT_PATH": "/tmp/two"}) == key
+    assert buildcache.build_settings_key({**base, "LIST": [2, 1]}) != key
+    assert buildcache.build_settings_key({**base, "SITEURL": "https://b.example"}) != key
+
+
+def test_load_pickle_returns_the_default_unless_key_and_file_are_right(tmp_path):
+    path = tmp_path / "memo.pickle"
+    buildcache.save_pickle(path, "key-1", {"a": 1})
+    assert buildcache.load_pickle(path, "key-1") == {"a": 1}
+    assert buildcache.load_pickle(path, "key-2", default={}) == {}
+    assert buildcache.load_pickle(path, None, default="none") == "none"
+    path.write_bytes(path.read_bytes()[:-5])  # a build stopped half-way through writing
+    assert buildcache.load_pickle(path, "key-1", default="damaged") == "damaged"
+    path.write_bytes(pickle.dumps("no key at all"))
+    assert buildcache.load_pickle(path, "key-1", default="other") == "other"
+    assert buildcache.load_pickle(tmp_path / "missing", "key-1", default="missing") == "missing"
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "sub" / "file.bin"
+    buildcache.atomic_write(target, b"one")
+    buildcache.atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(target.parent) == ["file.bin"]
+
+
+def test_atomic_write_that_fails_keeps_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "file.bin"
+    target.write_bytes(b"old")
+
+    with pytest.raises(TypeError):
+        buildcache.atomic_write(target, object())  # not bytes: the write fails half-way
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["file.bin"]
+
+
+def test_file_stamp_changes_when_the_file_does(tmp_path):
+    path = tmp_path / "post.md"
+    path.write_text("one")
+    first = buildcache.file_stamp(path)
+    time.sleep(0.05)  # past the file system clock's tick
+    path.write_text("two")  # same size: the times and change time tell
+    os.utime(path, ns=(first[3], first[3]))  # even with the mtime set back
+    assert buildcache.file_stamp(path) != first
+    assert buildcache.file_stamp(tmp_path / "missing") is None
+
+
+def test_link_or_copy_replaces_the_target(tmp_path):
+    source, target = tmp_path / "kept.png", tmp_path / "out.png"
+    source.write_bytes(b"png")
+    target.write_bytes(b"old")
+    buildcache.link_or_copy(source, target)
+    assert target.read_bytes() == b"png"
+    assert sorted(os.listdir(tmp_path)) == ["kept.png", "out.png"]
+
+
+def test_require_plugin_names_the_setting_to_fix():
+    settings = {"PLUGINS": ["extramile.plugins.theme_context"]}
+    buildcache.require_plugin(settings, "extramile.plugins.theme_context", "x")
+    with pytest.raises(RuntimeError, match=r"add \"extramile.plugins.subscribe\" to PLUGINS"):
+        buildcache.require_plugin(settings, "extramile.plugins.subscribe", "extramile.plugins.theme_context")
+
+
+def test_add_defaults_keeps_what_the_settings_say():
+    settings = {"A": 0}
+    buildcache.add_defaults(settings, {"A": 1, "B": 2})
+    assert settings == {"A": 0, "B": 2}
+
+
+def test_code_key_follows_a_loaded_module_outside_site_packages(tmp_path, monkeypatch):
+    module = tmp_path / "localplugin_for_code_key.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("localplugin_for_code_key")
+    try:
+        first = buildcache.code_key()
+        assert buildcache.code_key() == first
+        module.write_text("X = 2\n")
+        assert buildcache.code_key() != first
+    finally:
+        sys.modules.pop("localplugin_for_code_key", None)
+
+
