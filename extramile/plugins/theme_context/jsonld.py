@@ -15,7 +15,7 @@ SCHEMA = "https://schema.org"
 def blog_posting(context, absurl, text):
     article = context["article"]
     page = f"{absurl}/{article.url}"
-    return {
+    posting = {
         "@context": SCHEMA,
         "@type": "BlogPosting",
         "headline": text(article.title),
@@ -27,12 +27,17 @@ def blog_posting(context, absurl, text):
         "keywords": [tag.name for tag in getattr(article, "tags", [])],
         "mainEntityOfPage": page,
         "url": page,
-        "image": {"@type": "ImageObject", "url": f"{absurl}/{article.social_image}", "width": 1200, "height": 630},
-        "publisher": {"@type": "Organization", "name": context["SITENAME"], "url": f"{absurl}/",
-                      "logo": {"@type": "ImageObject", "url": f"{absurl}/{context['SOCIAL_IMAGE_LOGO']}",
-                               "width": 512, "height": 512}},
+        "publisher": {"@type": "Organization", "name": context["SITENAME"], "url": f"{absurl}/"},
         "inLanguage": article.lang,
     }
+    # The images come from the social_images plugin, when it is on.
+    if getattr(article, "social_image", None):
+        posting["image"] = {"@type": "ImageObject", "url": f"{absurl}/{article.social_image}",
+                            "width": 1200, "height": 630}
+    if context.get("SOCIAL_IMAGE_LOGO"):
+        posting["publisher"]["logo"] = {"@type": "ImageObject", "url": f"{absurl}/{context['SOCIAL_IMAGE_LOGO']}",
+                                        "width": 512, "height": 512}
+    return posting
 
 
 def profile_page(context, absurl, text):
