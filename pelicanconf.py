@@ -58,6 +58,7 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = None  # a post without a date is an error, not "now"
 # A post dated in the future is scheduled: a draft until that date, so
 # development shows it under Drafts (marked Scheduled) and production leaves it out.
+# "Now" is extramile.clock.now() (plugins/schedule), so EXTRAMILE_NOW can move it.
 WITH_FUTURE_DATES = False
 
 # -- Clean URLs ("/posts/slug/"), which any static host serves as index.html.
@@ -143,6 +144,9 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # all by import name (script/bootstrap installs the package).
 PLUGINS = [
     "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
+    # Posts dated after extramile.clock.now() (EXTRAMILE_NOW in tests) are scheduled:
+    # before validate, which works out where each post is written.
+    "extramile.plugins.schedule",
     "extramile.plugins.validate",
     "extramile.plugins.subscribe",  # before theme_context, which adds its origin to the CSP
     "extramile.plugins.theme_context",

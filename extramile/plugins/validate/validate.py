@@ -32,6 +32,8 @@ from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
+from extramile.plugins.schedule.schedule import is_scheduled
+
 logger = logging.getLogger(__name__)
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
@@ -379,19 +381,23 @@ def save_as_inputs(source):
 
 
 def save_as(kind, inputs, settings):
-    """Where Pelican will write a source with these inputs, as Pelican itself computes it."""
+    """(path, date) where Pelican will write a source with these inputs, as
+    Pelican itself computes it; date is a post's date (None for a page)."""
     meta = dict(inputs)
     if kind == "page":
-        return Page("", metadata=meta, settings=settings).save_as
+        return Page("", metadata=meta, settings=settings).save_as, None
     meta["date"] = get_date(meta["date"])
     meta["category"] = Category(meta["category"], settings)
-    return Article("", metadata=meta, settings=settings).save_as
+    article = Article("", metadata=meta, settings=settings)
+    return article.save_as, article.date
 
 
 # Settings no check reads. OUTPUT_PATH: `invoke build` and `invoke production`
 # build into a new folder each time. SEARCH_INDEX_BACKGROUND: `invoke livereload`
 # turns it on after its first build.
 MEMO_IGNORES = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
+# The layout of the memo's entries: a memo of another layout is forgotten.
+MEMO_FORMAT = 2
 
 
 class Memo:
@@ -413,7 +419,7 @@ class Memo:
             if " at 0x" not in text:  # objects known by their address: not URL settings
                 parts[name] = text
         self.settings_key = hashlib.sha256(
-            json.dumps([pelican_version, parts], sort_keys=True).encode()).hexdigest()
+            json.dumps([MEMO_FORMAT, pelican_version, parts], sort_keys=True).encode()).hexdigest()
         cache = settings.get("CACHE_PATH")
         self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
         self.old = self.load()
@@ -430,12 +436,15 @@ class Memo:
             return {}
 
     def save_as(self, kind, inputs, settings):
+        # Keyed by the metadata written in the source and, for a post, by
+        # whether its date is still ahead (scheduled: a draft until then).
         key = (kind, tuple(sorted(inputs.items())))
-        if key in self.old:
-            path = self.old[key]
+        known = self.old.get(key)
+        if known is not None and (known[1] is None or is_scheduled(known[1], settings) == known[2]):
+            path, date, _ = known
         else:
-            path = save_as(kind, inputs, settings)
-        self.new[key] = path
+            path, date = save_as(kind, inputs, settings)
+        self.new[key] = (path, date, date is not None and is_scheduled(date, settings))
         return path
 
     def file_checks(self, kind, abspath, shown, settings):
