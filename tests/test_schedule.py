@@ -3,6 +3,8 @@ EXTRAMILE_NOW, against the stand-ins tests/test_deploy.py uses (a folder for
 rsync, a bare git repository for GitHub Pages, a moto S3 server), and the
 setups `invoke schedule` prints (the shipped GitHub workflow, systemd units,
 a crontab line), checked by actionlint and systemd-analyze."""
+# The fixtures site_env and s3 come from test_deploy; tests name them as parameters.
+# ruff: noqa: F811
 
 import json
 import os
@@ -16,7 +18,7 @@ import pytest
 from conftest import ROOT, cache_override
 from invoke import Exit
 from test_builds import context, snapshot
-from test_deploy import git, s3, site_env  # noqa: F401 - fixtures
+from test_deploy import git, s3, site_env  # noqa: F401
 from test_validation import GOOD, make_content, post
 
 import tasks
@@ -249,11 +251,11 @@ def test_github_pages_a_host_refusing_the_push_is_left_as_it_was(site_env, tmp_p
 
 # -- S3 against a moto server --------------------------------------------------
 
-def versions(s3):
-    return sorted((v["Key"], v["VersionId"]) for v in s3.list_object_versions(Bucket="site").get("Versions", []))
+def versions(client):
+    return sorted((v["Key"], v["VersionId"]) for v in client.list_object_versions(Bucket="site").get("Versions", []))
 
 
-def test_s3_unchanged_runs_write_no_object_and_a_due_post_goes_live(s3, tmp_path, capsys, monkeypatch):  # noqa: F811
+def test_s3_unchanged_runs_write_no_object_and_a_due_post_goes_live(s3, tmp_path, capsys, monkeypatch):
     s3.put_bucket_versioning(Bucket="site", VersioningConfiguration={"Status": "Enabled"})
     content = fixture_content(tmp_path)
     publish_at(BEFORE, tmp_path, content, capsys, monkeypatch)
@@ -269,7 +271,7 @@ def test_s3_unchanged_runs_write_no_object_and_a_due_post_goes_live(s3, tmp_path
     assert not [k for k in keys if "zebra" in k]
 
 
-def test_s3_a_failure_half_way_keeps_the_old_manifest_and_the_next_run_finishes(s3, tmp_path, capsys,  # noqa: F811
+def test_s3_a_failure_half_way_keeps_the_old_manifest_and_the_next_run_finishes(s3, tmp_path, capsys,
                                                                                monkeypatch):
     from botocore.exceptions import EndpointConnectionError
 
