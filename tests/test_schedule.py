@@ -15,9 +15,9 @@ import sys
 import textwrap
 
 import pytest
-from conftest import ROOT, cache_override
+from conftest import ROOT, cache_override, run_pelican
 from invoke import Exit
-from test_builds import context, snapshot
+from test_builds import PROD_ENV, context, snapshot
 from test_deploy import git, s3, site_env  # noqa: F401
 from test_validation import GOOD, make_content, post
 
@@ -62,6 +62,21 @@ def test_a_bad_clock_is_one_line_before_anything_runs(site_env, tmp_path):
                            lock=tmp_path / "publish.lock")
     assert stopped.value.message.startswith("Not published: EXTRAMILE_NOW='soon' is not a time")
     assert not (tmp_path / "www").exists() and not (tmp_path / "output").exists()
+
+
+def test_the_build_checks_a_post_again_once_its_date_has_passed(tmp_path):
+    """validate remembers each source's output path between builds (CACHE_PATH);
+    a scheduled post is written nowhere until its date, then to posts/<slug>/:
+    a page already there clashes from that moment, with the same cache."""
+    content = make_content(tmp_path, {"posts/good.md": GOOD, "posts/soon.md": SOON,
+                                      "pages/clash.md": "Title: Clash\nSave_as: posts/soon-okapi/index.html\n\nText.\n"})
+    cache = cache_override(tmp_path / "cache")
+    before = run_pelican(tmp_path / "one", "publishconf.py", content, {**PROD_ENV, clock.VARIABLE: BEFORE}, cache)
+    assert before.returncode == 0, before.log
+    after = run_pelican(tmp_path / "two", "publishconf.py", content, {**PROD_ENV, clock.VARIABLE: AFTER}, cache)
+    assert after.returncode == 1
+    assert ("content/pages/clash.md:2: it would be written to posts/soon-okapi/index.html, "
+            "which is also content/posts/soon.md.") in after.log
 
 
 # -- rsync to a folder --------------------------------------------------------------

@@ -13,7 +13,9 @@ scheduled workflows late under load (often 5-15 minutes), so the workflow's
 import datetime
 import json
 import math
+import re
 import shlex
+from pathlib import Path
 
 EVERY = 5
 ENV_FILE = "/etc/extramile/publish.env"
@@ -95,17 +97,19 @@ def instructions(target_name, variables, root, python, user, env_file=ENV_FILE, 
     """What `invoke schedule` prints for the configured target."""
     needs = ", ".join([*variables, *BUILD_VARIABLES, *CREDENTIALS.get(target_name, [])])
     if target_name == "ghpages":
+        cron = re.search(r'cron: "([^"]+)"', (Path(root) / WORKFLOW).read_text(encoding="utf-8")).group(1)
         return f"""\
 GitHub Pages: the workflow {WORKFLOW} (in this repository) runs the tests on every push
-and pull request, publishes on every push to main, and every 10 minutes runs
+and pull request, publishes on every push to main, and on the schedule "{cron}" (UTC) runs
 `invoke publish --if-due`, so a scheduled post appears within about 15 minutes of its date.
 To install it:
   1. Push the repository to GitHub (the workflow comes with it).
-  2. Settings > Actions > General > Workflow permissions: "Read and write permissions".
-  3. Settings > Secrets and variables > Actions > Variables: SITEURL, SUBSCRIBE_PROVIDER,
+  2. Settings > Secrets and variables > Actions > Variables: SITEURL, SUBSCRIBE_PROVIDER,
      SUBSCRIBE_ACTION, optionally GHPAGES_CNAME, and REPLIES=isso with ISSO_URL if replies come from Isso.
-  4. After the first publish: Settings > Pages > Build and deployment: "Deploy from a branch", gh-pages, / (root).
-No secret is needed: the workflow pushes with its own GITHUB_TOKEN.
+  3. After the first publish: Settings > Pages > Build and deployment: "Deploy from a branch", gh-pages, / (root).
+No secret is needed: the workflow pushes with its own GITHUB_TOKEN (it asks for contents: write).
+GitHub turns a public repository's scheduled workflows off after 60 days without activity;
+the Actions tab turns them back on.
 """
     py = python
     return f"""\
