@@ -126,8 +126,7 @@ def test_rsync_a_failed_build_deploys_nothing_and_says_why(site_env, tmp_path, c
     (content / "posts/bad.md").write_text(post(author="Nobody"), encoding="utf-8")
     with pytest.raises(Exit) as stopped:
         publish_at(AFTER, tmp_path, content, capsys, site_env)
-    assert stopped.value.message == ("Not published: the build failed (its errors are above); "
-                                     "nothing was deployed.")
+    assert stopped.value.message == "Build failed: output/ was left as it was."
     assert snapshot(www) == deployed
 
     # Fixed: the next run tries again, and publishes the post that fell due meanwhile.
@@ -201,6 +200,26 @@ def test_two_runs_started_together_deploy_once(site_env, tmp_path):
     assert (www / "posts/soon-okapi/index.html").exists()
 
 
+def test_github_pages_two_machines_at_once_land_one_commit(site_env, tmp_path):
+    """No shared lock here (two machines): git itself refuses the second push,
+    which is not a fast-forward of the branch that run started from."""
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    site_env.setenv("DEPLOY_TARGET", "ghpages")
+    site_env.setenv("GHPAGES_REMOTE", str(remote))
+    site_env.setenv(clock.VARIABLE, AFTER)
+    content = fixture_content(tmp_path)
+    runs = [subprocess.Popen([sys.executable, "-c", RUN, str(tmp_path / f"output{i}"), str(content),
+                              str(tmp_path / f"cache{i}"), str(tmp_path / f"publish{i}.lock")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in (1, 2)]
+    said = [run.communicate(timeout=300)[0] for run in runs]
+    landed = [text for run, text in zip(runs, said, strict=True) if run.returncode == 0 and "Due:" in text]
+    assert len(landed) == 1, said
+    [other] = [text for text in said if text is not landed[0]]
+    assert "Nothing is due" in other or "Not published: ghp-import failed (exit status 1): " in other, other
+    assert commits(remote) == 1
+
+
 # -- GitHub Pages into a bare repository -------------------------------------------
 
 def commits(remote):
@@ -262,6 +281,16 @@ def test_github_pages_a_host_refusing_the_push_is_left_as_it_was(site_env, tmp_p
         publish_at(AFTER, tmp_path, content, capsys, site_env)
     assert stopped.value.message.startswith("Not published: git failed (exit status 128): fatal: ")
     assert not (tmp_path / "output").exists()
+
+
+def test_github_pages_a_token_in_the_remote_never_reaches_the_message(site_env, tmp_path, capsys):
+    with socket_port() as port:
+        site_env.setenv("DEPLOY_TARGET", "ghpages")
+        site_env.setenv("GHPAGES_REMOTE", f"https://x-access-token:sekrit-token@127.0.0.1:{port}/site.git")
+        with pytest.raises(Exit) as stopped:
+            publish_at(AFTER, tmp_path, fixture_content(tmp_path), capsys, site_env)
+    assert stopped.value.message.startswith("Not published: git failed (exit status 128): fatal: ")
+    assert "sekrit-token" not in stopped.value.message + capsys.readouterr().out
 
 
 # -- S3 against a moto server --------------------------------------------------

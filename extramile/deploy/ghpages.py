@@ -9,6 +9,7 @@ Two publishes at once cannot both land: git refuses a push that is not a
 fast-forward of the branch the publish started from.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -67,10 +68,21 @@ def branch_exists(repo, branch):
     return found.returncode == 0
 
 
+@contextlib.contextmanager
+def redacted(url):
+    """git's error messages name the remote: never with the token it may hold."""
+    try:
+        yield
+    except subprocess.CalledProcessError as err:
+        clean = lambda text: text.replace(url, shown(url)) if isinstance(text, str) else text  # noqa: E731
+        raise subprocess.CalledProcessError(err.returncode, [clean(str(a)) for a in err.cmd],
+                                            clean(err.stdout), clean(err.stderr)) from None
+
+
 def read_manifest(config):
     """The manifest on the branch, or None if there is none yet."""
     url, branch = remote_url(config), config["GHPAGES_BRANCH"]
-    with tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
+    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
         repo = scratch_repo(Path(scratch) / "repo", url)
         if not branch_exists(repo, branch):
             return None
@@ -86,7 +98,7 @@ def blob_id(data):
 
 def deploy(output, config, dry_run=False, manifest=None):
     url, branch = remote_url(config), config["GHPAGES_BRANCH"]
-    with tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
+    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
         site = Path(scratch) / "site"
         shutil.copytree(output, site, ignore=shutil.ignore_patterns(*SKIP))
         if config["GHPAGES_CNAME"]:

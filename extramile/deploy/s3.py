@@ -81,13 +81,13 @@ def deploy(output, config, dry_run=False, manifest=None):
     verb = "would change" if dry_run else "changed"
     count = len(uploads) + len(deletions)
     print(f"s3://{bucket}/{prefix}: {count} {verb}" if count else f"s3://{bucket}/{prefix}: nothing to change.")
-    for key, path, why in uploads:
+    for key, _path, why in uploads:
         print(f"  {why:8} {key}  ({content_type(key)}; {cache_control(key)})")
     for key in deletions:
         print(f"  deleted  {key}")
     if dry_run:
         return uploads, deletions
-    for key, path, why in uploads:
+    for key, path, _why in uploads:
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(),
                       ContentType=content_type(key), CacheControl=cache_control(key))
     # Only now, with every new file in place, remove what the site no longer has.
