@@ -12,6 +12,7 @@ the build writes there, as JSON, the scheduled posts (title, date, source
 file), soonest first; `invoke publish` reads it to say when the next is due.
 """
 
+import datetime
 import json
 import logging
 import os
@@ -45,7 +46,7 @@ def is_scheduled(date, settings):
         return clock.is_after_now(date, NOW.get(id(settings)) or clock.now())
     if settings.get("WITH_FUTURE_DATES", True):
         return False
-    return clock.is_after_now(date, clock.datetime.datetime.now(clock.datetime.UTC))  # Pelican's own clock
+    return clock.is_after_now(date, datetime.datetime.now(datetime.UTC))  # Pelican's own clock
 
 
 def hold_back(content):
