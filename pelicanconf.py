@@ -58,6 +58,7 @@ DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = None  # a post without a date is an error, not "now"
 # A post dated in the future is scheduled: a draft until that date, so
 # development shows it under Drafts (marked Scheduled) and production leaves it out.
+# "Now" is extramile.clock.now() (plugins/schedule), so EXTRAMILE_NOW can move it.
 WITH_FUTURE_DATES = False
 
 # -- Clean URLs ("/posts/slug/"), which any static host serves as index.html.
@@ -149,6 +150,9 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # stops the build naming it (host_headers needs theme_context).
 PLUGINS = [
     "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
+    # Posts dated after extramile.clock.now() (EXTRAMILE_NOW in tests) are scheduled:
+    # before validate, which works out where each post is written.
+    "extramile.plugins.schedule",
     "extramile.plugins.validate",
     "extramile.plugins.subscribe",  # the newsletter form; its origin goes into theme_context's CSP
     "extramile.plugins.theme_context",

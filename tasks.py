@@ -6,6 +6,7 @@ and its checks succeeded, so a failed build never leaves a half-written site.
 
 import contextlib
 import datetime
+import json
 import os
 import shlex
 import shutil
@@ -81,23 +82,74 @@ def production(c):
     build_into_place(c, PROD_CONF)
 
 
-def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=()):
-    """Check the deploy settings, build and check the site, then deploy it."""
-    from extramile import deploy
+PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time on this machine (deploy/lock.py)
+
+
+def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK):
+    """Check the deploy settings, build and check the site, then deploy it.
+
+    With `if_due`, deploy only if the build differs from the manifest the last
+    publish left on the host (deploy/manifest.py); otherwise say "Nothing is
+    due" and touch nothing. Either way, say when the next scheduled post is due.
+    """
+    from extramile import clock, deploy
+    from extramile.deploy import lock as locks
+    from extramile.deploy import manifest, schedule
 
     try:
         target, config = deploy.configure(os.environ, get_settings_from_file(str(PROD_CONF)))
-        # Nothing deploys unless the build and its checks passed (Exit otherwise).
-        build_into_place(c, PROD_CONF, output=output, content=content, extra=extra)
-        return deploy.deploy(target, output, config, dry_run=dry_run)
+        try:
+            now = clock.now()
+        except ValueError as err:
+            raise deploy.DeployError(str(err)) from None
+        with locks.held(lock), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
+            # The host first: one that cannot be reached fails the run before a build.
+            deployed = deploy.read_manifest(target, config) if if_due else None
+            report = Path(scratch) / "schedule.json"
+            # Nothing deploys unless the build and its checks passed (Exit: "Build failed: ...").
+            build_into_place(c, PROD_CONF, output=output, content=content,
+                             extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}"))
+            upcoming = schedule.next_due(schedule.read_report(report), now)
+            if if_due:
+                changes = manifest.differences(deployed, manifest.of(output, target, config))
+                if not changes:
+                    print(f"Nothing is due: the host already has this build. {upcoming}")
+                    return []
+                print(f"Due: {len(changes)} difference{'s' if len(changes) > 1 else ''} from the build on the host:")
+                for line in changes[:20]:
+                    print("  " + line)
+                if len(changes) > 20:
+                    print(f"  ... and {len(changes) - 20} more")
+            result = deploy.deploy(target, output, config, dry_run=dry_run)
+            print(upcoming)
+            return result
     except deploy.DeployError as err:
         raise Exit(f"Not published: {err}", code=1) from None
 
 
-@task(help={"dry-run": "build, then only show what would change on the host"})
-def publish(c, dry_run=False):
+@task(help={"dry-run": "build, then only show what would change on the host",
+            "if-due": "deploy only if the build differs from what the host has (for timers)"})
+def publish(c, dry_run=False, if_due=False):
     """Build the production site and deploy it to DEPLOY_TARGET (rsync, ghpages or s3)."""
-    publish_site(c, dry_run=dry_run)
+    publish_site(c, dry_run=dry_run, if_due=if_due)
+
+
+@task(help={"target": "rsync, ghpages or s3 (default: DEPLOY_TARGET)",
+            "env-file": "where the server keeps the publish variables",
+            "user": "the server account that runs the publish (default: you)"})
+def schedule(c, target="", env_file="", user=""):
+    """Print what to install so `publish --if-due` runs by itself: a workflow, systemd units or a crontab line."""
+    import getpass
+
+    from extramile import deploy
+    from extramile.deploy import schedule as timers
+
+    name = target or os.environ.get("DEPLOY_TARGET") or get_settings_from_file(str(PROD_CONF)).get("DEPLOY_TARGET")
+    if name not in deploy.TARGETS:
+        raise Exit(f"Set DEPLOY_TARGET (or --target) to one of {', '.join(deploy.TARGETS)}: "
+                   "the setup depends on where the site goes.", code=1)
+    print(timers.instructions(name, list(deploy.TARGETS[name].VARIABLES), root=ROOT, python=sys.executable,
+                              user=user or getpass.getuser(), env_file=env_file or timers.ENV_FILE), end="")
 
 
 @task(help={"output": "the production build (default output/)", "root": "the folder nginx serves it from",

@@ -2,10 +2,12 @@
 for each host: rsync to a folder, ghp-import into a bare git repository, a moto
 S3 server on 127.0.0.1. Nothing deploys when the build fails."""
 
+import json
 import os
 import shutil
 import socket
 import subprocess
+import urllib.request
 
 import pytest
 from conftest import ROOT, cache_override
@@ -15,6 +17,7 @@ from test_validation import GOOD, make_content, post
 
 import tasks
 from extramile import deploy
+from extramile.deploy import manifest
 
 
 @pytest.fixture
@@ -53,7 +56,11 @@ def test_rsync_dry_run_then_publish(site_env, tmp_path, capsys):
     assert [p.name for p in www.iterdir()] == ["stale.html"]  # a dry run changes nothing
 
     deploy_again(tmp_path)
-    assert digests(www) == digests(tmp_path / "output")
+    # The site, and beside it the manifest of what was deployed (for publish --if-due).
+    sent = digests(www)
+    del sent[manifest.NAME]
+    assert sent == digests(tmp_path / "output")
+    assert json.loads((www / manifest.NAME).read_text())["files"] == sent
     assert not (www / "stale.html").exists()
     # The same commit again: byte-identical build, nothing to send.
     assert publish(tmp_path) == []
@@ -101,7 +108,7 @@ def test_github_pages_into_a_bare_repository(site_env, tmp_path):
 
     publish(tmp_path, content=content)
     listing = git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote).split()
-    expected = set(published_files(tmp_path / "output")) | {".nojekyll"}
+    expected = set(published_files(tmp_path / "output")) | {".nojekyll", manifest.NAME}
     assert set(listing) == expected
     assert git("show", "gh-pages:index.html", cwd=remote) == (tmp_path / "output/index.html").read_text()
 
@@ -127,6 +134,8 @@ def s3(site_env):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its buckets in the process, across servers: start from none.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": "us-east-1", "DEPLOY_TARGET": "s3", "S3_BUCKET": "site",
                         "S3_PREFIX": "blog", "S3_ENDPOINT_URL": endpoint}.items():
@@ -157,11 +166,13 @@ def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
     assert deletions == ["blog/old-post/index.html"] and "PutObject" not in calls
     deploy_again(tmp_path)
     puts = [i for i, name in enumerate(calls) if name == "PutObject"]
-    assert len(puts) == len(uploads) and calls.index("DeleteObjects") > max(puts)
+    # The site's files, then the stale objects go, then the manifest, last.
+    *site, last = puts
+    assert len(site) == len(uploads) and site[-1] < calls.index("DeleteObjects") < last == len(calls) - 1
 
     output = tmp_path / "output"
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
-    assert keys == {f"blog/{rel}" for rel in published_files(output)} | {"elsewhere.txt"}
+    assert keys == {f"blog/{rel}" for rel in published_files(output)} | {"elsewhere.txt", f"blog/{manifest.NAME}"}
 
     def head(rel):
         meta = s3.head_object(Bucket="site", Key=f"blog/{rel}")

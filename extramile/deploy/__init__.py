@@ -1,20 +1,23 @@
 """Deploy the built site (output/) to the host that DEPLOY_TARGET names.
 
 Each target is a small module naming its VARIABLES (REQUIRED ones are checked
-before anything is built) and a ``deploy(output, config, dry_run)`` that
-uploads or, with ``dry_run``, prints what would change. Settings come from the
-environment, or from publishconf.py under the same names; only the chosen
-target's variables are read, so no rsync/SSH setting is needed to publish to
-GitHub Pages or S3.
+before anything is built) and a ``deploy(output, config, dry_run, manifest)``
+that uploads or, with ``dry_run``, prints what would change, then leaves the
+manifest (deploy/manifest.py) on the host; ``read_manifest(config)`` reads it
+back for `invoke publish --if-due`. Settings come from the environment, or
+from publishconf.py under the same names; only the chosen target's variables
+are read, so no rsync/SSH setting is needed to publish to GitHub Pages or S3.
 """
 
+import contextlib
 import subprocess
 
-from . import ghpages, rsync, s3
+from . import ghpages, manifest, rsync, s3
 from .errors import DeployError
 
-__all__ = ["DeployError", "TARGETS", "configure", "deploy"]
+__all__ = ["DeployError", "TARGETS", "configure", "deploy", "read_manifest"]
 TARGETS = {"rsync": rsync, "ghpages": ghpages, "s3": s3}
+FAILURE_WORDS = ("fatal", "error", "rejected", "denied", "refused", "failed", "not found", "no such", "could not")
 
 
 def configure(environ, settings):
@@ -32,12 +35,21 @@ def configure(environ, settings):
     return target, config
 
 
-def deploy(target, output, config, dry_run=False):
-    """Run the target; a failure of its tools becomes a DeployError saying what failed."""
+def one_line(text):
+    """The line of a tool's error output that says why: the first that names a
+    failure (git prints progress and advice around it), else the first."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    telling = [line for line in lines if any(word in line.lower() for word in FAILURE_WORDS)]
+    return (telling or lines or [""])[0]
+
+
+@contextlib.contextmanager
+def reporting():
+    """A failure of a target's tools becomes a DeployError saying, on one line, what failed."""
     try:
-        return target.deploy(output, config, dry_run=dry_run)
+        yield
     except subprocess.CalledProcessError as err:
-        detail = (err.stderr or "").strip() if isinstance(err.stderr, str) else ""
+        detail = one_line(err.stderr) if isinstance(err.stderr, str) else ""
         raise DeployError(f"{err.cmd[0]} failed (exit status {err.returncode}): {detail or 'see its output above'}. "
                           "Check the target's variables and your access to it.") from None
     except Exception as err:
@@ -45,3 +57,15 @@ def deploy(target, output, config, dry_run=False):
         if type(err).__module__.startswith(("botocore", "boto3", "s3transfer")):
             raise DeployError(f"the object storage refused: {err}. Check S3_* and the AWS credentials.") from None
         raise
+
+
+def read_manifest(target, config):
+    """The manifest the last publish left on the host (None: none yet); DeployError if unreachable."""
+    with reporting():
+        return target.read_manifest(config)
+
+
+def deploy(target, output, config, dry_run=False):
+    """Run the target, leaving the build's manifest on the host after the files."""
+    with reporting():
+        return target.deploy(output, config, dry_run=dry_run, manifest=manifest.of(output, target, config))

@@ -2,10 +2,14 @@
 
 It runs in a scratch repository, so the author's own repository, index and
 branches are never touched; the branch keeps its history (one commit per
-publish). Precompressed copies and _headers are left out: GitHub Pages
-compresses by itself and ignores _headers.
+publish, none when nothing changed). The manifest (deploy/manifest.py) is
+committed with the site, so both change together. Precompressed copies and
+_headers are left out: GitHub Pages compresses by itself and ignores _headers.
+Two publishes at once cannot both land: git refuses a push that is not a
+fast-forward of the branch the publish started from.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -13,11 +17,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from . import manifest as manifests
 from .errors import DeployError
 
 VARIABLES = {"GHPAGES_REMOTE": "", "GHPAGES_BRANCH": "gh-pages", "GHPAGES_CNAME": ""}
 REQUIRED = []
+SERVED_SETTINGS = ("GHPAGES_CNAME",)  # written into the branch as CNAME
 SKIP = ("*.gz", "*.br", "_headers")
 
 
@@ -37,24 +44,70 @@ def remote_url(config):
                           "repository to push the site to.") from None
 
 
+def shown(url):
+    """The remote without a token in it (https://x-access-token:...@github.com/...)."""
+    parts = urlsplit(url)
+    if parts.scheme and "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+    return url
+
+
+def scratch_repo(folder, url):
+    folder.mkdir()
+    git("init", "-q", cwd=folder)
+    git("remote", "add", "target", url, cwd=folder)
+    return folder
+
+
+def branch_exists(repo, branch):
+    """Whether the remote has the branch; a remote that cannot be reached raises CalledProcessError."""
+    found = subprocess.run(["git", "ls-remote", "--exit-code", "target", f"refs/heads/{branch}"],
+                           cwd=repo, capture_output=True, text=True)
+    if found.returncode not in (0, 2):  # 2: reached, no such branch
+        raise subprocess.CalledProcessError(found.returncode, found.args, found.stdout, found.stderr)
+    return found.returncode == 0
+
+
+@contextlib.contextmanager
+def redacted(url):
+    """git's error messages name the remote: never with the token it may hold."""
+    try:
+        yield
+    except subprocess.CalledProcessError as err:
+        clean = lambda text: text.replace(url, shown(url)) if isinstance(text, str) else text  # noqa: E731
+        raise subprocess.CalledProcessError(err.returncode, [clean(str(a)) for a in err.cmd],
+                                            clean(err.stdout), clean(err.stderr)) from None
+
+
+def read_manifest(config):
+    """The manifest on the branch, or None if there is none yet."""
+    url, branch = remote_url(config), config["GHPAGES_BRANCH"]
+    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
+        repo = scratch_repo(Path(scratch) / "repo", url)
+        if not branch_exists(repo, branch):
+            return None
+        git("fetch", "-q", "--depth", "1", "target", f"refs/heads/{branch}", cwd=repo)
+        found = subprocess.run(["git", "show", f"FETCH_HEAD:{manifests.NAME}"], cwd=repo, capture_output=True)
+        return manifests.loads(found.stdout) if found.returncode == 0 else None
+
+
 def blob_id(data):
     """The id git gives a file's bytes, to compare without checking out."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def deploy(output, config, dry_run=False):
+def deploy(output, config, dry_run=False, manifest=None):
     url, branch = remote_url(config), config["GHPAGES_BRANCH"]
-    with tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
-        repo, site = Path(scratch) / "repo", Path(scratch) / "site"
+    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
+        site = Path(scratch) / "site"
         shutil.copytree(output, site, ignore=shutil.ignore_patterns(*SKIP))
         if config["GHPAGES_CNAME"]:
             (site / "CNAME").write_text(config["GHPAGES_CNAME"] + "\n")
         (site / ".nojekyll").write_bytes(b"")
-        repo.mkdir()
-        git("init", "-q", cwd=repo)
-        git("remote", "add", "target", url, cwd=repo)
-        exists = subprocess.run(["git", "ls-remote", "--exit-code", "target", f"refs/heads/{branch}"],
-                                cwd=repo, capture_output=True).returncode == 0
+        if manifest is not None:
+            (site / manifests.NAME).write_bytes(manifests.dumps(manifest))
+        repo = scratch_repo(Path(scratch) / "repo", url)
+        exists = branch_exists(repo, branch)
         published = {}
         if exists:
             git("fetch", "-q", "target", f"{branch}:refs/remotes/target/{branch}", cwd=repo)
@@ -66,13 +119,18 @@ def deploy(output, config, dry_run=False):
         changes += [f"changed  {p}" for p in local if p in published and published[p] != local[p]]
         changes += [f"deleted  {p}" for p in published if p not in local]
         verb = "would change" if dry_run else "changed"
-        print(f"{url} {branch}: {len(changes)} {verb}" if changes else f"{url} {branch}: nothing to change.")
+        where = f"{shown(url)} {branch}"
+        print(f"{where}: {len(changes)} {verb}" if changes else f"{where}: nothing to change.")
         for line in changes:
             print("  " + line)
         if dry_run or not changes:
             return changes
         env = {**os.environ, "GIT_COMMITTER_NAME": os.environ.get("GIT_COMMITTER_NAME", "The Extra Mile publisher"),
                "GIT_COMMITTER_EMAIL": os.environ.get("GIT_COMMITTER_EMAIL", "publisher@localhost")}
-        subprocess.run([sys.executable, "-m", "ghp_import", "--push", "--remote", "target", "--branch", branch,
-                        "--message", "Publish the site", str(site)], cwd=repo, check=True, env=env)
+        pushed = subprocess.run([sys.executable, "-m", "ghp_import", "--push", "--remote", "target",
+                                 "--branch", branch, "--message", "Publish the site", str(site)],
+                                cwd=repo, env=env, capture_output=True, text=True)
+        if pushed.returncode:  # the remote refused (a hook, a push that is not a fast-forward) or is gone
+            raise subprocess.CalledProcessError(pushed.returncode, ["ghp-import", *pushed.args[3:]],
+                                                pushed.stdout, pushed.stderr)
         return changes

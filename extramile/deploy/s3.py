@@ -5,16 +5,19 @@ and changed files are uploaded, assets before the pages that use them; only
 then are objects the new build no longer has deleted, so a reader never meets
 a page whose stylesheet is gone. Unchanged files (same MD5 as the object's
 ETag) are not sent again. Precompressed copies and _headers are left out:
-object storage cannot choose an encoding per request.
+object storage cannot choose an encoding per request. The manifest
+(deploy/manifest.py) is uploaded last, once the site is complete.
 """
 
 import hashlib
 from pathlib import Path
 
+from . import manifest as manifests
 from .headers import cache_control, content_type
 
 VARIABLES = {"S3_BUCKET": "", "S3_PREFIX": "", "S3_ENDPOINT_URL": "", "S3_REGION": ""}
 REQUIRED = ["S3_BUCKET"]
+SERVED_SETTINGS = ("S3_PREFIX",)  # where the files go in the bucket
 SKIP_SUFFIXES = (".gz", ".br")
 SKIP_NAMES = ("_headers",)
 
@@ -25,6 +28,21 @@ def client(config):
 
     return boto3.client("s3", endpoint_url=config["S3_ENDPOINT_URL"] or None,
                         region_name=config["S3_REGION"] or None)
+
+
+def key_of(config, rel):
+    prefix = config["S3_PREFIX"].strip("/")
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def read_manifest(config):
+    """The manifest in the bucket, or None if there is none yet."""
+    s3 = client(config)
+    try:
+        found = s3.get_object(Bucket=config["S3_BUCKET"], Key=key_of(config, manifests.NAME))
+    except s3.exceptions.NoSuchKey:
+        return None
+    return manifests.loads(found["Body"].read())
 
 
 def local_files(output):
@@ -44,10 +62,9 @@ def remote_objects(s3, bucket, prefix):
 
 def plan(output, config, remote):
     """(uploads, deletions): uploads as (key, path, why), assets first."""
-    prefix = config["S3_PREFIX"].strip("/")
-    uploads, keys = [], set()
+    uploads, keys = [], {key_of(config, manifests.NAME)}  # the manifest is no stale object
     for rel, path in local_files(output):
-        key = f"{prefix}/{rel}" if prefix else rel
+        key = key_of(config, rel)
         keys.add(key)
         etag = remote.get(key)
         if etag != hashlib.md5(path.read_bytes()).hexdigest():
@@ -56,10 +73,11 @@ def plan(output, config, remote):
     return uploads, sorted(set(remote) - keys)
 
 
-def deploy(output, config, dry_run=False):
+def deploy(output, config, dry_run=False, manifest=None):
     s3, bucket = client(config), config["S3_BUCKET"]
     prefix = config["S3_PREFIX"].strip("/")
-    uploads, deletions = plan(output, config, remote_objects(s3, bucket, prefix + "/" if prefix else ""))
+    remote = remote_objects(s3, bucket, prefix + "/" if prefix else "")
+    uploads, deletions = plan(output, config, remote)
     verb = "would change" if dry_run else "changed"
     count = len(uploads) + len(deletions)
     print(f"s3://{bucket}/{prefix}: {count} {verb}" if count else f"s3://{bucket}/{prefix}: nothing to change.")
@@ -76,4 +94,9 @@ def deploy(output, config, dry_run=False):
     for start in range(0, len(deletions), 1000):
         batch = deletions[start:start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+    if manifest is not None:
+        data, key = manifests.dumps(manifest), key_of(config, manifests.NAME)
+        if remote.get(key) != hashlib.md5(data).hexdigest():
+            s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="application/json",
+                          CacheControl="no-store")
     return uploads, deletions

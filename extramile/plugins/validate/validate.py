@@ -28,6 +28,7 @@ from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
 from extramile.buildcache import add_defaults, build_settings_key, code_key, file_stamp, load_pickle, save_pickle
+from extramile.plugins.schedule.schedule import is_scheduled
 
 logger = logging.getLogger(__name__)
 
@@ -380,13 +381,15 @@ def save_as_inputs(source):
 
 
 def save_as(kind, inputs, settings):
-    """Where Pelican will write a source with these inputs, as Pelican itself computes it."""
+    """(path, date) where Pelican will write a source with these inputs, as
+    Pelican itself computes it; date is a post's date (None for a page)."""
     meta = dict(inputs)
     if kind == "page":
-        return Page("", metadata=meta, settings=settings).save_as
+        return Page("", metadata=meta, settings=settings).save_as, None
     meta["date"] = get_date(meta["date"])
     meta["category"] = Category(meta["category"], settings)
-    return Article("", metadata=meta, settings=settings).save_as
+    article = Article("", metadata=meta, settings=settings)
+    return article.save_as, article.date
 
 
 class Memo:
@@ -414,9 +417,15 @@ class Memo:
         self.new = {}
 
     def save_as(self, kind, inputs, settings):
+        # Keyed by the metadata written in the source and, for a post, by
+        # whether its date is still ahead (scheduled: a draft until then).
         key = (kind, tuple(sorted(inputs.items())))
-        path = self.old[key] if key in self.old else save_as(kind, inputs, settings)
-        self.new[key] = path
+        known = self.old.get(key)
+        if known is not None and (known[1] is None or is_scheduled(known[1], settings) == known[2]):
+            path, date, _ = known
+        else:
+            path, date = save_as(kind, inputs, settings)
+        self.new[key] = (path, date, date is not None and is_scheduled(date, settings))
         return path
 
     def file_checks(self, kind, abspath, shown, settings):

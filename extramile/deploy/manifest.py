@@ -1,0 +1,55 @@
+"""The manifest each publish leaves on the target: the SHA-256 of every file
+of the build it deployed, and of the target's settings that change what is
+served (a CNAME, a prefix). `invoke publish --if-due` compares a new build's
+manifest with the target's and deploys only when they differ.
+
+It is written last (in the same commit on GitHub Pages), so a deploy that
+stopped half-way leaves the old manifest and the next run deploys again. Its
+bytes depend only on the build and the settings (no time stamp), so an
+unchanged site sends nothing and the manifest itself is not rewritten.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+from extramile.buildcache import sha256_file
+
+NAME = ".extramile-manifest.json"
+FORMAT = 1
+
+
+def of(output, target, config):
+    """The manifest of the build in `output` as `target` would deploy it with `config`."""
+    files = {p.relative_to(output).as_posix(): sha256_file(p)
+             for p in sorted(Path(output).rglob("*")) if p.is_file()}
+    served = {name: config[name] for name in getattr(target, "SERVED_SETTINGS", ())}
+    settings = hashlib.sha256(json.dumps(served, sort_keys=True).encode()).hexdigest()
+    return {"format": FORMAT, "target": target.__name__.rsplit(".", 1)[-1], "settings": settings, "files": files}
+
+
+def dumps(manifest):
+    return (json.dumps(manifest, indent=0, sort_keys=True) + "\n").encode()
+
+
+def loads(data):
+    """The manifest in `data`, or None if it is not one (an older format, a damaged file)."""
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+
+def differences(old, new):
+    """Short lines saying how `new` differs from `old` (None: nothing deployed yet)."""
+    if old is None:
+        return [f"no manifest on the target: {len(new['files'])} files to deploy"]
+    lines = []
+    if old.get("settings") != new["settings"] or old.get("target") != new["target"]:
+        lines.append("the target's settings changed")
+    before, after = old.get("files", {}), new["files"]
+    lines += [f"new      {p}" for p in after if p not in before]
+    lines += [f"changed  {p}" for p in after if p in before and before[p] != after[p]]
+    lines += [f"deleted  {p}" for p in before if p not in after]
+    return lines
