@@ -27,6 +27,17 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 # -- Settings ----------------------------------------------------------------
+# Settings that say how a build runs, never what it writes, so no key of the
+# output includes them (``settings_key(settings)``): OUTPUT_PATH (`invoke build`
+# builds into a new folder each time). The plugin that defines such a setting
+# declares it here with ``declare_run_settings``; no other plugin names it.
+RUN_SETTINGS = {"OUTPUT_PATH"}
+
+
+def declare_run_settings(*names):
+    RUN_SETTINGS.update(names)
+
+
 def add_defaults(settings, defaults):
     """Give a plugin's settings their defaults where pelicanconf.py is silent.
 
@@ -84,8 +95,10 @@ def stable_text(value):
 
 
 def settings_key(settings, names=None):
-    """SHA-256 of the settings (all, or `names`), or None if one has no stable text."""
-    chosen = {name: settings.get(name) for name in (sorted(settings) if names is None else names)}
+    """SHA-256 of the settings (`names`, or all but RUN_SETTINGS), or None if one has no stable text."""
+    if names is None:
+        names = sorted(name for name in settings if name not in RUN_SETTINGS)
+    chosen = {name: settings.get(name) for name in names}
     text = stable_text(chosen)
     return None if text is None else hashlib.sha256(text.encode()).hexdigest()
 
