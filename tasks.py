@@ -19,7 +19,7 @@ from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
 from extramile.plugins.validate.validate import FILL_IN
-from extramile.processes import die_with_parent
+from extramile.processes import preexec
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -178,7 +178,7 @@ def subscribe_receiver(port=PORT):
     receiver_port = urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port or 8001
     proc = subprocess.Popen([sys.executable, "-m", "extramile.devtools.subscribe_receiver",
                              "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"],
-                            preexec_fn=die_with_parent)  # it ends with us, even if we are killed
+                            preexec_fn=preexec())  # it ends with us, even if we are killed
     try:
         yield proc
     finally:

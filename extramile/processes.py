@@ -1,8 +1,9 @@
 """Helper processes end with whoever started them (Linux; elsewhere these do nothing).
 
-* ``die_with_parent``: a ``preexec_fn`` (or a call in a forked child) that asks
-  the kernel to send SIGTERM to this process when its parent ends
-  (``PR_SET_PDEATHSIG``), even if the parent was killed with SIGKILL.
+* ``die_with_parent``: asks the kernel to send SIGTERM to this process when its
+  parent ends (``PR_SET_PDEATHSIG``), even if the parent was killed with
+  SIGKILL; called in a forked child, at a helper's start, or through
+  ``preexec`` (a Popen ``preexec_fn``, used only where no thread runs).
 * ``adopt_orphans``: makes this process a "child subreaper"
   (``PR_SET_CHILD_SUBREAPER``): a helper's helper whose parent ended (the
   search indexer a build left running) is re-parented to us instead of to
@@ -16,6 +17,7 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 import time
 
 PR_SET_PDEATHSIG = 1
@@ -26,14 +28,24 @@ if sys.platform.startswith("linux"):
         _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: preexec_fn must not import
 
 
-def die_with_parent(sig=signal.SIGTERM):
-    """Be sent `sig` when the parent ends; end now if it already has (we were re-parented)."""
+def die_with_parent(sig=signal.SIGTERM, parent=None):
+    """Be sent `sig` when the parent ends; end now if it already has (we were
+    re-parented). `parent`: the pid it should be (after an exec), else the current one."""
     if _prctl is None:
         return
-    parent = os.getppid()
+    parent = parent or os.getppid()
     _prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
     if os.getppid() != parent:  # it ended before the request was in place
         os.kill(os.getpid(), sig)
+
+
+def preexec(sig=signal.SIGTERM):
+    """A ``preexec_fn`` for Popen that applies ``die_with_parent``, or None in a
+    process with threads, where the standard library says preexec_fn is unsafe
+    (the child should then call ``die_with_parent(parent=...)`` itself)."""
+    if _prctl is None or threading.active_count() > 1:
+        return None
+    return lambda: die_with_parent(sig)
 
 
 def adopt_orphans():

@@ -25,6 +25,7 @@ Linux and macOS only (fork); elsewhere ``WarmBuilder.build`` always starts a
 new process.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -41,10 +42,8 @@ def newest_mtime(folders):
     newest = 0
     for folder in folders:
         for path in Path(folder).rglob("*.py"):
-            try:
+            with contextlib.suppress(OSError):  # removed while we looked
                 newest = max(newest, path.stat().st_mtime_ns)
-            except OSError:  # removed while we looked
-                pass
     return newest
 
 
@@ -63,10 +62,10 @@ class WarmBuilder:
     def start(self):
         self.stop_zygote()
         self.started_with = newest_mtime(self.watched)
-        self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file],
+        # The zygote asks for PR_SET_PDEATHSIG itself (no preexec_fn: the server has threads).
+        self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file, str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True, bufsize=1, env=self.env, cwd=self.cwd,
-                                     preexec_fn=die_with_parent)
+                                     text=True, bufsize=1, env=self.env, cwd=self.cwd)
         # The zygote answers "ready" once everything is imported (or dies trying).
         if self.proc.stdout.readline().strip() != "ready":
             self.stop_zygote()
@@ -154,15 +153,16 @@ def run_child(args):
     os._exit(code)
 
 
-def serve(settings_file):
+def serve(settings_file, parent=None):
+    die_with_parent(parent=parent)  # the zygote ends with whoever started it
     # Ctrl-C in the terminal reaches the whole process group: the server ends
     # the zygote (SIGTERM), so the zygote itself does not print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The answers go through the pipe on stdout; file descriptor 1 itself
     # becomes the terminal (stderr's), so nothing a build or its
     # subprocesses print can reach the pipe.
-    control = open(os.dup(1), "w", encoding="utf-8")
-    requests = open(os.dup(0), encoding="utf-8")
+    control = open(os.dup(1), "w", encoding="utf-8")  # noqa: SIM115 - open for the zygote's life
+    requests = open(os.dup(0), encoding="utf-8")  # noqa: SIM115
     os.dup2(2, 1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -187,4 +187,4 @@ def serve(settings_file):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)

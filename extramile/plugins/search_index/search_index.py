@@ -28,7 +28,8 @@ bundle to ``output/pagefind/``. The search page's script loads it from there.
   build's process group (Ctrl-C reaches it), ends when the process that
   started the build ends (the development server's warm builder; a build's
   parent, as ``getppid`` says), and Pagefind ends with the indexer
-  (``PR_SET_PDEATHSIG``). Pagefind gets ``SEARCH_INDEX_TIMEOUT`` seconds in
+  (``PR_SET_PDEATHSIG``; in a build, which may run threads, the build itself
+  stops it on any error). Pagefind gets ``SEARCH_INDEX_TIMEOUT`` seconds in
   the foreground and the background; past that it is killed and the build
   stops (foreground) or the failure is written to ``failed.log`` in the cache
   folder and the next build prints it (background).
@@ -63,7 +64,7 @@ from pathlib import Path
 from pelican import signals
 
 from extramile.buildcache import add_defaults, atomic_write, declare_run_settings, link_or_copy
-from extramile.processes import die_with_parent
+from extramile.processes import preexec
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def run_pagefind(args, timeout, owner=None):
     seconds, or `owner` (a pidfd) ends meanwhile. Pagefind never outlives us."""
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                preexec_fn=lambda: die_with_parent(signal.SIGKILL))
+                                preexec_fn=preexec(signal.SIGKILL))
         deadline = time.monotonic() + timeout
         try:
             while True:
