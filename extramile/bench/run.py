@@ -309,7 +309,7 @@ def wait_until(check, timeout, what, every=0.002):
     deadline = time.perf_counter() + timeout
     while not check():
         if time.perf_counter() > deadline:
-            raise SystemExit(f"bench: timed out waiting for {what}")
+            raise TimeoutError(f"bench: timed out waiting for {what}")
         time.sleep(every)
 
 
@@ -325,7 +325,7 @@ def dev_status(url):
         return json.load(response)
 
 
-def measure_edits(source, page, edits, label, after=None):
+def measure_edits(source, page, edits, label, after=None, timeout=300):
     """Append a sentence to `source` `edits` times; seconds from each save to `page` holding it,
     and what `after(saved_at, edit)` returns (more timings)."""
     pages, more = [], []
@@ -335,7 +335,7 @@ def measure_edits(source, page, edits, label, after=None):
         with open(source, "a", encoding="utf-8") as f:
             f.write(f"\nThe author saved this sentence, {word.decode()}, to see it at once.\n")
         saved = time.perf_counter()
-        wait_until(lambda word=word: holds(page, word), 300, f"{page} to hold the edit")
+        wait_until(lambda word=word: holds(page, word), timeout, f"{page} to hold the edit")
         pages.append(round(time.perf_counter() - saved, 3))
         if after is not None:
             more.append(after(saved, edit))
@@ -406,11 +406,15 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
             try:
                 target = public / "posts" / slug / "index.html"
                 wait_until(target.exists, 300, f"{target}")
-                page, _ = measure_edits(hugo / "content" / "posts" / f"{slug}.md", target, edits, f"hugo{count}")
+                page, _ = measure_edits(hugo / "content" / "posts" / f"{slug}.md", target, edits, f"hugo{count}",
+                                        timeout=60)
                 results["hugo"] = {"page": page}
+                print(f"  loop hugo : save to page {statistics.median(page):.2f} s", flush=True)
+            except TimeoutError as err:
+                # Seen on a loaded machine: hugo server sometimes never rebuilds after a save.
+                print(f"  loop hugo : left out, {err}", flush=True)
             finally:
                 stop_server(proc)
-            print(f"  loop hugo : save to page {statistics.median(page):.2f} s", flush=True)
     return results
 
 
