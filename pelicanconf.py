@@ -200,11 +200,8 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # -- Development: no search-engine indexing of previews.
 PRODUCTION = False
-# `invoke livereload` injects one inline script into every page (livereload
-# 2.7.1's loader of /livereload.js); its hash lets it run under the CSP, in
-# development only: publishconf.py removes it. tests/test_livereload.py checks it.
-LIVERELOAD_SCRIPT_HASH = "'sha256-MclZcNa5vMtp/wzxRW6+KS3i8mRUf6thpmjT3pkIT5I='"
-CSP["script-src"] = [*CSP["script-src"], LIVERELOAD_SCRIPT_HASH]
+# `invoke livereload` adds its reload script to the pages it serves as a
+# same-origin file (devtools/dev_server.py): the CSP needs nothing for it.
 
 # -- Builds: every build renders every page from its own data (no page is
 # reused); what is kept between builds is keyed by all it depends on (README,

@@ -26,8 +26,6 @@ SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
 
 # Production pages may be indexed by search engines; previews say noindex.
 PRODUCTION = True
-# No development helper (livereload's script) in production's policy.
-CSP = {**CSP, "script-src": [s for s in CSP["script-src"] if s != LIVERELOAD_SCRIPT_HASH]}
 
 # Drafts (and future-dated posts, which Pelican treats as drafts) are never
 # published: no page, no feed entry, no sitemap or search entry.

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
+from extramile.devtools.dev_server import with_settings
 from extramile.plugins.validate.validate import FILL_IN
+from extramile.processes import preexec
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -228,12 +230,17 @@ def subscribe_receiver(port=PORT):
     """
     receiver_port = urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port or 8001
     proc = subprocess.Popen([sys.executable, "-m", "extramile.devtools.subscribe_receiver",
-                             "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"])
+                             "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"],
+                            preexec_fn=preexec())  # it ends with us, even if we are killed
     try:
         yield proc
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @task(pre=[build])
@@ -244,52 +251,21 @@ def serve(c, port=PORT):
         c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
-def with_settings(extra, *pairs):
-    """Pelican arguments `extra` with more `-e` settings (Pelican keeps only its last -e)."""
-    extra = list(extra)
-    if "-e" not in extra:
-        return [*extra, "-e", *pairs]
-    at = extra.index("-e") + 1
-    while at < len(extra) and not extra[at].startswith("-"):
-        at += 1
-    return [*extra[:at], *pairs, *extra[at:]]
+def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
+    """The development server (devtools/dev_server.py) that rebuilds `output` from
+    `content` on every save and reloads each open page when its own file changed."""
+    from extramile.devtools.dev_server import DevServer
 
-
-def livereload_server(output=OUTPUT, content=CONTENT, extra=()):
-    """A livereload Server that rebuilds `output` from `content` on every save."""
-    from livereload import Server
-
-    from extramile.devtools.warm_builder import WarmBuilder
-
-    # The browser reloads once the pages are written; the search index follows
-    # a few seconds later (plugins/search_index: SEARCH_INDEX_BACKGROUND).
-    extra = with_settings(extra, "SEARCH_INDEX_BACKGROUND=true")
-    args = shlex.split(pelican_command(DEV_CONF, output, *extra, content=content))[3:]  # after "python -m pelican"
-    # Each rebuild runs in a fresh fork of a process that imported Pelican and
-    # the plugins once (0.6 s saved per save); a changed plugin restarts it.
-    builder = WarmBuilder(DEV_CONF, watched=[ROOT / "extramile"])
-    builder.start()
-
-    def rebuild():
-        # Settings, theme and content are read again by every build; a failed
-        # build prints its problems and the last good site stays served.
-        builder.build(args)
-
-    server = Server()
-    server.builder = builder
-    # livereload 2.7.1 globs with recursive=True, so "**" reaches every depth.
-    for pattern in (f"{content}/**/*", f"{ROOT}/theme/**/*", f"{ROOT}/extramile/**/*.py", str(DEV_CONF)):
-        server.watch(pattern, rebuild)
-    return server
+    return DevServer(output, content, DEV_CONF, host=host, port=port, extra=extra, theme=ROOT / "theme",
+                     log=log)
 
 
 @task(pre=[build])
 def livereload(c, port=PORT):
-    """Serve on http://127.0.0.1:8000, rebuild on every save and refresh the browser."""
-    server = livereload_server()
+    """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
+    server = livereload_server(port=port)
     with subscribe_receiver(port):
-        # The page loads livereload's script, allowed by LIVERELOAD_SCRIPT_HASH in pelicanconf.py's CSP.
-        server.serve(host=HOST, port=port, root=str(OUTPUT), open_url_delay=None)
+        server.serve_forever()
 
 
 @task
@@ -327,7 +303,9 @@ def lock(c):
 
 
 @task(help={"n": "comma-separated post counts: -n 100,1000,5000 (default 100,1000)",
-            "runs": "runs per build (default 3)", "only": "builds to run: ours,dev,stock,hugo"})
-def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo"):
-    """Build benchmark against stock Pelican and Hugo (invoke bench -n 1000); writes bench/results.md."""
-    c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only}", pty=False)
+            "runs": "runs per build (default 3)",
+            "only": "what to run: ours,dev,stock,hugo (builds) and loop (the author's loop against hugo server)",
+            "edits": "edits timed in the author's loop (default 5)"})
+def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=5):
+    """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
+    c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only} --edits {edits}", pty=False)

@@ -27,17 +27,17 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 # -- Settings ----------------------------------------------------------------
-# Settings that say where or when a build writes, never what it works out, so
-# every cache key leaves them out. OUTPUT_PATH: `invoke build` and `invoke
-# production` build into a new folder each time (a cache whose entries name
-# output files keys those names itself). SEARCH_INDEX_BACKGROUND: `invoke
-# livereload` turns it on after its first build; it only moves the search
-# index's writing to the background (and so adds its folder to
-# OUTPUT_RETENTION). SITE_OUTPUT_PATH: the served folder of a staged build
-# (extramile/staging.py). RENDER_FIRST: the pages written first, a new list for
-# every save under `invoke livereload`.
-UNKEYED_SETTINGS = frozenset({"OUTPUT_PATH", "SITE_OUTPUT_PATH", "RENDER_FIRST", "OUTPUT_RETENTION",
-                              "SEARCH_INDEX_BACKGROUND"})
+# Settings that say how or where a build runs, never what it writes, so no key of
+# the output includes them (``settings_key(settings)``): OUTPUT_PATH (`invoke
+# build` builds into a new folder each time). The code that defines such a
+# setting declares it here with ``declare_run_settings`` (staging: the served
+# folder; speedups: RENDER_FIRST, new for every save; search_index: where and
+# how long it indexes); no other code names it.
+RUN_SETTINGS = {"OUTPUT_PATH"}
+
+
+def declare_run_settings(*names):
+    RUN_SETTINGS.update(names)
 
 
 def add_defaults(settings, defaults):
@@ -109,16 +109,12 @@ def stable_text(value):
 
 
 def settings_key(settings, names=None):
-    """SHA-256 of the settings (all, or `names`), or None if one has no stable text."""
-    chosen = {name: settings.get(name) for name in (sorted(settings) if names is None else names)}
+    """SHA-256 of the settings (`names`, or all but RUN_SETTINGS), or None if one has no stable text."""
+    if names is None:
+        names = sorted(name for name in settings if name not in RUN_SETTINGS)
+    chosen = {name: settings.get(name) for name in names}
     text = stable_text(chosen)
     return None if text is None else hashlib.sha256(text.encode()).hexdigest()
-
-
-def build_settings_key(settings):
-    """settings_key of every setting but UNKEYED_SETTINGS: what a cache of
-    worked-out results is keyed by when it may depend on any setting."""
-    return settings_key(settings, sorted(name for name in settings if name not in UNKEYED_SETTINGS))
 
 
 # -- Code ----------------------------------------------------------------------

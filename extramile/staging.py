@@ -29,9 +29,14 @@ import shutil
 import blinker
 from pelican import Pelican
 
+from extramile.buildcache import declare_run_settings
+
 logger = logging.getLogger(__name__)
 
 site_ready = blinker.signal("site_ready")
+
+# Where the finished site is served, and what a clean output keeps: neither changes a page.
+declare_run_settings("SITE_OUTPUT_PATH", "OUTPUT_RETENTION")
 
 
 def same_bytes(a, b, chunk=1 << 16):

@@ -1,5 +1,5 @@
 """The development servers (`invoke serve`: Pelican's server; `invoke
-livereload`: livereload's) listen on 127.0.0.1 only, refuse oversized and
+livereload`: devtools/dev_server.py) listen on 127.0.0.1 only, refuse oversized and
 malformed requests, and serve nothing outside the output folder."""
 
 import socket
@@ -60,8 +60,7 @@ SERVERS = {
     "serve": "import sys, runpy; sys.argv = ['pelican', '--listen', '--bind', '127.0.0.1', '--port', '{port}', "
              "'-o', '{output}']; runpy.run_module('pelican', run_name='__main__')",
     "livereload": "from tasks import livereload_server; "
-                  "livereload_server(output='{output}', content='{content}').serve(host='127.0.0.1', "
-                  "port={port}, root='{output}', open_url_delay=None)",
+                  "livereload_server(output='{output}', content='{content}', port={port}).serve_forever()",
 }
 
 
@@ -88,6 +87,14 @@ def test_serves_the_site(server):
     _, port = server
     reply = raw(port, b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
     assert status(reply) == 200 and "The Extra Mile" in reply
+
+
+@pytest.mark.parametrize("path", ["/__dev__/reload.js/../../secret.txt", "/__dev__/../../secret.txt",
+                                  "/__dev__/events/../../secret.txt", "/__dev__/status/%2e%2e/%2e%2e/secret.txt"])
+def test_nothing_outside_the_output_folder_through_the_dev_routes(server, path):
+    _, port = server
+    reply = raw(port, f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode("latin-1"), timeout=3)
+    assert SECRET not in reply
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)

@@ -1,18 +1,45 @@
-"""`invoke livereload` in real Chromium: saving a post rebuilds the site and the
-open page refreshes by itself, under the site's CSP (no violation)."""
+"""`invoke livereload` (devtools/dev_server.py) for real: a save rebuilds the
+site at once, each open page in Chromium reloads when its own file changed
+(and only then), under the site's CSP; saves during a build make one more
+build; and stopping the server mid-index leaves no process behind."""
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 from conftest import ROOT, cache_override, run_pelican
 
+from extramile.processes import alive, descendants
 from extramile.tools.serving import free_port, wait_for_port
 
 POST = "posts/in-customers-we-trust.md"
+POST_URL = "/posts/in-customers-we-trust/"
+OTHER = "posts/yes-were-closed-but-come-on-in.md"
 
+
+def start_server(tmp_path, content, output, extra):
+    port = free_port()
+    script = (f"import tasks; tasks.livereload_server(output={str(output)!r}, content={str(content)!r}, "
+              f"extra={extra!r}, port={port}).serve_forever()")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
+    assert wait_for_port(port, proc, seconds=30), (tmp_path / "server.log").read_text()
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_server(proc, sig=signal.SIGINT):
+    proc.send_signal(sig)
+    try:
+        return proc.wait(timeout=30)
+    finally:
+        proc.log.close()
 
 
 @pytest.fixture
@@ -21,19 +48,24 @@ def live(tmp_path):
     shutil.copytree(ROOT / "content", content)
     output, cache = tmp_path / "output", cache_override(tmp_path / "cache")
     assert run_pelican(output, content=content, extra=cache).returncode == 0
-    port = free_port()
-    script = (f"import tasks; tasks.livereload_server(output={str(output)!r}, content={str(content)!r}, "
-              f"extra={cache!r}).serve(host='127.0.0.1', port={port}, root={str(output)!r})")
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    assert wait_for_port(port, proc), "the server did not start"
-    yield f"http://127.0.0.1:{port}", content, output
-    proc.terminate()
-    proc.wait(timeout=10)
-    # Rebuilds index search in a detached process (SEARCH_INDEX_BACKGROUND): let it finish too.
-    from extramile.plugins.search_index.search_index import wait_for_background
+    proc, url = start_server(tmp_path, content, output, cache)
+    yield url, content, output
+    assert stop_server(proc) == 0
 
-    wait_for_background(tmp_path / "cache" / "search-index", timeout=60)
+
+def status(url):
+    with urllib.request.urlopen(f"{url}/__dev__/status", timeout=10) as response:
+        return json.load(response)
+
+
+def wait_for_builds(url, count, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = status(url)
+        if now["builds"] >= count and not now["building"] and not now["pending"]:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for build {count}: {status(url)}")
 
 
 def wait_for(page, expression, timeout):
@@ -51,42 +83,122 @@ def wait_for(page, expression, timeout):
     raise AssertionError(f"timed out waiting for {expression}")
 
 
-def test_save_rebuilds_and_refreshes_the_open_page(live, page):
+def connected(page):
+    """The page's reload script is listening (the server counts it among its pages)."""
+    wait_for(page, "() => performance.getEntriesByType('resource')"
+                   ".some(e => e.name.endsWith('/__dev__/reload.js'))", 10)
+    time.sleep(0.3)  # the event stream opens right after the script runs
+
+
+def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, page, chromium):
     url, content, output = live
-    page.goto(f"{url}/posts/in-customers-we-trust/")
-    # livereload.js loaded (its loader runs under the CSP) and connected.
-    wait_for(page, "() => !!(window.LiveReload && window.LiveReload.connector "
-                   "&& window.LiveReload.connector._connectionDesired)", 10)
-    page.evaluate("window.beforeSave = true")
-    time.sleep(1)  # one poll of the watcher, so the edit is seen as new
+    page.goto(f"{url}{POST_URL}")
+    other = chromium.new_page()
+    other_errors = []
+    other.on("console", lambda msg: other_errors.append(msg.text) if msg.type == "error" else None)
+    other.goto(f"{url}/{OTHER.replace('.md', '/')}")
+    for tab in (page, other):
+        connected(tab)
+        tab.evaluate("window.beforeSave = true")
+    other_file = output / OTHER.replace(".md", "/index.html")
+    other_before = other_file.read_bytes()
 
     post = content / POST
-    post.write_text(post.read_text(encoding="utf-8").replace(
-        "Title: In Customers We Trust", "Title: In Customers We Trust, Edited"), encoding="utf-8")
+    post.write_text(post.read_text(encoding="utf-8") + "\nA wombat sentence, added by the test.\n",
+                    encoding="utf-8")
     saved = time.monotonic()
-    wait_for(page, "() => !!document.querySelector('h1') && "
-                   "document.querySelector('h1').textContent.includes('Edited')", 30)
-    seconds = time.monotonic() - saved
-    print(f"\nsave to refreshed page: {seconds:.1f} s")
+    wait_for(page, "() => document.body.textContent.includes('A wombat sentence')", 30)
+    print(f"\nsave to reloaded page: {time.monotonic() - saved:.2f} s")
     assert page.evaluate("window.beforeSave") is None  # a real reload, not a stale page
-    assert "Edited" in (output / "posts/in-customers-we-trust/index.html").read_text(encoding="utf-8")
-    assert [e for e in page.errors if "Content Security Policy" in e or "Refused" in e] == []
-    assert page.errors == []
+    wait_for_builds(url, 1)
+    # The other post's file did not change, so its tab was left alone.
+    assert other_file.read_bytes() == other_before
+    assert other.evaluate("window.beforeSave") is True
+    assert page.errors == [] and other_errors == []  # no CSP violation, no failed request
+    other.close()
 
 
-def test_livereload_script_hash_matches_the_injected_script(live):
-    """pelicanconf.py's LIVERELOAD_SCRIPT_HASH is the hash of what livereload injects."""
-    import base64
-    import hashlib
-    import re
-    import urllib.request
+def test_the_script_is_served_not_built(live):
+    """Pages on disk are what any build writes; the server adds one same-origin script."""
+    url, _, output = live
+    with urllib.request.urlopen(f"{url}{POST_URL}", timeout=10) as response:
+        served = response.read().decode()
+        assert response.headers["Cache-Control"] == "no-store"
+    on_disk = (output / POST_URL.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert "/__dev__/reload.js" not in on_disk
+    assert served.replace('<script src="/__dev__/reload.js" defer></script>', "") == on_disk
+    assert served.index("/__dev__/reload.js") < served.index("</head>")
 
-    url, _, _ = live
-    html = urllib.request.urlopen(f"{url}/", timeout=10).read().decode()
-    scripts = re.findall(r'<script type="text/javascript">(.*?)</script>', html)
-    assert len(scripts) == 1
-    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
-    from pelican.settings import get_settings_from_file
 
-    assert get_settings_from_file(str(ROOT / "pelicanconf.py"))["LIVERELOAD_SCRIPT_HASH"] == f"'sha256-{digest}'"
-    assert f"'sha256-{digest}'" in html.replace("&#39;", "'")  # in the page's policy
+def test_saves_during_a_build_make_exactly_one_more_build(live):
+    url, content, output = live
+    post, other = content / POST, content / OTHER
+    post.write_text(post.read_text(encoding="utf-8") + "\nNumbatone.\n", encoding="utf-8")
+    deadline = time.monotonic() + 30
+    while not status(url)["building"]:
+        assert time.monotonic() < deadline, "the save started no build"
+        time.sleep(0.01)
+    # Two saves of two files while the first build runs: one build follows, with both.
+    other.write_text(other.read_text(encoding="utf-8") + "\nNumbattwo.\n", encoding="utf-8")
+    time.sleep(0.2)
+    post.write_text(post.read_text(encoding="utf-8") + "\nNumbatthree.\n", encoding="utf-8")
+    done = wait_for_builds(url, 2)
+    time.sleep(1)  # nothing else is coming
+    assert status(url)["builds"] == 2, status(url)
+    assert done["last"]["code"] == 0
+    assert sorted(done["last"]["render_first"]) == sorted([str(post.resolve()), str(other.resolve())])
+    assert "Numbatthree" in (output / POST_URL.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert "Numbattwo" in (output / OTHER.replace(".md", "/index.html")).read_text(encoding="utf-8")
+
+
+SLOW_PAGEFIND = """#!{python}
+# A stand-in for Pagefind that never finishes: the test stops the server meanwhile.
+import time
+time.sleep(600)
+"""
+
+
+def leftovers(tmp_path):
+    """Processes whose command line mentions the test's folder."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        text = cmdline(pid).replace(b"\0", b" ").decode(errors="replace")
+        if str(tmp_path) in text and alive(int(pid)):
+            found.append(f"{pid}: {text}")
+    return found
+
+
+def test_stopping_the_server_mid_index_leaves_no_process(tmp_path):
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    assert run_pelican(output, content=content, extra=cache_override(tmp_path / "cache")).returncode == 0
+    slow = tmp_path / "slow-pagefind"
+    slow.write_text(SLOW_PAGEFIND.format(python=sys.executable))
+    slow.chmod(0o755)
+    # Another Pagefind: the index must be made again, in the background (the output has one).
+    proc, url = start_server(tmp_path, content, output,
+                             cache_override(tmp_path / "cache", SEARCH_INDEX_PAGEFIND=json.dumps(str(slow))))
+    try:
+        post = content / POST
+        post.write_text(post.read_text(encoding="utf-8") + "\nA quokka.\n", encoding="utf-8")
+        wait_for_builds(url, 1)
+        deadline = time.monotonic() + 30
+        while not any(b"slow-pagefind" in cmdline(p) for p in descendants(proc.pid)):
+            assert time.monotonic() < deadline, "no indexer started"
+            time.sleep(0.05)
+        below = descendants(proc.pid)  # the warm builder, the indexer and its Pagefind
+        assert len(below) >= 3, [cmdline(p) for p in below]
+    finally:
+        assert stop_server(proc) == 0
+    deadline = time.monotonic() + 10
+    while (left := leftovers(tmp_path) + [str(p) for p in below if alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left == []
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""

@@ -2,8 +2,12 @@
 
 import gzip
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 from conftest import ROOT, cache_override, post, run_pelican
@@ -140,6 +144,103 @@ def test_livereload_rebuilds_do_not_wait_for_the_index_and_the_newest_one_wins(t
     assert ({p.relative_to(output): p.read_bytes() for p in (output / "pagefind").rglob("*") if p.is_file()}
             == {p.relative_to(fresh.output): p.read_bytes()
                 for p in (fresh.output / "pagefind").rglob("*") if p.is_file()})
+
+
+# -- Time limits and owners: no indexer hangs or outlives what started it --------
+HANGING_PAGEFIND = """#!{python}
+# A stand-in for a Pagefind that never finishes.
+import time
+time.sleep(600)
+"""
+
+
+def hanging_pagefind(tmp_path):
+    path = tmp_path / "hanging-pagefind"
+    path.write_text(HANGING_PAGEFIND.format(python=sys.executable))
+    path.chmod(0o755)
+    return json.dumps(str(path))
+
+
+def running(tmp_path):
+    """Processes still running whose command line mentions the test's folder."""
+    from extramile.processes import alive
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(tmp_path) in cmdline and alive(int(pid)):
+            found.append(cmdline)
+    return found
+
+
+def gone(tmp_path, seconds=10):
+    """No process of the test's is left after a moment (time to exit)."""
+    deadline = time.monotonic() + seconds
+    while running(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running(tmp_path) == []
+
+
+def edit_and_build_in_background(tmp_path, content, output, **settings):
+    post = content / "posts" / f"{SLUG}.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nA new quokka paragraph.\n", encoding="utf-8")
+    return run_pelican(output, content=content, extra=["--verbose", *cache_override(
+        tmp_path / "cache", SEARCH_INDEX_BACKGROUND="true", **settings)])
+
+
+def test_a_foreground_index_that_hangs_stops_the_build_with_a_message(tmp_path):
+    build = run_pelican(tmp_path / "output", extra=cache_override(
+        tmp_path / "cache", SEARCH_INDEX_PAGEFIND=hanging_pagefind(tmp_path), SEARCH_INDEX_TIMEOUT="1"),
+        env={"COLUMNS": "500"})
+    assert build.returncode != 0
+    assert "Build stopped: Pagefind did not finish within 1 s (SEARCH_INDEX_TIMEOUT)" in build.log
+    assert "Traceback" not in build.log
+    gone(tmp_path)
+
+
+def test_a_background_indexer_that_hangs_is_stopped_and_the_next_build_says_so(tmp_path):
+    from extramile.plugins.search_index.search_index import wait_for_background
+
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    assert run_pelican(output, content=content, extra=cache_override(tmp_path / "cache")).returncode == 0
+    build = edit_and_build_in_background(tmp_path, content, output,
+                                         SEARCH_INDEX_PAGEFIND=hanging_pagefind(tmp_path), SEARCH_INDEX_TIMEOUT="1")
+    assert build.returncode == 0 and "indexing them in the background" in build.log, build.log
+    failure = wait_for_background(tmp_path / "cache" / "search-index", timeout=30)
+    assert "Pagefind did not finish within 1 s" in failure
+    gone(tmp_path)
+    after = run_pelican(output, content=content, extra=cache_override(tmp_path / "cache"), env={"COLUMNS": "500"})
+    assert after.returncode == 0 and "the last background indexing failed" in after.log, after.log
+    assert "did not finish within 1 s" in after.log
+
+
+def test_a_background_indexer_ends_with_the_process_that_started_the_build(tmp_path):
+    """The development server's warm builder starts the builds; when it ends
+    (even killed), the indexer and its Pagefind end too."""
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    assert run_pelican(output, content=content, extra=cache_override(tmp_path / "cache")).returncode == 0
+    post = content / "posts" / f"{SLUG}.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\nA new quokka paragraph.\n", encoding="utf-8")
+    build = [sys.executable, "-m", "pelican", str(content), "-s", str(ROOT / "pelicanconf.py"), "-o", str(output),
+             *cache_override(tmp_path / "cache", SEARCH_INDEX_BACKGROUND="true",
+                             SEARCH_INDEX_PAGEFIND=hanging_pagefind(tmp_path))]
+    # The owner: runs the build, then waits (as the warm builder's zygote does).
+    owner = subprocess.Popen([sys.executable, "-c", f"import subprocess, time; subprocess.run({build!r}, "
+                              "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); time.sleep(600)"],
+                             cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any("hanging-pagefind --site" in p for p in running(tmp_path)):
+        assert time.monotonic() < deadline, "no indexer started"
+        time.sleep(0.05)
+    owner.kill()
+    owner.wait()
+    gone(tmp_path)
 
 
 # -- In the browser -----------------------------------------------------------

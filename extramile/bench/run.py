@@ -22,6 +22,16 @@ temporary folder and builds it, in the same run and on the same posts, with:
 * hugo:  Hugo from Debian with a minimal theme written here (single, list,
   taxonomy and terms templates).
 
+The author's loop (``loop`` in --only): the servers an author keeps running,
+started for real, one after the other on the same corpus: ours (``invoke
+livereload``'s server function, tasks.livereload_server, on the dev build's
+output and caches) and ``hugo server --renderToDisk --disableFastRender``.
+For each of --edits edits of the same post (one sentence appended, with a
+word of its own), the time from the saved file to the edited page on disk
+holding the new word (polled every 2 ms), and for ours also to the end of the
+build (the server's /__dev__/status); ours waits for its background search
+index between edits. Medians go beside the build table.
+
 Scenarios: cold (no caches, empty output), warm (rebuild, nothing changed),
 edit (rebuild after one post's text changed). Each is timed as a child
 process: wall time, CPU time (user+sys, os.wait4) and peak RSS (ru_maxrss: the
@@ -40,11 +50,13 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from extramile import ROOT
@@ -56,6 +68,7 @@ RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "results.md"
 SITEURL = "https://example.org/blog"
 GENERATORS = ("ours", "dev", "stock", "hugo")
+LOOP = "loop"  # the author's loop: ours (invoke livereload) against hugo server
 SCENARIOS = ("cold", "warm", "edit")
 
 STOCK_SETTINGS = '''\
@@ -291,16 +304,131 @@ def timed(cmd, cwd, env, log, background=None, builder=None):
     return result
 
 
+# -- The author's loop ---------------------------------------------------------------
+def wait_until(check, timeout, what, every=0.002):
+    deadline = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"bench: timed out waiting for {what}")
+        time.sleep(every)
+
+
+def holds(path, word):
+    try:
+        return word in path.read_bytes()
+    except OSError:
+        return False
+
+
+def dev_status(url):
+    with urllib.request.urlopen(f"{url}/__dev__/status", timeout=10) as response:
+        return json.load(response)
+
+
+def measure_edits(source, page, edits, label, after=None, timeout=300):
+    """Append a sentence to `source` `edits` times; seconds from each save to `page` holding it,
+    and what `after(saved_at, edit)` returns (more timings)."""
+    pages, more = [], []
+    time.sleep(1)  # the server settles (hugo server missed a save made right after it opened its port)
+    for edit in range(1, edits + 1):
+        word = f"loopword{label}{edit}".encode()
+        with open(source, "a", encoding="utf-8") as f:
+            f.write(f"\nThe author saved this sentence, {word.decode()}, to see it at once.\n")
+        saved = time.perf_counter()
+        wait_until(lambda word=word: holds(page, word), timeout, f"{page} to hold the edit")
+        pages.append(round(time.perf_counter() - saved, 3))
+        if after is not None:
+            more.append(after(saved, edit))
+        time.sleep(0.5)  # a pause, as between an author's saves
+    return pages, more
+
+
+def start_server(cmd, cwd, env, log, port, name):
+    from extramile.tools.serving import wait_for_port
+
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if not wait_for_port(port, proc, seconds=300):
+        proc.kill()
+        raise SystemExit(f"bench: {name} did not start; see {log.name}")
+    return proc
+
+
+def stop_server(proc):
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
+    """The author's loop, ours then Hugo's (see the docstring); {name: {"page": [...], "build": [...]}}."""
+    from extramile.plugins.search_index.search_index import wait_for_background
+    from extramile.tools.serving import free_port
+
+    results = {}
+    ours = tmp / "ours"
+    dev = builds["dev"]
+    if not (dev["output"] / "posts" / slug / "index.html").exists():  # no dev rows: build once, untimed
+        timed(dev["cmd"], dev["cwd"], dev["env"], log)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    extra = ["-e", f'CACHE_PATH="{ours / "dev-cache"}"']
+    script = (f"import tasks; tasks.livereload_server(output={str(dev['output'])!r}, "
+              f"content={str(ours / 'content')!r}, extra={extra!r}, port={port}).serve_forever()")
+    with open(log, "ab") as out:
+        proc = start_server([sys.executable, "-c", script], ROOT, dev["env"], out, port, "the dev server")
+        try:
+            def build_done(saved, edit):
+                wait_until(lambda: (lambda s: s["builds"] >= edit and not s["building"] and not s["pending"])(
+                    dev_status(url)), 600, "the build to finish", every=0.01)
+                finished = round(time.perf_counter() - saved, 3)
+                wait_for_background(str(ours / "dev-cache" / "search-index"), timeout=600)
+                return finished
+
+            page, build = measure_edits(ours / "content" / "posts" / f"{slug}.md",
+                                        dev["output"] / "posts" / slug / "index.html", edits, f"ours{count}",
+                                        build_done)
+            results["ours"] = {"page": page, "build": build}
+        finally:
+            stop_server(proc)
+        print(f"  loop ours : save to page {statistics.median(page):.2f} s, "
+              f"to build done {statistics.median(build):.2f} s", flush=True)
+        if hugo_bin:
+            hugo = tmp / "hugo"
+            port = free_port()
+            public = hugo / "loop-public"
+            cmd = [hugo_bin, "server", "--renderToDisk", "--disableFastRender", "--source", str(hugo),
+                   "--destination", str(public), "--bind", "127.0.0.1", "--port", str(port),
+                   "--baseURL", f"http://127.0.0.1:{port}/", "--disableLiveReload"]
+            proc = start_server(cmd, hugo, dict(os.environ), out, port, "hugo server")
+            try:
+                target = public / "posts" / slug / "index.html"
+                wait_until(target.exists, 300, f"{target}")
+                page, _ = measure_edits(hugo / "content" / "posts" / f"{slug}.md", target, edits, f"hugo{count}",
+                                        timeout=60)
+                results["hugo"] = {"page": page}
+                print(f"  loop hugo : save to page {statistics.median(page):.2f} s", flush=True)
+            except TimeoutError as err:
+                # Seen on a loaded machine: hugo server sometimes never rebuilds after a save.
+                print(f"  loop hugo : left out, {err}", flush=True)
+            finally:
+                stop_server(proc)
+    return results
+
+
 def count_files(folder):
     return sum(len(files) for _, _, files in os.walk(folder))
 
 
-def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
+def bench_n(n, runs, only, hugo_bin, keep, overrides=(), loop_edits=5):
     tmp = Path(tempfile.mkdtemp(prefix=f"extramile-bench-{n}-"))
     try:
         print(f"\n== N={n}: writing the corpus into {tmp}", flush=True)
         edits, words = write_sites(tmp, n)
-        builds = {name: b for name, b in commands(tmp, hugo_bin, overrides).items() if name in only}
+        every = commands(tmp, hugo_bin, overrides)
+        builds = {name: b for name, b in every.items() if name in only}
         samples = {name: {s: [] for s in SCENARIOS} for name in builds}
         files = {}
         log = tmp / "build.log"
@@ -331,7 +459,11 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=()):
         for builder in warm.values():
             builder.close()
             builder.log.close()
-        return {"n": n, "runs": runs, "words": words, "files": files, "samples": samples}
+        result = {"n": n, "runs": runs, "words": words, "files": files, "samples": samples}
+        if LOOP in only:
+            result["loop"] = author_loop(tmp, every, loop_edits, edits[0].stem,
+                                         hugo_bin if "hugo" in only else None, n, log)
+        return result
     finally:
         if keep:
             print(f"bench: kept {tmp}")
@@ -369,6 +501,21 @@ def table(result):
     return "\n".join(lines)
 
 
+def loop_table(result):
+    loop = result.get("loop")
+    if not loop:
+        return ""
+    hugo = statistics.median(loop["hugo"]["page"]) if "hugo" in loop else None
+    lines = ["| server | save → edited page on disk (s) | ÷ hugo server | save → build finished (s) | edits |",
+             "|---|---:|---:|---:|---:|"]
+    names = {"ours": "ours (`invoke livereload`)", "hugo": "`hugo server --renderToDisk --disableFastRender`"}
+    for name, times in loop.items():
+        page = statistics.median(times["page"])
+        build = f"{statistics.median(times['build']):.2f}" if times.get("build") else "–"
+        lines.append(f"| {names[name]} | {page:.2f} | {ratio(page, hugo)} | {build} | {len(times['page'])} |")
+    return "\n".join(lines)
+
+
 def targets(results):
     """The issue's targets, checked on the medians."""
     out = []
@@ -390,6 +537,12 @@ def targets(results):
             b = max(median(s["stock"][sc], "rss_mb") for sc in SCENARIOS)
             out.append(f"- Peak memory, N=1000: {a:.0f} MB vs stock {b:.0f} MB = {a / b:.2f}× "
                        f"(target ≤ 2×): **{'met' if a <= 2 * b else 'not met'}**")
+    for n, r in sorted(results.items(), key=lambda kv: int(kv[0])):
+        loop = r.get("loop", {})
+        if "ours" in loop and "hugo" in loop:
+            a, b = statistics.median(loop["ours"]["page"]), statistics.median(loop["hugo"]["page"])
+            out.append(f"- Author's loop, save to edited page on disk, N={n}: {a:.2f} s vs `hugo server` {b:.2f} s "
+                       f"= {a / b:.2f}× (target ≤ 1.0×): **{'met' if a <= b else 'not met'}**")
     r5 = results.get("5000")
     if r1 and r5 and "ours" in r1["samples"] and "ours" in r5["samples"]:
         for scenario in ("cold", "edit"):
@@ -439,6 +592,9 @@ def write_markdown(data):
             table(r),
             "",
         ]
+        if r.get("loop"):
+            parts += [f"Author's loop, N = {n} (median of each server's edits; see `bench/run.py`):", "",
+                      loop_table(r), ""]
     if data.get("variants"):
         parts += ["## Variants of our site", "",
                   "The same benchmark with settings changed for our builds (`bench/run.py --setting`), "
@@ -471,22 +627,27 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", default="100,1000", help="comma-separated post counts (default 100,1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per build (default 3)")
-    parser.add_argument("--only", default=",".join(GENERATORS), help="generators to run (ours,stock,hugo)")
+    parser.add_argument("--only", default=",".join((*GENERATORS, LOOP)),
+                        help="what to run: ours,dev,stock,hugo builds and loop (the author's loop)")
+    parser.add_argument("--edits", type=int, default=5, help="edits timed in the author's loop (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
                         help="extra setting for our builds (ours, dev), e.g. SPEEDUPS=false; saved as a variant")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
     args = parser.parse_args(argv)
     only = [g for g in args.only.split(",") if g]
-    hugo_bin = ensure_hugo() if "hugo" in only else None
+    hugo_bin = ensure_hugo() if "hugo" in only else None  # for the loop too: hugo server
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
     overrides = list(args.setting)
     for n in [int(x) for x in args.n.split(",") if x]:
-        result = bench_n(n, args.runs, only, hugo_bin, args.keep, overrides)
+        result = bench_n(n, args.runs, only, hugo_bin, args.keep, overrides, args.edits)
         result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         result["machine"] = machine()
         print()
         print(table(result))
+        if result.get("loop"):
+            print()
+            print(loop_table(result))
         if overrides:  # a variant of our site: its own table, not the headline numbers
             result["settings"] = args.setting
             data.setdefault("variants", {})[f"{n} with {' '.join(args.setting)}"] = result

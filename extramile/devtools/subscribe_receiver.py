@@ -199,7 +199,7 @@ def main(argv=None):
     try:
         server = Receiver(args.port, args.db, args.site)
     except OSError as err:
-        raise SystemExit(f"Subscribe receiver not started on {HOST}:{args.port}: {err.strerror}")
+        raise SystemExit(f"Subscribe receiver not started on {HOST}:{args.port}: {err.strerror}") from None
     print(f"Subscribe receiver on {server.url} for {server.site_origin}; addresses in {args.db}", flush=True)
     try:
         server.serve_forever()

@@ -17,15 +17,23 @@ the watched folders (``plugins/`` by default) changes, the zygote is replaced
 before the next build. If the zygote dies or cannot start, the build runs in a
 new process, as before.
 
+The zygote ends with the process that started it, and each build with the
+zygote (``PR_SET_PDEATHSIG``, extramile/processes.py), even if the server is
+killed; ``close`` ends a build under way.
+
 Linux and macOS only (fork); elsewhere ``WarmBuilder.build`` always starts a
 new process.
 """
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from extramile.processes import die_with_parent
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -34,10 +42,8 @@ def newest_mtime(folders):
     newest = 0
     for folder in folders:
         for path in Path(folder).rglob("*.py"):
-            try:
+            with contextlib.suppress(OSError):  # removed while we looked
                 newest = max(newest, path.stat().st_mtime_ns)
-            except OSError:  # removed while we looked
-                pass
     return newest
 
 
@@ -51,27 +57,34 @@ class WarmBuilder:
         self.env, self.cwd = env, cwd  # the builds' environment and folder (None: this process's)
         self.proc = None
         self.started_with = None  # newest_mtime(watched) when the zygote started
+        self.closed = False  # after close(): no more builds, no restart
 
     def start(self):
-        self.close()
+        self.stop_zygote()
         self.started_with = newest_mtime(self.watched)
-        self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file],
+        # The zygote asks for PR_SET_PDEATHSIG itself (no preexec_fn: the server has threads).
+        self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file, str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, bufsize=1, env=self.env, cwd=self.cwd)
         # The zygote answers "ready" once everything is imported (or dies trying).
         if self.proc.stdout.readline().strip() != "ready":
-            self.close()
+            self.stop_zygote()
+
+    def stop_zygote(self):
+        """End the zygote; a build under way ends with it (its child has PR_SET_PDEATHSIG)."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
     def close(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.stdin.close()
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            self.proc = None
+        """End the zygote and any build under way (callable from another thread); no builds after."""
+        self.closed = True
+        self.stop_zygote()
 
     def request(self, args):
         """The child's result {"code", "cpu", "rss_mb"}; None if the zygote is gone."""
@@ -87,10 +100,14 @@ class WarmBuilder:
 
     def build(self, args):
         """Build with Pelican's command-line `args`; return the result (see `request`)."""
+        if self.closed:
+            return {"code": None, "cpu": None, "rss_mb": None}
         if CAN_FORK:
             if self.proc is None or newest_mtime(self.watched) != self.started_with:
                 self.start()  # a plugin changed: its new code needs a new import
             result = self.request(args)
+            if result is None and self.closed:  # closed during the build
+                return {"code": None, "cpu": None, "rss_mb": None}
             if result is None:  # the zygote died: once more with a new one
                 self.start()
                 result = self.request(args)
@@ -136,12 +153,16 @@ def run_child(args):
     os._exit(code)
 
 
-def serve(settings_file):
+def serve(settings_file, parent=None):
+    die_with_parent(parent=parent)  # the zygote ends with whoever started it
+    # Ctrl-C in the terminal reaches the whole process group: the server ends
+    # the zygote (SIGTERM), so the zygote itself does not print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The answers go through the pipe on stdout; file descriptor 1 itself
     # becomes the terminal (stderr's), so nothing a build or its
     # subprocesses print can reach the pipe.
-    control = open(os.dup(1), "w", encoding="utf-8")
-    requests = open(os.dup(0), encoding="utf-8")
+    control = open(os.dup(1), "w", encoding="utf-8")  # noqa: SIM115 - open for the zygote's life
+    requests = open(os.dup(0), encoding="utf-8")  # noqa: SIM115
     os.dup2(2, 1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -155,6 +176,8 @@ def serve(settings_file):
         if pid == 0:
             requests.close()
             control.close()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            die_with_parent()  # a build never outlives the zygote
             run_child(args)
         _, status, usage = os.wait4(pid, 0)
         control.write(json.dumps({"code": os.waitstatus_to_exitcode(status),
@@ -164,4 +187,4 @@ def serve(settings_file):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)

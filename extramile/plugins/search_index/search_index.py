@@ -18,19 +18,32 @@ bundle to ``output/pagefind/``. The search page's script loads it from there.
   indexing: one edited article indexes all again (about 3 s for 1000 posts).
 * In the background (``SEARCH_INDEX_BACKGROUND``, which ``invoke livereload``
   turns on): a rebuild whose articles changed does not wait for Pagefind.
-  It leaves the previous index in place, starts a detached indexer and
+  It leaves the previous index in place, starts an indexer process and
   returns, so the browser reloads as soon as the pages are written; the
   indexer swaps the new index in about 3 s later (1000 posts). Indexers run
   one at a time; one whose build is no longer the newest stops without
   installing anything. A build with no index in its output yet indexes in
   the foreground, so a new folder is never served without search.
+* No indexer outlives its owner or its time limit: the indexer stays in the
+  build's process group (Ctrl-C reaches it), ends when the process that
+  started the build ends (the development server's warm builder; a build's
+  parent, as ``getppid`` says), and Pagefind ends with the indexer
+  (``PR_SET_PDEATHSIG``; in a build, which may run threads, the build itself
+  stops it on any error). Pagefind gets ``SEARCH_INDEX_TIMEOUT`` seconds in
+  the foreground and the background; past that it is killed and the build
+  stops (foreground) or the failure is written to ``failed.log`` in the cache
+  folder and the next build prints it (background).
 * Pagefind's ready-made UI bundles (about 400 KB) are not published: the
   theme's search.js queries ``pagefind.js`` and renders the results itself,
   as plain text nodes styled by our tokens.
 
 Settings: ``SEARCH_INDEX`` (True), ``SEARCH_INDEX_DIR`` ("pagefind"),
 ``SEARCH_INDEX_CACHE_PATH`` (``CACHE_PATH``/search-index),
-``SEARCH_INDEX_BACKGROUND`` (False).
+``SEARCH_INDEX_BACKGROUND`` (False), ``SEARCH_INDEX_TIMEOUT`` (300 seconds),
+``SEARCH_INDEX_PAGEFIND`` (None: the binary of the ``pagefind[bin]`` wheel).
+``SEARCH_INDEX_BACKGROUND`` and ``SEARCH_INDEX_TIMEOUT`` change when the index
+is written, not its bytes: they are declared run settings
+(``buildcache.declare_run_settings``), left out of every cache key.
 """
 
 import contextlib
@@ -41,12 +54,17 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from pelican import signals
 
+from extramile.buildcache import add_defaults, atomic_write, declare_run_settings, link_or_copy
+from extramile.processes import preexec
 from extramile.staging import site_ready
 
 logger = logging.getLogger(__name__)
@@ -56,7 +74,10 @@ DEFAULTS = {
     "SEARCH_INDEX_DIR": "pagefind",
     "SEARCH_INDEX_CACHE_PATH": None,  # CACHE_PATH/search-index
     "SEARCH_INDEX_BACKGROUND": False,
+    "SEARCH_INDEX_TIMEOUT": 300,  # seconds Pagefind may take (3 s for 1000 posts here)
+    "SEARCH_INDEX_PAGEFIND": None,  # the Pagefind binary; None: the pagefind[bin] wheel's
 }
+declare_run_settings("SEARCH_INDEX_BACKGROUND", "SEARCH_INDEX_TIMEOUT")
 # Extra options for Pagefind's command line; part of the cache key.
 PAGEFIND_ARGS = []
 # Files of Pagefind's ready-made UIs, which the theme does not use.
@@ -71,28 +92,25 @@ UNUSED_UI_FILES = (
 _published = []
 
 
-def setting(settings, name):
-    return settings.get(name, DEFAULTS[name])
+class IndexerFailed(Exception):
+    """Pagefind failed or ran out of time; or (`stopped`) its owner ended."""
+
+    def __init__(self, message, stopped=False):
+        super().__init__(message)
+        self.stopped = stopped
 
 
-def link_or_copy(source, target):
-    """Hard-link: the cache's files are never changed in place, and a link
-    costs no copying (1000 posts' bundle: 1000 files). Copy across disks."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def pagefind_binary():
-    """The Pagefind binary that the wheel pagefind-bin installed."""
+def pagefind_binary(chosen=None):
+    """The Pagefind binary: `chosen` (SEARCH_INDEX_PAGEFIND), or the one the wheel pagefind-bin installed."""
+    if chosen:
+        return Path(chosen)
     try:
         from pagefind_bin import get_executable
 
         return get_executable()
     except (ImportError, FileNotFoundError) as err:
         raise SystemExit(f"Build stopped: Pagefind's binary is missing ({err}). "
-                         "Install the requirements: .venv/bin/pip install -r requirements.txt")
+                         "Install the requirements: script/bootstrap") from None
 
 
 def binary_fingerprint(binary):
@@ -104,13 +122,12 @@ def binary_fingerprint(binary):
 
 def apply_defaults(pelican):
     # The search page's template reads SEARCH_INDEX_DIR.
-    for name, value in DEFAULTS.items():
-        pelican.settings.setdefault(name, value)
-    if setting(pelican.settings, "SEARCH_INDEX_BACKGROUND"):
+    add_defaults(pelican.settings, DEFAULTS)
+    if pelican.settings["SEARCH_INDEX_BACKGROUND"]:
         # The index is written into the served folder after the build: a staged
         # build (extramile/staging.py) must leave it there.
         pelican.settings["OUTPUT_RETENTION"] = [*pelican.settings["OUTPUT_RETENTION"],
-                                                setting(pelican.settings, "SEARCH_INDEX_DIR")]
+                                                pelican.settings["SEARCH_INDEX_DIR"]]
 
 
 def remember_articles(generators):
@@ -122,8 +139,43 @@ def remember_articles(generators):
                 _published.append(article)
 
 
-def build_bundle(pages, out_dir):
-    """Index `pages` {path in the site: file, or its bytes} into `out_dir` with Pagefind.
+def run_pagefind(args, timeout, owner=None):
+    """Run Pagefind; raise IndexerFailed if it fails, takes over `timeout`
+    seconds, or `owner` (a pidfd) ends meanwhile. Pagefind never outlives us."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=preexec(signal.SIGKILL))
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=0.05)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() > deadline:
+                        raise IndexerFailed(f"Pagefind did not finish within {timeout} s "
+                                            "(SEARCH_INDEX_TIMEOUT) and was stopped") from None
+                    if owner is not None and owner_ended(owner):
+                        raise IndexerFailed("stopped: the process that started the build ended", stopped=True) from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if code != 0:
+            log.seek(0)
+            raise IndexerFailed("Pagefind could not build the search index:\n"
+                                + log.read().decode("utf-8", "replace").strip())
+
+
+def owner_ended(pidfd):
+    import select
+
+    return bool(select.select([pidfd], [], [], 0)[0])
+
+
+def build_bundle(pages, out_dir, options, owner=None):
+    """Index `pages` {path in the site: file, or its bytes} into `out_dir` with Pagefind
+    (`options`: the binary, its time limit).
 
     The pages are hard-linked into an empty folder that Pagefind's command
     line indexes whole: it computes each result's URL from the path
@@ -143,11 +195,11 @@ def build_bundle(pages, out_dir):
                     f.write(source)
             else:
                 link_or_copy(source, target)
-        run = subprocess.run([str(pagefind_binary()), "--site", stage, "--output-path", os.path.abspath(tmp),
-                              "--silent", *PAGEFIND_ARGS], capture_output=True, text=True)
-        if run.returncode != 0:
-            raise SystemExit("Build stopped: Pagefind could not build the search index:\n"
-                             + (run.stderr or run.stdout).strip())
+        run_pagefind([str(pagefind_binary(options["binary"])), "--site", stage, "--output-path",
+                      os.path.abspath(tmp), "--silent", *PAGEFIND_ARGS], options["timeout"], owner)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for name in UNUSED_UI_FILES:
@@ -188,15 +240,12 @@ def read_marker(cache_root, name):
 
 
 def write_marker(cache_root, name, value):
-    tmp = os.path.join(cache_root, f".{name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(value)
-    os.replace(tmp, os.path.join(cache_root, name))
+    atomic_write(os.path.join(cache_root, name), value.encode("utf-8"))
 
 
-def pages_key(pages, read):
+def pages_key(pages, read, binary):
     """The cache key of an index of `pages` {path in the site: file}: their bytes, Pagefind, our options."""
-    key = hashlib.sha256(json.dumps([binary_fingerprint(pagefind_binary()), PAGEFIND_ARGS]).encode())
+    key = hashlib.sha256(json.dumps([binary_fingerprint(binary), PAGEFIND_ARGS]).encode())
     for rel in sorted(pages):
         key.update(rel.encode() + b"\0" + hashlib.sha256(read(rel)).digest())
     return key.hexdigest()[:20]
@@ -236,15 +285,16 @@ def finish_job(cache_root, job):
 
 def write_index(pelican):
     settings = pelican.settings
-    if not setting(settings, "SEARCH_INDEX"):
+    if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
     pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in _published}
     # In the background, the index goes straight into the served folder (SITE_OUTPUT_PATH),
     # once the pages are there too (site_ready).
-    background = setting(settings, "SEARCH_INDEX_BACKGROUND")
+    background = settings["SEARCH_INDEX_BACKGROUND"]
     site = settings.get("SITE_OUTPUT_PATH", pelican.output_path) if background else pelican.output_path
-    target = os.path.join(site, setting(settings, "SEARCH_INDEX_DIR"))
+    target = os.path.join(site, settings["SEARCH_INDEX_DIR"])
+    options = {"binary": settings["SEARCH_INDEX_PAGEFIND"], "timeout": settings["SEARCH_INDEX_TIMEOUT"]}
     if not pages:  # Pagefind refuses an empty site; a new blog has no index yet
         shutil.rmtree(target, ignore_errors=True)
         logger.warning("search_index: no published article, so no search index")
@@ -254,9 +304,9 @@ def write_index(pelican):
         with open(pages[rel], "rb") as f:
             return f.read()
 
-    cache_root = setting(settings, "SEARCH_INDEX_CACHE_PATH") or os.path.join(settings["CACHE_PATH"], "search-index")
+    cache_root = settings["SEARCH_INDEX_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "search-index")
     os.makedirs(cache_root, exist_ok=True)
-    key = pages_key(pages, read)
+    key = pages_key(pages, read, pagefind_binary(options["binary"]))
     cached = os.path.join(cache_root, key)
     failed = read_marker(cache_root, FAILED)
     if failed:
@@ -269,12 +319,15 @@ def write_index(pelican):
         reused = os.path.isdir(cached)
         if not reused and background and os.path.isdir(target):
             site_pages = {rel: os.path.join(site, rel) for rel in pages}
-            _pending[:] = [(job, site_pages, cache_root, target)]
+            _pending[:] = [(job, site_pages, cache_root, target, options)]
             logger.info("search_index: %d articles changed; indexing them in the background (the "
                         "previous index serves until then)", len(pages))
             return
         if not reused:
-            build_bundle(pages, cached)
+            try:
+                build_bundle(pages, cached, options)
+            except IndexerFailed as err:
+                raise SystemExit(f"Build stopped: {err}") from None
             prune(cache_root, key)
         install(cached, target)
         finish_job(cache_root, job)
@@ -291,39 +344,60 @@ def start_pending(pelican):
         start_background(*_pending.pop())
 
 
-def start_background(job, pages, cache_root, target):
-    """A detached indexer (this file run as a script) for this build's articles."""
+def start_background(job, pages, cache_root, target, options):
+    """An indexer process (this file run as a script) for this build's articles.
+
+    Not a session of its own: Ctrl-C in the terminal and the development
+    server's process clean-up reach it. Its owner is the build's parent (the
+    warm builder's zygote under `invoke livereload`): it stops when that ends."""
     spec = os.path.join(cache_root, f".job-{job}.json")
-    with open(spec, "w", encoding="utf-8") as f:
-        json.dump({"job": job, "pages": pages, "cache_root": cache_root, "target": target}, f)
+    atomic_write(spec, json.dumps({"job": job, "pages": pages, "cache_root": cache_root, "target": target,
+                                   "options": options, "owner": os.getppid()}).encode())
     with open(os.path.join(cache_root, "background.log"), "ab") as log:
         subprocess.Popen([sys.executable, "-m", __name__, spec], stdin=subprocess.DEVNULL,
-                         stdout=log, stderr=log, start_new_session=True, close_fds=True)
+                         stdout=log, stderr=log, close_fds=True)
+
+
+def open_owner(pid):
+    """A pidfd that becomes readable when `pid` ends; None where pidfds do not exist."""
+    try:
+        return os.pidfd_open(pid)
+    except ProcessLookupError:
+        raise IndexerFailed("stopped: the process that started the build had ended", stopped=True) from None
+    except (AttributeError, OSError):
+        return None
 
 
 def run_background(spec_path):
-    """In the detached indexer: index the articles as they are now, install the
-    index if no newer build came meanwhile."""
+    """In the indexer: index the articles as they are now, install the index
+    if no newer build came meanwhile. SIGTERM and SIGINT stop it cleanly."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so the finally blocks stop Pagefind
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
     os.remove(spec_path)
     job, pages, cache_root, target = spec["job"], spec["pages"], spec["cache_root"], spec["target"]
+    options = spec["options"]
     with locked(os.path.join(cache_root, INDEXING)):  # one indexer at a time
         if read_marker(cache_root, WANTED) != job:
             return  # a newer build started its own indexer, or reused an index
         try:
+            owner = open_owner(spec["owner"])
             # Copies, not links: the next rebuild rewrites changed pages in place.
             # The key is that of the bytes indexed, whatever the pages are by then.
             stage = {}
             for rel, path in pages.items():
                 with open(path, "rb") as f:
                     stage[rel] = f.read()
-            key = pages_key(stage, stage.__getitem__)
+            key = pages_key(stage, stage.__getitem__, pagefind_binary(options["binary"]))
             cached = os.path.join(cache_root, key)
             if not os.path.isdir(cached):
-                build_bundle(stage, cached)
-        except (SystemExit, OSError) as err:  # Pagefind failed, or a page vanished meanwhile
-            write_marker(cache_root, FAILED, str(err))
+                build_bundle(stage, cached, options, owner)
+        except (IndexerFailed, SystemExit, OSError, KeyboardInterrupt) as err:
+            # Pagefind failed or ran out of time, or a page vanished meanwhile: the next
+            # build says so. Stopped (a signal, the owner ended): not a failure, nothing installed.
+            stopped = isinstance(err, (SystemExit, KeyboardInterrupt)) or getattr(err, "stopped", False)
+            if not stopped:
+                write_marker(cache_root, FAILED, str(err))
             with locked(os.path.join(cache_root, LOCK)):
                 if read_marker(cache_root, WANTED) == job:
                     write_marker(cache_root, DONE, job)
@@ -336,12 +410,14 @@ def run_background(spec_path):
 
 
 def wait_for_background(cache_root, timeout=120):
-    """Wait until the newest build's index is installed (for tests and the benchmark)."""
+    """Wait until the newest build's indexer is done (for tests and the benchmark);
+    return its failure ("" if the index was installed)."""
     deadline = time.monotonic() + timeout
     while read_marker(cache_root, DONE) != read_marker(cache_root, WANTED):
         if time.monotonic() > deadline:
             raise TimeoutError(f"the background search indexer did not finish within {timeout} s")
         time.sleep(0.02)
+    return read_marker(cache_root, FAILED)
 
 
 def register():
@@ -354,5 +430,5 @@ def register():
     site_ready.connect(start_pending)
 
 
-if __name__ == "__main__":  # the detached indexer: search_index.py JOB.json
+if __name__ == "__main__":  # the background indexer: search_index.py JOB.json
     run_background(sys.argv[1])

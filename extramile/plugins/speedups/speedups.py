@@ -8,7 +8,7 @@ is ever reused. What is kept between builds is each a pure function of its key:
   ``CHECK_MODIFIED_METHOD`` stamp ("sha256" in pelicanconf.py: the file's
   bytes) but not by the settings or the code that read it; here the whole
   cache is emptied whenever ``content_key`` changes: every setting except
-  where pages are written (``UNKEYED_SETTINGS``), and ``code_key()`` (every
+  where pages are written (``RUN_SETTINGS``), and ``code_key()`` (every
   installed package's version and the source of this package and of any other
   loaded plugin). A reader that read anything else (a side file) would break
   this; Pelican's and ours read only the source file.
@@ -24,8 +24,9 @@ What it speeds up:
 * Parallel reading. Pelican reads its sources one after the other. When a
   generator starts, the sources its content cache does not hold (all in a
   cold build, the edited ones after an edit) are read by the generator's own
-  reader in forked workers on every core, and put into that cache; Pelican's
-  loop then finds them there as if an earlier build had cached them.
+  reader (in forked workers on every core when there are many), and put into
+  that cache under the stamp taken before reading (``unread_sources``);
+  Pelican's loop then finds them there as if an earlier build had cached them.
 * Parallel rendering. The article generator's pages (articles, lists, tags,
   categories, authors, archives: nearly all of a site) are shared with one
   forked helper: both processes run the same code from the same state, and
@@ -91,9 +92,10 @@ from pelican.writers import Writer
 from extramile.buildcache import (
     add_defaults,
     atomic_write,
-    build_settings_key,
     code_key,
+    declare_run_settings,
     link_or_copy,
+    settings_key,
     stable_text,
 )
 
@@ -101,6 +103,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
             "RENDER_FIRST": []}
+
+# RENDER_FIRST changes with every save and never changes what a page says.
+declare_run_settings("RENDER_FIRST")
 
 # Forking a running Pelican is safe on Linux only (macOS' system libraries
 # are not fork-safe; Windows has no fork).
@@ -133,7 +138,7 @@ def keyed_folder(settings, kind, key):
 
 # -- The content cache, keyed by settings and code ---------------------------
 def content_key(settings):
-    return hashed(build_settings_key(settings), code_key())
+    return hashed(settings_key(settings), code_key())
 
 
 def guard_content_cache(pelican):
@@ -195,31 +200,45 @@ def workers(settings):
 
 
 def unread_sources(generator, paths, excludes):
+    """(path, stamp) of each source the content cache does not hold as it is now.
+
+    The stamp is taken here, before the file is read: Pelican's own read_file
+    stamps a file after reading it, so a save in between would leave the old
+    text under the new stamp, reused by every later build. Stamped first, a
+    save in between leaves the new text under the old stamp: read again next time."""
     readers = generator.readers
     found = []
     for rel in sorted(generator.get_files(paths, exclude=excludes)):
         path = os.path.abspath(os.path.join(generator.path, rel))
-        if file_suffix(path) in readers.readers and readers.get_cached_data(path, (None, None))[0] is None:
-            found.append(path)
+        if file_suffix(path) not in readers.readers:
+            continue
+        stamp = readers._get_file_stamp(path)
+        cached = readers._cache.get(path)
+        if cached is None or cached[0] != stamp:
+            found.append((path, stamp))
     return found
 
 
 def prefill(generator, paths, excludes):
+    """Read every source the content cache lacks, on every core when there are many."""
     global _readers
     settings, readers = generator.settings, generator.readers
     # With TYPOGRIFY, Pelican changes smartypants' global defaults while it
     # reads; a worker forked before that would not see the change.
-    if not on(settings) or settings.get("TYPOGRIFY") or not FORK_IS_SAFE:
+    if not on(settings) or settings.get("TYPOGRIFY") or not hasattr(readers, "_get_file_stamp"):
         return
     count = workers(settings)
     todo = unread_sources(generator, paths, excludes)
-    if count < 2 or len(todo) < settings["SPEEDUPS_MIN_FILES"]:
-        return
+    stamps = dict(todo)
     started = time.perf_counter()
     _readers = readers
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            results = pool.map(_read, todo, chunksize=max(1, min(32, len(todo) // (count * 4))))
+        if FORK_IS_SAFE and count >= 2 and len(todo) >= settings["SPEEDUPS_MIN_FILES"]:
+            with multiprocessing.get_context("fork").Pool(count) as pool:
+                results = pool.map(_read, stamps, chunksize=max(1, min(32, len(todo) // (count * 4))))
+        else:
+            count = 1
+            results = [_read(path) for path in stamps]
     finally:
         _readers = None
     done = 0
@@ -228,10 +247,11 @@ def prefill(generator, paths, excludes):
             for wrapper in _wrappers(data[1]):
                 wrapper.settings = readers.settings
             # What FileStampDataCacher.cache_data stores: read_file looks here first.
-            readers._cache[path] = (readers._get_file_stamp(path), data)
+            readers._cache[path] = (stamps[path], data)
             done += 1
-    logger.info("speedups: read %d of %d files on %d cores in %.2f s", done, len(todo), count,
-                time.perf_counter() - started)
+    if todo:
+        logger.info("speedups: read %d of %d files on %d cores in %.2f s", done, len(todo), count,
+                    time.perf_counter() - started)
 
 
 def prefill_articles(generator):

@@ -27,7 +27,7 @@ from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import add_defaults, build_settings_key, code_key, file_stamp, load_pickle, save_pickle
+from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle, save_pickle, settings_key
 from extramile.plugins.schedule.schedule import is_scheduled
 
 logger = logging.getLogger(__name__)
@@ -401,14 +401,14 @@ class Memo:
     CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
 
     Key: the code (code_key: Pelican, dateutil, every plugin whose signals
-    making an Article runs) and every setting but UNKEYED_SETTINGS; each entry
+    making an Article runs) and every setting but RUN_SETTINGS; each entry
     by its own inputs (a file's stamp, a date's text, the metadata that decides
     an output path). Those are all a check reads, so a kept answer is the one
     the check would give again.
     """
 
     def __init__(self, settings):
-        self.key = (code_key(), build_settings_key(settings))
+        self.key = (code_key(), settings_key(settings))
         if None in self.key:
             self.key = None  # a setting without stable text: nothing is kept
         cache = settings.get("CACHE_PATH")

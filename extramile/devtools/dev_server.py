@@ -1,0 +1,340 @@
+"""The development server of `invoke livereload`: it notices a save at once,
+rebuilds, and reloads each open page as soon as its own file is written.
+
+* Watching: ``watchfiles`` (inotify) on the content folder, the theme, the
+  settings file and the ``extramile`` package. A save starts one build in a
+  fork of the warm builder (warm_builder.py) with ``RENDER_FIRST`` set to the
+  content files that changed, so their pages are written first. Saves that
+  arrive during a build start one more build after it: never two builds at
+  once, no save lost.
+* Reloading: the server watches the output folder too (changes grouped for at
+  most 100 ms) and tells every open page, over Server-Sent Events
+  (``/__dev__/events``), which HTML and CSS files now hold other bytes (a file
+  written again unchanged reloads nothing); ``dev-reload.js``
+  reloads a page when its own file is among them, or a stylesheet. The script
+  is added to the HTML as it is served (a same-origin ``<script src>``, which
+  the site's CSP allows, and ``connect-src 'self'`` allows the events): the
+  files on disk are those any build writes, and no build contains it.
+* Serving: the standard library's file server on the output folder
+  (``SimpleHTTPRequestHandler``, which serves nothing outside it), with
+  ``Cache-Control: no-store``. ``/__dev__/status`` says how many builds ran.
+* Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``)
+  and on Ctrl-C, SIGTERM or any exit ends every process below it: the warm
+  builder and its builds, background search indexers, Pagefind, the
+  subscribe receiver (extramile/processes.py).
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from extramile import processes
+from extramile.devtools.warm_builder import WarmBuilder
+
+EVENTS, SCRIPT, STATUS = "/__dev__/events", "/__dev__/reload.js", "/__dev__/status"
+SCRIPT_FILE = Path(__file__).with_name("dev-reload.js")
+SCRIPT_TAG = f'<script src="{SCRIPT}" defer></script>'.encode()
+# What a page reloads for; feeds, images and the search index are not pages.
+RELOADS_FOR = (".html", ".css")
+
+
+def with_settings(extra, *pairs):
+    """Pelican arguments `extra` with more `-e` settings (Pelican keeps only its last -e)."""
+    extra = list(extra)
+    if "-e" not in extra:
+        return [*extra, "-e", *pairs]
+    at = extra.index("-e") + 1
+    while at < len(extra) and not extra[at].startswith("-"):
+        at += 1
+    return [*extra[:at], *pairs, *extra[at:]]
+
+
+def temporary(path):
+    """A writer's temporary file (atomic writes: .tmp-*, *.tmp-PID), never a page itself."""
+    name = os.path.basename(path)
+    return name.startswith(".") or ".tmp" in name
+
+
+class Broadcast:
+    """The open pages' event queues; `send` reaches every one."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.queues = set()
+
+    def join(self):
+        q = queue.SimpleQueue()
+        with self.lock:
+            self.queues.add(q)
+        return q
+
+    def leave(self, q):
+        with self.lock:
+            self.queues.discard(q)
+
+    def send(self, message):
+        with self.lock:
+            for q in self.queues:
+                q.put(message)
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Files of the output folder, the reload script added to HTML, and the events."""
+
+    server_version = "extramile-dev"
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")  # a reload always gets the new file
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        pass  # the builds' output is what an author reads
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == EVENTS:
+            return self.events()
+        if path == SCRIPT:
+            return self.send_bytes(SCRIPT_FILE.read_bytes(), "text/javascript; charset=utf-8")
+        if path == STATUS:
+            return self.send_bytes(json.dumps(self.server.dev.status()).encode(), "application/json")
+        page = self.translate_path(self.path)
+        if os.path.isdir(page) and path.endswith("/"):
+            page = os.path.join(page, "index.html")
+        if page.endswith(".html") and os.path.isfile(page):
+            with open(page, "rb") as f:
+                html = f.read()
+            at = html.find(b"</head>")
+            at = len(html) if at < 0 else at
+            return self.send_bytes(html[:at] + SCRIPT_TAG + html[at:], "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def send_bytes(self, body, content_type):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def events(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        q = self.server.dev.broadcast.join()
+        try:
+            self.wfile.write(b": connected\n\n")
+            self.wfile.flush()
+            while not self.server.dev.stopping.is_set():
+                try:
+                    changed = q.get(timeout=10)
+                    self.wfile.write(b"data: " + json.dumps(changed).encode() + b"\n\n")
+                except queue.Empty:
+                    self.wfile.write(b": still here\n\n")  # finds a page that closed
+                self.wfile.flush()
+        except OSError:
+            pass
+        finally:
+            self.server.dev.broadcast.leave(q)
+            self.close_connection = True
+
+
+class DevServer:
+    """Serve `output` on host:port, rebuild it from `content` on every save (see the module's docstring).
+
+    `settings_file` and `extra` (more Pelican arguments) make each build's
+    command line; `watched` adds folders or files to watch; `log` is where
+    builds print (None: this process's stderr)."""
+
+    def __init__(self, output, content, settings_file, host="127.0.0.1", port=8000, extra=(),
+                 theme=None, package=None, watched=(), env=None, cwd=None, log=None):
+        self.output, self.content = Path(output).resolve(), Path(content).resolve()
+        self.settings_file = Path(settings_file).resolve()
+        self.host, self.port, self.extra = host, port, list(extra)
+        package = Path(package or Path(__file__).resolve().parent.parent)
+        self.sources = [self.content, *(Path(p) for p in ([theme] if theme else [])), package,
+                        *(Path(w) for w in watched)]
+        # Each rebuild runs in a fresh fork of a process that imported Pelican and
+        # the plugins once (0.6 s saved per save); a changed plugin restarts it.
+        self.builder = WarmBuilder(self.settings_file, watched=[package], log=log, env=env, cwd=cwd)
+        self.broadcast = Broadcast()
+        self.stopping = threading.Event()
+        self.changed = threading.Condition()
+        self.pending = set()  # saved files not built yet
+        self.building = False
+        self.builds = 0
+        self.last = None  # the last build: code, seconds, RENDER_FIRST
+        self.digests = {}  # output file -> digest of its bytes, as the open pages last saw them
+        self.httpd = None
+        self.threads = []
+
+    # -- Builds ------------------------------------------------------------------
+    def args(self, render_first):
+        # The browser reloads once the pages are written; the search index follows
+        # a few seconds later (plugins/search_index: SEARCH_INDEX_BACKGROUND).
+        settings = ["SEARCH_INDEX_BACKGROUND=true", f"RENDER_FIRST={json.dumps(render_first)}"]
+        return [str(self.content), "-s", str(self.settings_file), "-o", str(self.output),
+                *with_settings(self.extra, *settings)]
+
+    def saved(self, paths):
+        with self.changed:
+            self.pending.update(paths)
+            self.changed.notify_all()
+
+    def build_loop(self):
+        while True:
+            with self.changed:
+                while not self.pending and not self.stopping.is_set():
+                    self.changed.wait()
+                if self.stopping.is_set():
+                    return
+                paths, self.pending = sorted(self.pending), set()
+                self.building = True
+            first = [p for p in paths if Path(p).is_relative_to(self.content) and os.path.isfile(p)]
+            started = time.perf_counter()
+            # Settings, theme and content are read again by every build; a failed
+            # build prints its problems and the last good site stays served.
+            result = self.builder.build(self.args(first))
+            seconds = time.perf_counter() - started
+            with self.changed:
+                self.building = False
+                self.builds += 1
+                self.last = {"code": result["code"], "seconds": round(seconds, 3), "render_first": first}
+                self.changed.notify_all()
+            if not self.stopping.is_set():
+                print(f"dev server: {'built' if result['code'] == 0 else 'build FAILED'} in {seconds:.2f} s "
+                      f"({len(paths)} file{'s' * (len(paths) != 1)} changed)", file=sys.stderr, flush=True)
+
+    def status(self):
+        with self.changed:
+            return {"builds": self.builds, "building": self.building, "pending": bool(self.pending),
+                    "last": self.last}
+
+    # -- Watching ------------------------------------------------------------------
+    # watchfiles' own notifier, made here rather than inside watchfiles.watch()
+    # (which makes it in its thread, later): once the port is open, every save counts.
+    def watcher(self, paths, recursive=True):
+        from watchfiles._rust_notify import RustNotify
+
+        # debug, force_polling, poll_delay_ms, recursive, ignore_permission_denied
+        return RustNotify([str(p) for p in paths], False, False, 300, recursive, False)
+
+    def watch(self, notify, on_change, keep, step=30, debounce=1600):
+        """Call on_change({(Change, path)}) with the changes `keep` keeps, grouped by `step`/`debounce` ms."""
+        from watchfiles import Change
+
+        with notify:
+            while not self.stopping.is_set():
+                raw = notify.watch(debounce, step, 500, self.stopping)
+                if raw == "stop":
+                    return
+                if isinstance(raw, str):  # "timeout", "signal"
+                    continue
+                changes = {(Change(change), path) for change, path in raw if keep(Change(change), path)}
+                if changes:
+                    on_change(changes)
+
+    def watch_sources(self):
+        from watchfiles import DefaultFilter
+
+        def saved(changes):
+            self.saved(path for _, path in changes)
+
+        settings = str(self.settings_file)
+        self.start_thread(self.watch, self.watcher(self.sources), saved, DefaultFilter())
+        # The settings file's folder, not recursively: an editor that saves by
+        # renaming a new file over the old one replaces the file a watch would hold.
+        self.start_thread(self.watch, self.watcher([self.settings_file.parent], recursive=False), saved,
+                          lambda _change, path: path == settings)
+
+    def watch_output(self):
+        from watchfiles import Change
+
+        def keep(change, path):
+            return change != Change.deleted and path.endswith(RELOADS_FOR) and not temporary(path)
+
+        def written(changes):
+            changed = sorted(filter(None, (self.new_bytes(path) for _, path in changes)))
+            if changed:
+                self.broadcast.send(changed)
+
+        for folder, _, files in os.walk(self.output):  # what the pages hold now
+            for name in files:
+                if name.endswith(RELOADS_FOR):
+                    self.new_bytes(os.path.join(folder, name))
+        # Grouped for 50-100 ms: a page reloads about 0.1 s after its file is written.
+        self.start_thread(self.watch, self.watcher([self.output]), written, keep, 50, 100)
+
+    def new_bytes(self, path):
+        """`path` relative to the output folder if its bytes differ from the last seen; else None.
+        (A file written again with the same bytes reloads no page.)"""
+        try:
+            with open(path, "rb") as f:
+                digest = hashlib.blake2b(f.read(), digest_size=16).digest()
+        except OSError:  # replaced or removed meanwhile: its next event says
+            return None
+        rel = os.path.relpath(path, self.output).replace(os.sep, "/")
+        if self.digests.get(rel) == digest:
+            return None
+        self.digests[rel] = digest
+        return rel
+
+    def start_thread(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    # -- Running -------------------------------------------------------------------
+    def start(self):
+        processes.adopt_orphans()  # a helper's orphan (a search indexer) stays ours to end
+        self.output.mkdir(parents=True, exist_ok=True)
+        self.builder.start()
+        self.start_thread(self.build_loop)
+        self.watch_sources()
+        self.watch_output()
+        # Last: once the port is open, the server is ready.
+        self.httpd = ThreadingHTTPServer((self.host, self.port), partial(Handler, directory=str(self.output)))
+        self.httpd.daemon_threads = True
+        self.httpd.dev = self
+
+    def serve_forever(self):
+        """Serve until Ctrl-C or SIGTERM; then end every helper process."""
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, interrupt)
+        try:
+            self.start()
+            print(f"Serving {self.output} on http://{self.host}:{self.port}/ and rebuilding on every save "
+                  "(Ctrl-C stops)", file=sys.stderr, flush=True)
+            self.httpd.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def close(self):
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()
+        self.builder.close()  # ends a build under way
+        if self.httpd is not None:
+            self.httpd.server_close()
+        processes.end_descendants()
+        for thread in self.threads:
+            thread.join(timeout=2)
+        with contextlib.suppress(OSError):
+            processes.reap()
+
+
+def interrupt(_signum, _frame):
+    raise KeyboardInterrupt

@@ -1,0 +1,118 @@
+"""Helper processes end with whoever started them (Linux; elsewhere these do nothing).
+
+* ``die_with_parent``: asks the kernel to send SIGTERM to this process when its
+  parent ends (``PR_SET_PDEATHSIG``), even if the parent was killed with
+  SIGKILL; called in a forked child, at a helper's start, or through
+  ``preexec`` (a Popen ``preexec_fn``, used only where no thread runs).
+* ``adopt_orphans``: makes this process a "child subreaper"
+  (``PR_SET_CHILD_SUBREAPER``): a helper's helper whose parent ended (the
+  search indexer a build left running) is re-parented to us instead of to
+  init, so ``end_descendants`` still finds it.
+* ``end_descendants``: SIGTERM to every process below us, SIGKILL to any still
+  there after a grace period, and reaps those that became our children.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+_prctl = None
+if sys.platform.startswith("linux"):
+    with contextlib.suppress(OSError, AttributeError):
+        _prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: preexec_fn must not import
+
+
+def die_with_parent(sig=signal.SIGTERM, parent=None):
+    """Be sent `sig` when the parent ends; end now if it already has (we were
+    re-parented). `parent`: the pid it should be (after an exec), else the current one."""
+    if _prctl is None:
+        return
+    parent = parent or os.getppid()
+    _prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    if os.getppid() != parent:  # it ended before the request was in place
+        os.kill(os.getpid(), sig)
+
+
+def preexec(sig=signal.SIGTERM):
+    """A ``preexec_fn`` for Popen that applies ``die_with_parent``, or None in a
+    process with threads, where the standard library says preexec_fn is unsafe
+    (the child should then call ``die_with_parent(parent=...)`` itself)."""
+    if _prctl is None or threading.active_count() > 1:
+        return None
+    return lambda: die_with_parent(sig)
+
+
+def adopt_orphans():
+    if _prctl is not None:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def children_by_parent():
+    tree = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def descendants(pid=None):
+    """The processes below `pid` (default: this one), nearest first."""
+    if not os.path.isdir("/proc"):
+        return []
+    tree, found, queue = children_by_parent(), [], [pid or os.getpid()]
+    while queue:
+        for child in tree.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def reap():
+    """Collect the exit status of children that ended (orphans we adopted); never blocks."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def end_descendants(grace=3.0):
+    """End every process below this one: SIGTERM, then SIGKILL after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = descendants()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + (grace if sig == signal.SIGTERM else 1.0)
+        while pids and time.monotonic() < deadline:
+            reap()
+            pids = [p for p in pids if alive(p)]
+            if pids:
+                time.sleep(0.02)
+        if not pids:
+            return
+
+
+def alive(pid):
+    """True while `pid` runs (a zombie, ended but not yet reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
