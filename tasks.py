@@ -102,13 +102,14 @@ def publish(c, dry_run=False):
 
 
 @task(help={"output": "the production build (default output/)", "root": "the folder nginx serves it from",
-            "listen": "nginx's listen address", "server-name": "the site's host name"})
-def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_"):
+            "listen": "nginx's listen address", "server-name": "the site's host name",
+            "isso": "proxy the Isso reply server at this address (e.g. http://127.0.0.1:8080) under /isso/"})
+def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_", isso=""):
     """Print an nginx server block for the production build: its headers, caching and .gz copies."""
     from extramile.deploy import nginx
 
     try:
-        print(nginx.render(output, root=root, listen=listen, server_name=server_name), end="")
+        print(nginx.render(output, root=root, listen=listen, server_name=server_name, isso=isso or None), end="")
     except FileNotFoundError as err:
         raise Exit(str(err), code=1) from None
 

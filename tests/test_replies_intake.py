@@ -244,3 +244,39 @@ def test_a_reader_replies_with_the_form_and_the_reply_is_published_after_moderat
         assert page.locator("#replies-title").inner_text() == "1 reply"
     finally:
         rebuilt.server.stop()
+
+
+def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxied(tmp_path, isso, page, capsys):
+    """`invoke nginx-config --isso ...`: Isso under the site at /blog/isso/, same origin."""
+    from extramile.tools.checkers import MissingTool
+    from extramile.tools.serving import Nginx, fetch
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/blog"
+    content = make_content(tmp_path, FILES)
+    output = tmp_path / "www" / "blog"
+    env = {"SITEURL": url, "SUBSCRIBE_PROVIDER": "none", "REPLIES": "isso", "ISSO_URL": f"{url}/isso"}
+    result = run_pelican(output, conf="publishconf.py", content=content, env=env)
+    assert result.returncode == 0, result.log
+    isso["start"](f"http://127.0.0.1:{port}")
+    try:
+        nginx = Nginx(tmp_path, output, "/blog", tmp_path / "www", port, isso=isso["url"])
+    except MissingTool as missing:
+        pytest.fail(str(missing))
+    try:
+        page.goto(f"{url}/posts/{SLUG}/")
+        form = page.locator("form[data-reply-form]")
+        form.get_by_label("Your name").fill("Bo")
+        form.get_by_label("Your reply", exact=True).fill("Posted through nginx.")
+        form.get_by_role("button", name="Send reply").click()
+        form.locator("[role=status]").filter(has_text="awaits moderation").wait_for(timeout=10000)
+        assert page.errors == []
+        assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 1
+        tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content))
+        assert "1 new" in capsys.readouterr().out
+        result = run_pelican(output, conf="publishconf.py", content=content, env=env)
+        assert result.returncode == 0, result.log
+        status, _headers, body = fetch(f"{url}/posts/{SLUG}/")
+        assert status == 200 and b"Posted through nginx." in body and b">1 reply</h2>" in body
+    finally:
+        nginx.stop()
