@@ -78,7 +78,7 @@ def build(c):
 
 @task
 def production(c):
-    """Build the production site into output/; needs SITEURL and SUBSCRIBE_PROVIDER."""
+    """Build the production site into output/; needs SITEURL, SUBSCRIBE_PROVIDER and REPLIES."""
     build_into_place(c, PROD_CONF)
 
 
