@@ -396,6 +396,10 @@ def replies_pull(c, isso="", content=str(CONTENT)):
                 continue
             stems[comment["id"]] = name[:-3]
             outcome = state.write(str(replies_dir), f"{slug}/{name}", text)
+            signed = text.split("\n", 1)[0].removeprefix("Author: ")
+            if outcome == "new" and signed in SETTINGS["AUTHORS_INFO"]:
+                # Shown as the author's answer: anyone can type a name into Isso's form.
+                print(f"  check content/replies/{slug}/{name}: signed {signed!r}, an author's name")
             counts[outcome] = counts.get(outcome, 0) + 1
             if outcome in ("changed by hand", "deleted by hand"):
                 print(f"  kept content/replies/{slug}/{name} as it is ({outcome})")

@@ -266,17 +266,19 @@ def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxie
     try:
         page.goto(f"{url}/posts/{SLUG}/")
         form = page.locator("form[data-reply-form]")
-        form.get_by_label("Your name").fill("Bo")
+        form.get_by_label("Your name").fill("Cynthia Kay")  # the article's author, or someone typing her name
         form.get_by_label("Your reply", exact=True).fill("Posted through nginx.")
         form.get_by_role("button", name="Send reply").click()
         form.locator("[role=status]").filter(has_text="awaits moderation").wait_for(timeout=10000)
         assert page.errors == []
         assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 1
         tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content))
-        assert "1 new" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "1 new" in out and "signed 'Cynthia Kay', an author's name" in out
         result = run_pelican(output, conf="publishconf.py", content=content, env=env)
         assert result.returncode == 0, result.log
         status, _headers, body = fetch(f"{url}/posts/{SLUG}/")
         assert status == 200 and b"Posted through nginx." in body and b">1 reply</h2>" in body
+        assert "Author’s answer".encode() in body
     finally:
         nginx.stop()

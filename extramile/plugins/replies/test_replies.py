@@ -71,9 +71,9 @@ def test_answers_sit_under_the_reply_they_answer_one_level(tmp_path):
 
 HOSTILE = {
     "<script>alert(1)</script>hi": "<p>hi</p>",
-    '<a href="javascript:alert(1)">x</a>': '<p><a rel="nofollow ugc noopener">x</a></p>',
-    "[x](javascript:alert(1))": '<p><a rel="nofollow ugc noopener">x</a></p>',
-    "[x](data:text/html;base64,PHNjcmlwdD4=)": '<p><a rel="nofollow ugc noopener">x</a></p>',
+    '<a href="javascript:alert(1)">x</a>': '<p>x</p>',
+    "[x](javascript:alert(1))": '<p>x</p>',
+    "[x](data:text/html;base64,PHNjcmlwdD4=)": '<p>x</p>',
     '<img src=x onerror="alert(1)">': "<p></p>",
     '<svg onload="alert(1)"><circle r="5"/></svg>ok': "<p>ok</p>",
     '<p style="color:red" onclick="x()">styled</p>': "<p>styled</p>",
