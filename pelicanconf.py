@@ -155,6 +155,7 @@ PLUGINS = [
     "extramile.plugins.schedule",
     "extramile.plugins.validate",
     "extramile.plugins.subscribe",  # the newsletter form; its origin goes into theme_context's CSP
+    "extramile.plugins.replies",  # readers' replies (content/replies); its Isso origin goes into the CSP
     "extramile.plugins.theme_context",
     "extramile.plugins.typeset",
     "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
@@ -175,6 +176,19 @@ READTIME_WPM = 230
 # provider from the environment.
 SUBSCRIBE_PROVIDER = "local"
 SUBSCRIBE_ACTION = "http://127.0.0.1:8001/subscribe"
+
+# -- Replies (plugins/replies): readers' answers are files in content/replies/
+# <article-slug>/, shown under the article. REPLIES: email (a mailto link to
+# REPLY_EMAIL), isso (a form posting to the Isso server at ISSO_URL, the email
+# link without JavaScript) or none. In development the form posts to the local
+# Isso that `invoke serve` starts on 127.0.0.1:8002; example.org is reserved
+# for examples (RFC 2606), so a development build names no real mailbox.
+REPLIES = "isso"
+REPLY_EMAIL = "replies@example.org"
+ISSO_URL = "http://127.0.0.1:8002"
+REPLIES_PATH = "replies"
+# Longest reply text, in characters (Isso accepts up to 65535).
+REPLY_MAX_CHARS = 10000
 
 # -- Content-Security-Policy: defined once. The theme sends it as a <meta> tag
 # and the deploy files (_headers, nginx) as a header. theme_context adds the

@@ -24,6 +24,13 @@ RELATIVE_URLS = False
 SUBSCRIBE_PROVIDER = os.environ.get("SUBSCRIBE_PROVIDER", "")
 SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
 
+# Replies (plugins/replies): REPLIES = email (needs REPLY_EMAIL), isso (needs
+# ISSO_URL, the Isso server's public address, and REPLY_EMAIL for readers
+# without JavaScript) or none; not set is an error that stops the build.
+REPLIES = os.environ.get("REPLIES", "")
+REPLY_EMAIL = os.environ.get("REPLY_EMAIL", "")
+ISSO_URL = os.environ.get("ISSO_URL", "")
+
 # Production pages may be indexed by search engines; previews say noindex.
 PRODUCTION = True
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,7 +81,7 @@ def build(c):
 
 @task
 def production(c):
-    """Build the production site into output/; needs SITEURL and SUBSCRIBE_PROVIDER."""
+    """Build the production site into output/; needs SITEURL, SUBSCRIBE_PROVIDER and REPLIES."""
     build_into_place(c, PROD_CONF)
 
 
@@ -155,13 +156,14 @@ def schedule(c, target="", env_file="", user=""):
 
 
 @task(help={"output": "the production build (default output/)", "root": "the folder nginx serves it from",
-            "listen": "nginx's listen address", "server-name": "the site's host name"})
-def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_"):
+            "listen": "nginx's listen address", "server-name": "the site's host name",
+            "isso": "proxy the Isso reply server at this address (e.g. http://127.0.0.1:8080) under /isso/"})
+def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", server_name="_", isso=""):
     """Print an nginx server block for the production build: its headers, caching and .gz copies."""
     from extramile.deploy import nginx
 
     try:
-        print(nginx.render(output, root=root, listen=listen, server_name=server_name), end="")
+        print(nginx.render(output, root=root, listen=listen, server_name=server_name, isso=isso or None), end="")
     except FileNotFoundError as err:
         raise Exit(str(err), code=1) from None
 
@@ -247,7 +249,7 @@ def subscribe_receiver(port=PORT):
 def serve(c, port=PORT):
     """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver."""
     print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)")
-    with subscribe_receiver(port):
+    with subscribe_receiver(port), isso_server(port):
         c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
@@ -264,17 +266,19 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
     server = livereload_server(port=port)
-    with subscribe_receiver(port):
+    with subscribe_receiver(port), isso_server(port):
         server.serve_forever()
 
 
 @task
 def preview(c, port=PORT):
     """Build the production site for http://127.0.0.1:8000 and serve it."""
-    env = {"SITEURL": f"http://{HOST}:{port}", "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local")}
+    env = {"SITEURL": f"http://{HOST}:{port}", "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local"),
+           **{name: os.environ.get(name, str(SETTINGS[name])) for name in ("REPLIES", "REPLY_EMAIL", "ISSO_URL")}}
     build_into_place(c, PROD_CONF, env=env)
     print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-    with subscribe_receiver(port) if env["SUBSCRIBE_PROVIDER"] == "local" else contextlib.nullcontext():
+    with subscribe_receiver(port) if env["SUBSCRIBE_PROVIDER"] == "local" else contextlib.nullcontext(), \
+            isso_server(port) if env["ISSO_URL"] == SETTINGS["ISSO_URL"] else contextlib.nullcontext():
         c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
 
 
@@ -309,3 +313,163 @@ def lock(c):
 def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=5):
     """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
     c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only} --edits {edits}", pty=False)
+
+
+# -- Readers' replies (plugins/replies): files in content/replies/<slug>/ ------
+ISSO_FOLDER = CACHE / "isso"
+
+
+@contextlib.contextmanager
+def isso_server(port=PORT):
+    """Run a local Isso (devtools/isso_server.py) at ISSO_URL of pelicanconf.py
+    while the site is served: its own database in .cache/isso, moderation on.
+    Without Isso installed (script/bootstrap --test installs it), the site is
+    served without it and the reply form says the server cannot be reached."""
+    from extramile.devtools import isso_server as local_isso
+
+    isso = urlsplit(SETTINGS["ISSO_URL"])
+    if SETTINGS.get("REPLIES") != "isso" or isso.hostname != HOST or not Path(sys.executable).with_name("isso").exists():
+        yield None
+        return
+    proc = local_isso.start(ISSO_FOLDER, isso.port, [f"http://{HOST}:{port}", f"http://localhost:{port}"])
+    print(f"Isso on {SETTINGS['ISSO_URL']} (moderate at {SETTINGS['ISSO_URL']}/admin/, "
+          f"password in {ISSO_FOLDER / 'admin-password'})")
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _replies_settings(content):
+    """The settings the reply tasks need, for the content folder `content`."""
+    from extramile.plugins.replies.replies import DEFAULTS
+
+    settings = dict(SETTINGS)
+    settings["PATH"] = str(content)
+    for name, value in DEFAULTS.items():
+        settings.setdefault(name, value)
+    return settings
+
+
+@task(positional=["message"], help={"message": "a saved email (.eml)",
+                                    "article": "the article's slug, when the subject names none or several",
+                                    "name": "the name to show, when the From header has none",
+                                    "content": "the content folder (default content/)"})
+def replies_add(c, message, article="", name="", content=str(CONTENT)):
+    """Turn a saved email into a reply file in content/replies/<article>/ (never its address)."""
+    from extramile.plugins.replies import intake
+
+    try:
+        reply = intake.reply_from_email(Path(message).read_bytes())
+    except (OSError, intake.IntakeError) as err:
+        raise Exit(f"{message}: {err}", code=1) from None
+    settings = _replies_settings(content)
+    known = intake.articles(settings)
+    if article:
+        matches = [a for a in known if a[0] == article]
+        if not matches:
+            raise Exit(f"No article has the slug {article!r}. Slugs: {', '.join(a[0] for a in known)}", code=1)
+    else:
+        matches = intake.articles_for_subject(reply["subject"], known)
+    if len(matches) != 1:
+        choices = matches or known
+        if not sys.stdin.isatty():
+            raise Exit(f"The subject {reply['subject']!r} names {'several articles' if matches else 'no article'}; "
+                       f"say which with --article: {', '.join(a[0] for a in choices)}", code=1)
+        for number, (slug, title, _url) in enumerate(choices, start=1):
+            print(f"  {number}. {title} ({slug})")
+        answer = input(f"Which article does {reply['subject']!r} answer? Number: ").strip()
+        if not answer.isdigit() or not 1 <= int(answer) <= len(choices):
+            raise Exit("No article chosen: nothing was written.", code=1)
+        matches = [choices[int(answer) - 1]]
+    slug = matches[0][0]
+    shown = name or reply["name"]
+    if not shown:
+        if not sys.stdin.isatty():
+            raise Exit("The From header has no name (only an address, never published): give one with --name.", code=1)
+        shown = input("The sender gave no name; the name to show with the reply: ").strip()
+    stem = f"{reply['date'][:10]}-email-{intake.file_id(reply['message_id'] or reply['text'])}"
+    path = Path(content) / settings["REPLIES_PATH"] / slug / f"{stem}.md"
+    if path.exists():
+        raise Exit(f"{path} exists already (this message was added before): nothing was written.",
+                   code=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(intake.reply_file(shown, reply["date"], reply["text"], source="email"), encoding="utf-8")
+    print(f"Wrote {path}: a reply by {shown} to {matches[0][1]!r}. Read it, then build.")
+
+
+@task(help={"isso": "the Isso server (default: ISSO_URL from the environment, else pelicanconf.py's)",
+            "content": "the content folder (default content/)"})
+def replies_pull(c, isso="", content=str(CONTENT)):
+    """Fetch the replies approved in Isso into content/replies/ (never overwrites a file changed by hand)."""
+    import json as json_module
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from extramile.devtools.isso_server import admin_password
+    from extramile.plugins.replies import intake
+
+    isso = (isso or os.environ.get("ISSO_URL") or SETTINGS["ISSO_URL"]).rstrip("/")
+    settings = _replies_settings(content)
+    replies_dir = Path(content) / settings["REPLIES_PATH"]
+    state = intake.PullState(str(replies_dir))
+    counts = {}
+    for slug, _title, url in intake.articles(settings):
+        query = urllib.parse.urlencode({"uri": f"/{url}", "plain": "1"})
+        try:
+            with urllib.request.urlopen(f"{isso}/?{query}", timeout=30) as response:
+                answer = json_module.load(response)
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                continue
+            raise Exit(f"Isso at {isso} answered {err.code} for /{url}: nothing more was pulled.", code=1) from None
+        except OSError as err:
+            raise Exit(f"Isso at {isso} cannot be reached ({err}): nothing was pulled.", code=1) from None
+        stems = {}
+        for comment in intake.isso_comments(answer):
+            parent = stems.get(comment.get("parent"))
+            name, text = intake.isso_reply(comment, parent, settings["REPLY_MAX_CHARS"])
+            if name is None:
+                if text != "not approved":
+                    print(f"  skipped Isso comment {comment['id']} on /{url}: {text}")
+                continue
+            stems[comment["id"]] = name[:-3]
+            outcome = state.write(str(replies_dir), f"{slug}/{name}", text)
+            signed = text.split("\n", 1)[0].removeprefix("Author: ")
+            if outcome == "new" and signed in SETTINGS["AUTHORS_INFO"]:
+                # Shown as the author's answer: anyone can type a name into Isso's form.
+                print(f"  check content/replies/{slug}/{name}: signed {signed!r}, an author's name")
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome in ("changed by hand", "deleted by hand"):
+                print(f"  kept content/replies/{slug}/{name} as it is ({outcome})")
+    state.save()
+    print("Pulled from Isso: " + (", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no approved replies"))
+    password = os.environ.get("ISSO_ADMIN_PASSWORD") or (
+        admin_password(ISSO_FOLDER) if urlsplit(isso).hostname == HOST else "")
+    pending = None
+    if password:
+        try:
+            opener = urllib.request.build_opener(_NoRedirect)
+            data = urllib.parse.urlencode({"password": password}).encode()
+            try:
+                opener.open(f"{isso}/login/", data=data, timeout=30)
+                cookie = ""
+            except urllib.error.HTTPError as err:  # the 302 that carries the session cookie
+                cookie = "; ".join(h.split(";", 1)[0] for h in err.headers.get_all("Set-Cookie", []))
+            request = urllib.request.Request(f"{isso}/admin/?mode=2", headers={"Cookie": cookie})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                found = re.search(r"Pending \((\d+)\)", response.read().decode("utf-8", "replace"))
+            pending = int(found[1]) if found else None
+        except OSError:
+            pending = None
+    if pending is None:
+        print(f"Replies waiting for moderation: see {isso}/admin/ (set ISSO_ADMIN_PASSWORD to count them here).")
+    else:
+        print(f"{pending} repl{'y waits' if pending == 1 else 'ies wait'} for moderation: {isso}/admin/")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -13,6 +13,9 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 # The shared checkers live in tools/ (used by `invoke audit` too).
 PROD_SITEURL = "https://example.org/blog"
+# A production build must say how readers reply (plugins/replies): every
+# production build here replies by email unless a test sets otherwise.
+REPLIES_ENV = {"REPLIES": "email", "REPLY_EMAIL": "replies@example.org"}
 
 
 @dataclass
@@ -41,7 +44,8 @@ def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=())
     """Run the plain `pelican` command the way an author would."""
     assert list(extra).count("-e") <= 1, "Pelican keeps only the last -e: pass all settings in one"
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION")}
+                   if k not in ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION", "ISSO_URL")}
+    environment.update(REPLIES_ENV)
     environment.update(env or {})
     cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"),
            "-s", str(ROOT / conf), "-o", str(output), *extra]
@@ -115,7 +119,7 @@ def prod_site(tmp_path_factory):
 from browser import StaticServer, chromium, no_js_page, page, playwright_driver  # noqa: E402,F401
 
 
-def serve_production_site(tmp, prefix="", env=None):
+def serve_production_site(tmp, prefix="", env=None, content=None):
     """Build the production site for http://127.0.0.1:PORT{prefix} and serve it."""
     root = tmp / "www"
     server = StaticServer(root)
@@ -124,7 +128,7 @@ def serve_production_site(tmp, prefix="", env=None):
                    "SUBSCRIBE_ACTION": "http://127.0.0.1:9/subscribe"}
     environment.update(env or {})
     build = run_pelican(root / prefix.strip("/") if prefix else root, conf="publishconf.py",
-                        env=environment, extra=cache_override(tmp / "cache"))
+                        env=environment, content=content, extra=cache_override(tmp / "cache"))
     assert build.returncode == 0, build.log
     build.url = site_url
     build.server = server.start()

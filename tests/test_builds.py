@@ -10,14 +10,14 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican
+from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, cache_override, run_pelican
 from invoke import Config, Context, Exit
 from test_validation import GOOD, make_content, post
 
 import tasks
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
-            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe", **REPLIES_ENV}
 
 
 def context():

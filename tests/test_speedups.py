@@ -20,7 +20,7 @@ import re
 import shutil
 
 import pytest
-from conftest import PROD_SITEURL, ROOT, make_content, post, run_pelican
+from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, make_content, post, run_pelican
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pelican.settings import DEFAULT_CONFIG
@@ -31,7 +31,7 @@ from extramile.bench import corpus
 from extramile.devtools.warm_builder import WarmBuilder
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
-            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe", **REPLIES_ENV}
 FAST = ["SPEEDUPS=true", "SPEEDUPS_MIN_FILES=1"]  # parallel even for a handful of posts
 SLOW = ["SPEEDUPS=false"]
 

@@ -94,7 +94,7 @@ def main():
         conf = "pelicanconf.py" if args.dev else "publishconf.py"
         cmd = [sys.executable, "-m", "extramile.bench.phases", "--child", str(tmp / "ours" / "content"), "-s", str(ROOT / conf),
                "-o", str(tmp / "out"), "-e", f'CACHE_PATH="{tmp / "cache"}"', *args.setting]
-        env = dict(os.environ, SITEURL=run.SITEURL, SUBSCRIBE_PROVIDER="none")
+        env = dict(os.environ, SITEURL=run.SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
         for label in ("cold", "edit"):
             if label == "edit":
                 run.edit_posts(edits[:1], 1)

@@ -8,7 +8,7 @@ temporary folder and builds it, in the same run and on the same posts, with:
 
 * ours:  this site as production builds it (publishconf.py, our theme, every
   plugin: typogrify, feeds, search index, social images), SITEURL and
-  SUBSCRIBE_PROVIDER=none from the environment;
+  SUBSCRIBE_PROVIDER=none and REPLIES=none from the environment;
 * dev:   the same site with the development settings (pelicanconf.py), built
   as `invoke livereload` builds it: the cold build in a new process (as
   `invoke build` before serving), the rebuilds in forks of a warm process
@@ -229,7 +229,7 @@ def commands(tmp, hugo_bin, overrides=()):
     py = sys.executable
     ours = tmp / "ours"
     stock = tmp / "stock"
-    ours_env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none")
+    ours_env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
     ours_env.pop("SUBSCRIBE_ACTION", None)
     builds = {
         "ours": {

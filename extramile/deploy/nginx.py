@@ -27,11 +27,30 @@ def quote(value):
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render(output, prefix=None, root=None, listen="80", server_name="_"):
+def isso_location(prefix, upstream):
+    """Isso (readers' replies, plugins/replies) proxied under the site, same
+    origin: ISSO_URL is then the site's address + /isso. X-Script-Name tells
+    Isso the path it is mounted at (Isso's documentation, "sub-URI")."""
+    if not upstream:
+        return ""
+    return f"""
+    # Isso, the reply server, at {prefix}/isso/ (build with ISSO_URL=<site>/isso).
+    location {prefix}/isso/ {{
+        proxy_pass {upstream.rstrip("/")}/;
+        proxy_set_header Host $host;
+        proxy_set_header X-Script-Name {prefix}/isso;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        client_max_body_size 128k;
+    }}"""
+
+
+def render(output, prefix=None, root=None, listen="80", server_name="_", isso=None):
     """The server block; `root` is the folder whose `prefix` sub-folder holds the site.
 
     The prefix (`/blog` for https://example.org/blog) defaults to the one the
-    build's `_headers` file names in its first rule (`/blog/*`)."""
+    build's `_headers` file names in its first rule (`/blog/*`). With `isso`
+    (Isso's own address, e.g. http://127.0.0.1:8080), it is proxied at /isso/."""
     path = Path(output) / "_headers"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: build the production site first (invoke production).")
@@ -78,6 +97,6 @@ server {{
     # Host configuration is not content.
     location = {prefix}/_headers {{
         return 404;
-    }}
+    }}{isso_location(prefix, isso)}
 }}
 """

@@ -39,7 +39,8 @@ AXE_PAGES = {
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 def build(root, site_url):
     env = {**os.environ, "SITEURL": site_url, "SUBSCRIBE_PROVIDER": "generic",
-           "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+           "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe",
+           "REPLIES": "email", "REPLY_EMAIL": "replies@example.org"}
     subprocess.run([sys.executable, "-m", "pelican", str(ROOT / "content"), "-s",
                     str(ROOT / "publishconf.py"), "-o", str(root), "-e",
                     f'CACHE_PATH="{root.parent / "cache"}"'], env=env, check=True, cwd=ROOT,

@@ -65,10 +65,10 @@ class Nginx:
     """nginx in the foreground on 127.0.0.1 serving `output` (the site, under
     `prefix` of `root`) with the generated server block; stop() ends it."""
 
-    def __init__(self, tmp, output, prefix, root, port):
+    def __init__(self, tmp, output, prefix, root, port, isso=None):
         if not os.path.exists(NGINX):
             raise MissingTool("nginx not found: install it with `apt-get install nginx-light`")
-        server = nginx_config.render(output, prefix, root=str(root), listen=f"127.0.0.1:{port}")
+        server = nginx_config.render(output, prefix, root=str(root), listen=f"127.0.0.1:{port}", isso=isso)
         conf = tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=tmp, server=server))
         self.proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(conf)],

@@ -29,6 +29,7 @@ def blog_posting(context, absurl, text):
         "url": page,
         "publisher": {"@type": "Organization", "name": context["SITENAME"], "url": f"{absurl}/"},
         "inLanguage": article.lang,
+        **replies_schema(article, page, text),
     }
     # The images come from the social_images plugin, when it is on.
     if getattr(article, "social_image", None):
@@ -38,6 +39,22 @@ def blog_posting(context, absurl, text):
         posting["publisher"]["logo"] = {"@type": "ImageObject", "url": f"{absurl}/{context['SOCIAL_IMAGE_LOGO']}",
                                         "width": 512, "height": 512}
     return posting
+
+
+def replies_schema(article, page, text):
+    """The readers' replies (plugins/replies) as schema.org Comments, answers nested."""
+    def comment(reply):
+        author = {"@type": "Person", "name": reply.author}
+        if reply.website:
+            author["url"] = reply.website
+        entry = {"@type": "Comment", "@id": f"{page}#reply-{reply.id}", "url": f"{page}#reply-{reply.id}",
+                 "author": author, "datePublished": reply.date.isoformat(), "text": text(reply.html)}
+        if reply.answers:
+            entry["comment"] = [comment(answer) for answer in reply.answers]
+        return entry
+
+    replies = getattr(article, "replies", [])
+    return {"commentCount": getattr(article, "reply_count", 0), "comment": [comment(r) for r in replies]}
 
 
 def profile_page(context, absurl, text):

@@ -9,7 +9,8 @@
 * ``INLINE_SCRIPT``: the small head script, inlined so the theme is set
   before first paint.
 * ``CSP_META`` and ``CSP_HEADER``: the ``CSP`` setting as policy strings, with
-  the inline script's hash and the subscribe form's origin added. The meta
+  the inline script's hash, the subscribe form's origin and the Isso
+  server's (connect-src, when REPLIES is isso) added. The meta
   version leaves out what browsers ignore in ``<meta>`` (frame-ancestors).
 * ``jsonld(schema, breadcrumbs)``: the page's JSON-LD blocks (jsonld.py).
 * The feed stylesheet and the favicon get the colour tokens of style.css
@@ -30,17 +31,19 @@ from markupsafe import Markup
 from pelican import signals
 
 from extramile.buildcache import has_plugin
+from extramile.plugins.replies.config import RepliesConfigError, replies_config
 from extramile.plugins.subscribe import subscribe
 from extramile.plugins.theme_context.jsonld import jsonld
 from extramile.plugins.theme_context.palette import PaletteError, insert_tokens, theme_palette
 
 SUBSCRIBE_PLUGIN = "extramile.plugins.subscribe"
+REPLIES_PLUGIN = "extramile.plugins.replies"
 
 # Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
 
 # Theme files referenced through asset(): fingerprinted.
-FINGERPRINTED = ("css/style.css", "favicon.svg", "css/search.css", "js/search.js", "css/feed.css")
+FINGERPRINTED = ("css/style.css", "favicon.svg", "css/search.css", "js/search.js", "css/feed.css", "js/replies.js")
 INLINE_SCRIPT = "js/inline.js"
 # Theme files with a palette marker: built from the source and style.css's tokens.
 WITH_TOKENS = ("css/feed.css", "favicon.svg")
@@ -85,16 +88,28 @@ def csp_policies(settings, script_hash):
         policy.setdefault("form-action", ["'self'"]).append(origin)
         if (settings.get("SUBSCRIBE") or {}).get("ajax"):
             policy.setdefault("connect-src", ["'self'"]).append(origin)
+    replies_origin = (settings.get("REPLIES_CONFIG") or {}).get("isso_origin")
+    if replies_origin:  # the reply form's script posts to Isso (plugins/replies)
+        policy.setdefault("connect-src", ["'self'"]).append(replies_origin)
     header = "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in policy.items())
     meta = "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in policy.items()
                      if name not in HEADER_ONLY_DIRECTIVES)
     return meta, header
 
 
+def replies_settings(settings):
+    try:
+        return replies_config(settings)
+    except RepliesConfigError as err:
+        raise SystemExit(f"Build stopped: {err}") from None  # a message, not a traceback
+
+
 def add_context(pelican):
     settings = pelican.settings
     if has_plugin(settings, SUBSCRIBE_PLUGIN):
         subscribe.configure_settings(settings)  # its form's origin goes into the CSP
+    if has_plugin(settings, REPLIES_PLUGIN) and "REPLIES_CONFIG" not in settings:
+        settings["REPLIES_CONFIG"] = replies_settings(settings)  # Isso's origin goes into connect-src
     static_dir = os.path.join(settings["THEME"], "static")
     static_url = settings["THEME_STATIC_DIR"]
     try:

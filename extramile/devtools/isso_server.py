@@ -1,0 +1,81 @@
+"""A local Isso comment server for development and the tests: 127.0.0.1 only,
+its own SQLite database, moderation on, the admin page enabled.
+
+    python -m extramile.devtools.isso_server --port 8002 --site http://127.0.0.1:8000 --folder .cache/isso
+
+Writes `isso.cfg` into the folder and runs `isso -c isso.cfg run` (Isso's own
+server). The admin password is ISSO_ADMIN_PASSWORD, or one made up and kept
+in the folder (`admin-password`); `invoke replies-pull` reads the same.
+"""
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+CONFIG = """\
+# Written by extramile/devtools/isso_server.py: the development Isso.
+[general]
+dbpath = {db}
+host = {sites}
+max-age = 15m
+notify = stdout
+reply-notifications = false
+gravatar = false
+[moderation]
+enabled = true
+purge-after = 30d
+[server]
+listen = http://127.0.0.1:{port}/
+[guard]
+enabled = false
+require-author = true
+require-email = false
+[admin]
+enabled = true
+password = {password}
+"""
+
+
+def admin_password(folder):
+    """ISSO_ADMIN_PASSWORD, or the one made up for this folder's Isso."""
+    if os.environ.get("ISSO_ADMIN_PASSWORD"):
+        return os.environ["ISSO_ADMIN_PASSWORD"]
+    path = Path(folder) / "admin-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(16) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def write_config(folder, port, sites):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "isso.cfg"
+    config.write_text(CONFIG.format(db=folder / "comments.db", sites="\n    ".join(sites), port=port,
+                                    password=admin_password(folder)), encoding="utf-8")
+    return config
+
+
+def start(folder, port, sites, **popen):
+    """Start Isso; returns the Popen. Isso's own executable, from this Python's environment."""
+    config = write_config(folder, port, sites)
+    isso = Path(sys.executable).with_name("isso")
+    return subprocess.Popen([str(isso), "-c", str(config), "run"], **popen)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8002)
+    parser.add_argument("--site", action="append", default=[])
+    parser.add_argument("--folder", default=".cache/isso")
+    args = parser.parse_args()
+    proc = start(args.folder, args.port, args.site or ["http://127.0.0.1:8000"])
+    raise SystemExit(proc.wait())
+
+
+if __name__ == "__main__":
+    main()
