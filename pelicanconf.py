@@ -4,6 +4,8 @@
 only what production needs. Every setting lives here once, with a line on why.
 """
 
+import logging
+
 # -- Site identity: one source of truth, used by templates, feeds and JSON-LD.
 SITENAME = "The Extra Mile"
 SITESUBTITLE = "Stories and lessons in customer service"
@@ -147,6 +149,7 @@ PLUGINS = [
     "extramile.plugins.subscribe",  # before theme_context, which adds its origin to the CSP
     "extramile.plugins.theme_context",
     "extramile.plugins.typeset",
+    "extramile.plugins.pictures",  # <picture> in widths and formats, EXIF stripped, alt checked (README)
     "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
@@ -157,6 +160,10 @@ PLUGINS = [
     "extramile.plugins.sitemap_robots",  # sitemap.xml and robots.txt
     "extramile.plugins.speedups",  # parallel reading; keyed caches of pure results (README)
 ]
+# plugins/pictures checks every picture's alt text itself, with file:line, and
+# accepts an empty one marked {: .decorative }: Pelican's own warning would
+# repeat it for those on purpose.
+LOG_FILTER = [(logging.WARNING, "Empty alt attribute for image %s in %s")]
 RELATED_POSTS_MAX = 3
 READTIME_WPM = 230
 
