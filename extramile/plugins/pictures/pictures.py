@@ -118,8 +118,9 @@ class Record:
 
     @property
     def display_size(self):
-        top = max(self.widths)
-        return top, max(1, round(self.height * top / self.width))
+        """width/height attributes: the upright original's, whose ratio is exact
+        (a variant's height is rounded; CSS max-width keeps it in the column)."""
+        return self.width, self.height
 
     @property
     def fallback_width(self):
