@@ -84,6 +84,7 @@ DEFAULTS = {
 # The settings a variant's bytes depend on (its cache key).
 SHAPING = ["PICTURES_WIDTHS", "PICTURES_FORMATS", "PICTURES_QUALITY", "PICTURES_AVIF_SPEED",
            "PICTURES_MAX_PIXELS", "PICTURES_SOCIAL_SIZE"]
+FILL_IN = "FILL-IN"  # what `invoke new-post` writes where the author has a value to fill in
 RASTER = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".tif", ".tiff", ".bmp", ".heic")
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 
@@ -246,7 +247,7 @@ def scan_text(text, shown):
             attrs = markup.attributes(tag.group(0))
             uses.append(Use(shown, number, attrs.get("src", ""), attrs.get("alt", "").strip(),
                             markup.is_decorative(attrs)))
-    if "cover" in meta:
+    if "cover" in meta and FILL_IN not in meta["cover"][0]:  # a marked one is the validate plugin's
         value, number = meta["cover"]
         alt = meta.get("cover_alt", ("", number))[0]
         uses.append(Use(shown, number, value, alt, False, cover=True))
@@ -444,7 +445,7 @@ class Cover:
 
 def add_cover(content, settings, problems):
     value = content.metadata.get("cover")
-    if not value:
+    if not value or FILL_IN in str(value):  # a draft's unfilled marker (invoke new-post)
         return
     alt = str(content.metadata.get("cover_alt", "")).strip()
     shown = os.path.relpath(content.source_path)

@@ -40,10 +40,10 @@ def write(path, data):
 def variant_widths(width, widths):
     """The configured widths narrower than the picture, plus the picture's own
     width when it is narrower than the largest: never upscaled."""
-    chosen = sorted({w for w in widths if w < width})
-    if not chosen or width < max(widths):
-        chosen.append(width)
-    return sorted(set(chosen))
+    chosen = {w for w in widths if w <= width}
+    if width < max(widths):
+        chosen.add(width)
+    return sorted(chosen)
 
 
 def open_source(path, max_pixels):
