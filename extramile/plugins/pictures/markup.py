@@ -64,7 +64,8 @@ def picture(record, alt, sizes, eager=False, css_class=None):
             continue
         parts.append(f'<source type="{record.mime(fmt)}" srcset="{esc(srcset(record, fmt))}" sizes="{esc(sizes)}">')
     width, height = record.display_size
-    loading = 'fetchpriority="high" decoding="async"' if eager else 'loading="lazy" decoding="async"'
+    # The page's first picture is its LCP: fetched first, decoded at once.
+    loading = 'fetchpriority="high"' if eager else 'loading="lazy" decoding="async"'
     class_attr = f' class="{esc(css_class)}"' if css_class else ""
     parts.append(
         f'<img src="{TOKEN}/{record.url(record.fallback_width, record.fallback)}" '

@@ -10,7 +10,7 @@ from extramile.plugins.pictures.pictures import Record, resolve, scan_text
 from extramile.plugins.pictures.processing import PictureError, make_variants, variant_widths
 
 SPEC = {"widths": [480, 800, 1200, 1600], "formats": ["avif", "webp"], "quality": {"avif": 60, "webp": 75, "jpeg": 75},
-        "avif_speed": 8, "max_pixels": 50_000_000, "social": [1200, 630]}
+        "avif_speed": 9, "webp_method": 2, "max_pixels": 50_000_000, "social": [1200, 630]}
 
 
 def test_widths_are_never_upscaled():
