@@ -11,12 +11,14 @@ ours against Hugo's image processing, in one run on the same files.
 
 Cold builds (caches and output removed before each run) and a warm rebuild
 (nothing changed). Wall time, CPU (user+sys of the tree) and peak memory: the
-largest sum of the RSS of the build and all its processes (sampled every
-50 ms from /proc), since both use several processes.
+largest sum of the PSS of the build and all its processes (sampled every
+50 ms from /proc): both use several processes or threads, and forked workers
+share their parent's pages, which an RSS sum would count once per process.
 
     .venv/bin/python -m extramile.bench.run --pictures [--runs 1]
 """
 
+import contextlib
 import io
 import os
 import random
@@ -96,9 +98,20 @@ def write_sites(tmp):
     return size
 
 
-def tree_rss(pid):
-    """RSS in bytes of `pid` and all its descendants, from /proc."""
-    children, rss = {}, {}
+def pss(pid):
+    """Proportional set size in bytes: a page shared by n processes counts 1/n
+    in each (forked workers share most of their parent's memory; an RSS sum
+    would count it once per process)."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_memory(pid):
+    """PSS in bytes of `pid` and all its descendants, from /proc."""
+    children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -106,13 +119,13 @@ def tree_rss(pid):
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        with contextlib.suppress(OSError, ValueError):  # a process that just ended
+            total += pss(p)
         todo.extend(children.get(p, []))
     return total
 
@@ -127,7 +140,7 @@ def timed(cmd, cwd, env, log):
 
         def sample():
             while not done.wait(0.05):
-                peak[0] = max(peak[0], tree_rss(proc.pid))
+                peak[0] = max(peak[0], tree_memory(proc.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -197,7 +210,7 @@ def table(result):
     hugo = med("hugo", "cold", "wall") if "hugo" in s else None
     lines = [f"{result['photos']} photos of {WIDTH}x{HEIGHT} ({result['source_mb']} MB), widths "
              f"{', '.join(map(str, result['widths']))}, q75:", "",
-             "| build | cold wall (s) | cold CPU (s) | peak memory, all processes (MB) | warm wall (s) | cold ÷ Hugo |",
+             "| build | cold wall (s) | cold CPU (s) | peak memory, all processes (PSS, MB) | warm wall (s) | cold ÷ Hugo |",
              "|---|---:|---:|---:|---:|---:|"]
     for name in s:
         wall = med(name, "cold", "wall")

@@ -85,8 +85,8 @@ def plain_img(match):
     if not tag:
         return ""
     attrs = attributes(tag.group(0))
-    # width and height of the fallback file itself (its name ends in -WIDTH.ext).
-    width = re.search(r"-(\d+)\.\w+$", attrs.get("src", ""))
+    # width and height of the fallback file itself (its name ends in -WIDTH.KEY.ext).
+    width = re.search(r"-(\d+)\.[0-9a-f]+\.\w+$", attrs.get("src", ""))
     if width and attrs.get("width", "").isdigit() and attrs.get("height", "").isdigit():
         shown = int(width.group(1))
         attrs["height"] = str(max(1, round(int(attrs["height"]) * shown / int(attrs["width"]))))

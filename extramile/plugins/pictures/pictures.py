@@ -117,7 +117,9 @@ class Record:
     used: bool = False
 
     def url(self, width, fmt):
-        return f"{self.name}-{width}.{SUFFIX[fmt]}"
+        # NAME-WIDTH.KEY10.EXT: fingerprinted like the theme's files (deploy/headers.py
+        # FINGERPRINTED), so hosts may cache them for a year: new bytes, new name.
+        return f"{self.name}-{width}.{self.key[:10]}.{SUFFIX[fmt]}"
 
     def mime(self, fmt):
         return MIME[fmt]
@@ -136,7 +138,7 @@ class Record:
 
     @property
     def social_url(self):
-        return f"{self.name}-social.jpg"
+        return f"{self.name}-social.{self.key[:10]}.jpg"
 
     def files(self):
         """(cache file name, output name) of every variant."""
@@ -177,9 +179,9 @@ def spec(settings):
             "max_pixels": settings["PICTURES_MAX_PIXELS"]}
 
 
-def output_name(path, key, settings):
+def output_name(path, settings):
     stem = re.sub(r"[^a-z0-9]+", "-", os.path.splitext(os.path.basename(path))[0].lower()).strip("-") or "picture"
-    return f"{settings['PICTURES_DIR']}/{stem}-{key[:12]}"
+    return f"{settings['PICTURES_DIR']}/{stem}"
 
 
 # -- Finding pictures in the sources -----------------------------------------
@@ -298,7 +300,7 @@ def record_for(path, settings, social=False):
         digest.update(settings_key(settings, SHAPING).encode())
         digest.update(_state.code.encode())
         key = digest.hexdigest()
-        record = _state.records[path] = Record(path, key, output_name(path, key, settings))
+        record = _state.records[path] = Record(path, key, output_name(path, settings))
         record.target_width = settings["PICTURES_FALLBACK_WIDTH"]
     record.social = record.social or social
     return record
