@@ -205,7 +205,7 @@ def test_builds_are_byte_identical_and_an_edited_picture_is_picked_up(tmp_path):
     after = again.soup(ARTICLE).find("img", alt="A chart of trust over time")
     assert (before["width"], before["height"]) == ("900", "600")  # the source's own size
     assert (after["width"], after["height"]) == ("1300", "500")  # 480, 800, 1200 and its own 1300
-    assert after["srcset"] != before["srcset"] and after["srcset"].endswith("-1300.png 1300w")
+    assert after["srcset"] != before["srcset"] and re.search(r"-1300\.[0-9a-f]{10}\.png 1300w$", after["srcset"])
     old_key = before["src"].rsplit(".", 2)[1]
     assert not any(old_key in p.name for p in (again.output / "pictures").iterdir())
 
@@ -308,8 +308,8 @@ def test_chromium_picks_no_larger_variant_than_needed_and_nothing_moves(served_p
     by_alt = {c["alt"]: c for c in chosen}
     cover = by_alt["A night manager hands a customer a remedy"]
     figure = by_alt["A chart of trust over time"]
-    assert re.search(rf"-{cover_width}\.avif$", cover["src"]), cover
-    assert re.search(rf"-{figure_width}\.avif$", figure["src"]), figure
+    assert re.search(rf"-{cover_width}\.[0-9a-f]{{10}}\.avif$", cover["src"]), cover
+    assert re.search(rf"-{figure_width}\.[0-9a-f]{{10}}\.avif$", figure["src"]), figure
     for item in (cover, figure):
         needed = item["shown"] * dpr
         used = int(re.search(r"-(\d+)\.[0-9a-f]{10}\.avif$", item["src"]).group(1))
