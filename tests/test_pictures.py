@@ -321,3 +321,49 @@ def test_chromium_picks_no_larger_variant_than_needed_and_nothing_moves(served_p
         assert abs(box["height"] - box["width"] * box["ratio"]) < 0.5, box
     assert tab.evaluate(PICTURE_SHIFTS) == 0
     context.close()
+
+
+# -- The production build behind nginx ---------------------------------------------
+def test_production_build_served_by_nginx(tmp_path):
+    """What readers fetch from the real server: every picture of the page
+    (srcset included) with its type and the year-long cache of fingerprinted
+    files, the social image, nothing broken, the originals not there."""
+    from bs4 import BeautifulSoup
+
+    from extramile.tools.checkers import MissingTool
+    from extramile.tools.serving import Nginx, crawl, fetch, free_port
+
+    tmp_path.chmod(0o755)  # nginx workers run as an unprivileged user
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    make_content(tmp_path, picture_files())
+    www = tmp_path / "www"
+    result = run_pelican(www, conf="publishconf.py", content=tmp_path / "content",
+                         env={"SITEURL": url, "SUBSCRIBE_PROVIDER": "generic",
+                              "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"},
+                         extra=cache_override(tmp_path / "cache"))
+    assert result.returncode == 0, result.log
+    try:
+        nginx = Nginx(tmp_path, www, "", www, port)
+    except MissingTool as missing:
+        pytest.fail(str(missing), pytrace=False)
+    try:
+        status, _, body = fetch(f"{url}/posts/pictures-post/")
+        soup = BeautifulSoup(body, "lxml")
+        urls = {c.split(" ")[0] for tag in soup.select("main picture source, main picture img")
+                for c in tag["srcset"].split(", ")}
+        urls.add(soup.find("meta", property="og:image")["content"])
+        assert len(urls) > 20
+        types = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+        for address in sorted(urls):
+            status, headers, data = fetch(address)
+            assert status == 200, address
+            assert headers["Content-Type"] == types[address.rsplit(".", 1)[1]], address
+            assert "immutable" in headers.get("Cache-Control", ""), address
+            assert not Image.open(io.BytesIO(data)).getexif(), address
+        assert fetch(f"{url}/images/remedy.jpg")[0] == 404
+        fetched, broken, external = crawl(url)
+        # (The fixture site has no About or Subscribe page for the menu to reach.)
+        assert [b for b in broken if "/pictures/" in b or "/images/" in b] == [] and fetched > 40
+    finally:
+        nginx.stop()
