@@ -55,6 +55,8 @@ AUTHORS_INFO = {
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
+# Pictures for posts: plugins/pictures publishes their variants, not these files
+# (PICTURES_PUBLISH_ORIGINALS = True would copy them as they are, EXIF and all).
 STATIC_PATHS = ["images"]
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = None  # a post without a date is an error, not "now"
