@@ -29,7 +29,7 @@ Cache (``CACHE_PATH/pictures/<key>/``): key = SHA-256 of the source's bytes,
 the settings that shape variants (``SHAPING``) and ``code_key()`` (Pillow's
 and this code's version): nothing else goes into a variant, so a variant is
 a pure function of its key; ``meta.json`` is written last, so a half-made
-folder is made again.
+folder is made again. A source's sha256 is remembered by its file_stamp.
 
 Settings (defaults in DEFAULTS): ``PICTURES`` (True), ``PICTURES_WIDTHS``,
 ``PICTURES_FORMATS`` (modern formats besides the fallback), ``PICTURES_QUALITY``,
@@ -56,7 +56,16 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 
-from extramile.buildcache import add_defaults, code_key, link_or_copy, settings_key, sha256_file
+from extramile.buildcache import (
+    add_defaults,
+    code_key,
+    file_stamp,
+    link_or_copy,
+    load_pickle,
+    save_pickle,
+    settings_key,
+    sha256_file,
+)
 from extramile.plugins.validate.validate import Problem, report
 
 from . import markup
@@ -155,6 +164,8 @@ class State:
         self.records = {}
         self.settings = None
         self.code = None
+        self.hashes = {}  # path -> (file_stamp, sha256), see source_hash
+        self.used_hashes = {}
 
     def reset(self, settings):
         self.__init__()
@@ -292,11 +303,23 @@ def check_use(use, abspath, settings, problems):
 
 
 # -- Encoding -----------------------------------------------------------------
+def source_hash(path):
+    """The sha256 of a picture, remembered from the last build while its
+    file_stamp (inode, size, mtime and ctime, which no program can set back)
+    is the same: hashing a gigabyte of photos on every rebuild costs seconds."""
+    stamp = file_stamp(path)
+    known = _state.hashes.get(path)
+    if stamp is None or known is None or known[0] != stamp:
+        known = _state.hashes[path] = (stamp, sha256_file(path))
+    _state.used_hashes[path] = known
+    return known[1]
+
+
 def record_for(path, settings, social=False):
     record = _state.records.get(path)
     if record is None:
         digest = hashlib.sha256()
-        digest.update(sha256_file(path).encode())
+        digest.update(source_hash(path).encode())
         digest.update(settings_key(settings, SHAPING).encode())
         digest.update(_state.code.encode())
         key = digest.hexdigest()
@@ -343,6 +366,8 @@ def prepare(pelican):
         return
     settings.setdefault("JINJA_FILTERS", {})["pictures"] = pictures_filter
     _state.code = code_key()
+    _state.hashes = load_pickle(os.path.join(cache_root(settings), "hashes.pickle"), "v1", {})
+    _state.used_hashes = {}
     problems, uses_of = [], {}
     for abspath in sources(settings):
         shown = os.path.relpath(abspath)
@@ -517,6 +542,7 @@ def link_outputs(pelican):
                 made.add(folder)
             link_or_copy(os.path.join(root, record.key, cached), target)
             count += 1
+    save_pickle(os.path.join(root, "hashes.pickle"), "v1", _state.used_hashes)
     logger.info("pictures: %d variant files in %s", count, settings["PICTURES_DIR"])
 
 
