@@ -4,6 +4,8 @@
 only what production needs. Every setting lives here once, with a line on why.
 """
 
+import logging
+
 # -- Site identity: one source of truth, used by templates, feeds and JSON-LD.
 SITENAME = "The Extra Mile"
 SITESUBTITLE = "Stories and lessons in customer service"
@@ -53,6 +55,8 @@ AUTHORS_INFO = {
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
+# Pictures for posts: plugins/pictures publishes their variants, not these files
+# (PICTURES_PUBLISH_ORIGINALS = True would copy them as they are, EXIF and all).
 STATIC_PATHS = ["images"]
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = None  # a post without a date is an error, not "now"
@@ -158,6 +162,7 @@ PLUGINS = [
     "extramile.plugins.replies",  # readers' replies (content/replies); its Isso origin goes into the CSP
     "extramile.plugins.theme_context",
     "extramile.plugins.typeset",
+    "extramile.plugins.pictures",  # <picture> in widths and formats, EXIF stripped, alt checked (README)
     "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
@@ -168,6 +173,10 @@ PLUGINS = [
     "extramile.plugins.sitemap_robots",  # sitemap.xml and robots.txt
     "extramile.plugins.speedups",  # parallel reading; keyed caches of pure results (README)
 ]
+# plugins/pictures checks every picture's alt text itself, with file:line, and
+# accepts an empty one marked {: .decorative }: Pelican's own warning would
+# repeat it for those on purpose.
+LOG_FILTER = [(logging.WARNING, "Empty alt attribute for image %s in %s")]
 RELATED_POSTS_MAX = 3
 READTIME_WPM = 230
 

@@ -208,8 +208,16 @@ def new_post(c, title, category="", tags="", author="", folder=""):
         f"Tags: {tags or FILL_IN + ': comma-separated tags, at least one'}\n"
         f"Summary: {FILL_IN}: one or two sentences that say what the article is about.\n"
         "Status: draft\n"
+        f"Cover: {FILL_IN} (optional: delete this line and the next if the post has none): "
+        "images/NAME.jpg, a photo in content/images/, shown above the article and in link previews\n"
+        f"Cover_alt: {FILL_IN}: what the cover shows, for readers who cannot see it\n"
         "\n"
         f"{FILL_IN}: the text of the article, in markdown.\n"
+        "\n"
+        f"{FILL_IN}: delete this paragraph. A picture is one line: "
+        '`![what it shows](images/NAME.jpg "Optional caption")` with the file in content/images/; '
+        "alone in its paragraph with a caption it becomes a figure. Every picture needs its description "
+        "(a purely decorative one: `![](images/NAME.jpg){: .decorative }`).\n"
     )
     path = posts / f"{slug}.md"
     posts.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ Summary: A post whose body links <em>relatively</em>.
 Read [an article]({filename}/posts/in-customers-we-trust.md), the [archives](../../archives/),
 the [note below](#note) and [the home page](/blog/).
 
-<img src="picture.png" alt="A picture">
+<audio src="clip.mp3" controls></audio>
 
 <p id="note">The note.</p>
 """
@@ -143,7 +143,7 @@ def test_dates_authors_and_content_match_the_articles(prod_site):
 def test_relative_links_in_content_are_resolved(links_site):
     base = f"{PROD_SITEURL}/posts/relative-links/"
     want = [f'href="{PROD_SITEURL}/posts/in-customers-we-trust/"', f'href="{PROD_SITEURL}/archives/"',
-            f'href="{base}#note"', f'href="{PROD_SITEURL}/"', f'src="{base}picture.png"']
+            f'href="{base}#note"', f'href="{PROD_SITEURL}/"', f'src="{base}clip.mp3"']
     bodies = []
     for name in ("all.atom.xml", "all.rss.xml", "category/service-culture.atom.xml", "tag/extra-mile.rss.xml"):
         feed = feedparser.parse(links_site.path(f"feeds/{name}").read_bytes())

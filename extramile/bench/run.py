@@ -634,7 +634,11 @@ def main(argv=None):
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
                         help="extra setting for our builds (ours, dev), e.g. SPEEDUPS=false; saved as a variant")
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
+    parser.add_argument("--pictures", action="store_true",
+                        help="the pictures corpus instead (40 photos, ours against Hugo; bench/pictures.md)")
     args = parser.parse_args(argv)
+    if args.pictures:
+        return pictures_bench(args)
     only = [g for g in args.only.split(",") if g]
     hugo_bin = ensure_hugo() if "hugo" in only else None  # for the loop too: hugo server
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
@@ -659,6 +663,26 @@ def main(argv=None):
         RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
         write_markdown(data)
         print(f"\nbench: wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")
+
+
+def pictures_bench(args):
+    """`--pictures`: extramile/bench/pictures.py, its table to bench/pictures.md."""
+    from extramile.bench import pictures
+
+    result = pictures.run(runs=args.runs, hugo_bin=ensure_hugo(), keep=args.keep)
+    result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    result["machine"] = machine()
+    text = pictures.table(result)
+    print()
+    print(text)
+    if not args.no_save:
+        (HERE / "pictures.json").write_text(json.dumps(result, indent=1) + "\n")
+        m = result["machine"]
+        (HERE / "pictures.md").write_text(
+            f"# Pictures benchmark\n\n{result['date']} · {m['cpu']}, {m['nproc']} cores · {m['hugo']} · "
+            f"Pillow from requirements.lock · site at {m['commit']} · {args.runs} cold run(s) each, medians\n\n"
+            f"{text}\n\n`.venv/bin/python -m extramile.bench.run --pictures --runs N` "
+            "(extramile/bench/pictures.py says what is measured).\n")
 
 
 if __name__ == "__main__":

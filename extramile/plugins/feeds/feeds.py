@@ -13,6 +13,10 @@
   CSS rather than XSLT: Chromium 156 marks XSLT as deprecated and about to be
   removed, and shows a warning banner over every XSLT page (whose inline
   styles a CSP header then blocks); CSS for XML is not going anywhere.
+* Pictures (plugins/pictures): a ``<picture>`` becomes one plain ``<img>`` of
+  ``PICTURES_FALLBACK_WIDTH`` with an absolute URL (feed readers ignore
+  srcset and sources); a post's cover is its item's enclosure (Atom, RSS) and
+  ``image`` (JSON Feed).
 * ``FEED_ALL_JSON`` (e.g. ``feeds/all.json``): the whole site as a JSON Feed
   1.1 (https://www.jsonfeed.org/version/1.1/). No maintained Pelican plugin
   on PyPI writes one, hence this small writer.
@@ -26,11 +30,13 @@ import posixpath
 import re
 from urllib.parse import urljoin, urlsplit
 
-from feedgenerator import Atom1Feed, Rss201rev2Feed, Stylesheet
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet
 from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc3339_date
 from markupsafe import Markup
 from pelican import signals
 from pelican.utils import order_content, set_date_tzinfo
+
+from extramile.plugins.pictures.pictures import feed_image, for_feed
 
 logger = logging.getLogger(__name__)
 
@@ -124,17 +130,22 @@ def improve_feed(context, feed):
     feed.feed["language"] = settings.get("DEFAULT_LANG")
     feed.feed["stylesheets"] = [Stylesheet(stylesheet_href(settings, feed.feed["feed_url"]), "text/css", None)]
     rss = isinstance(feed, Rss201rev2Feed)
+    site = settings["FEED_DOMAIN"]
     for item in feed.items:
         base = item["link"]
         article = articles.get(base)
         if rss:
             # Pelican put the full content in the description.
-            item["content"] = absolute_links(item["description"], base)
+            item["content"] = absolute_links(for_feed(item["description"], site), base)
             summary = getattr(article, "summary", None)
-            item["description"] = absolute_links(summary, base) if summary else item["content"]
+            item["description"] = absolute_links(for_feed(summary, site), base) if summary else item["content"]
         else:
-            item["content"] = absolute_links(item["content"], base)
-            item["description"] = absolute_links(item["description"], base)
+            item["content"] = absolute_links(for_feed(item["content"], site), base)
+            item["description"] = absolute_links(for_feed(item["description"], site), base)
+        cover = feed_image(article)
+        if cover:
+            path, length, mime = cover
+            item["enclosures"] = [Enclosure(urljoin(site.rstrip("/") + "/", path), str(length), mime)]
     # Pelican builds the feed object itself; this is the one place to choose
     # how it is written without replacing Pelican's whole Writer, and without
     # parsing and rewriting the file it wrote.
@@ -155,7 +166,7 @@ def json_feed(generator):
             "id": url,
             "url": url,
             "title": plain(article.title),
-            "content_html": absolute_links(article.get_content(settings["SITEURL"]), url),
+            "content_html": absolute_links(for_feed(article.get_content(settings["SITEURL"]), site), url),
             "date_published": date.isoformat(),
             "date_modified": set_date_tzinfo(getattr(article, "modified", None) or article.date,
                                              timezone).isoformat(),
@@ -165,6 +176,9 @@ def json_feed(generator):
         }
         if getattr(article, "summary", None):
             item["summary"] = plain(article.summary)
+        cover = feed_image(article)
+        if cover:
+            item["image"] = urljoin(site, cover[0])
         items.append(item)
     return {
         "version": JSON_FEED_VERSION,

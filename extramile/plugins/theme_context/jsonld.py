@@ -31,10 +31,11 @@ def blog_posting(context, absurl, text):
         "inLanguage": article.lang,
         **replies_schema(article, page, text),
     }
-    # The images come from the social_images plugin, when it is on.
-    if getattr(article, "social_image", None):
-        posting["image"] = {"@type": "ImageObject", "url": f"{absurl}/{article.social_image}",
-                            "width": 1200, "height": 630}
+    # The cover's 1200x630 crop (the pictures plugin), else the generated card (social_images).
+    cover = getattr(article, "cover", None)
+    image = cover.social if cover else getattr(article, "social_image", None)
+    if image:
+        posting["image"] = {"@type": "ImageObject", "url": f"{absurl}/{image}", "width": 1200, "height": 630}
     if context.get("SOCIAL_IMAGE_LOGO"):
         posting["publisher"]["logo"] = {"@type": "ImageObject", "url": f"{absurl}/{context['SOCIAL_IMAGE_LOGO']}",
                                         "width": 512, "height": 512}

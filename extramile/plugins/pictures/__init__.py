@@ -1,0 +1,1 @@
+from .pictures import register  # noqa: F401
