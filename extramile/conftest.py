@@ -27,6 +27,7 @@ A paragraph with a [relative link](../other/) and an [outside one](https://examp
 # connected. Each tiny build disconnects what it connected, so the next test's
 # build runs only its own plugins.
 SIGNALS = [s for s in vars(signals).values() if isinstance(s, blinker.Signal)]
+THEME_PLUGINS = ["extramile.plugins.pictures"]
 NAMED = ("sitemap", "optimize", "minify", "compress", "deploy")  # pelican-granular-signals
 
 
@@ -68,7 +69,8 @@ def tiny_build(tmp_path):
         output = tmp_path / "output"
         settings = read_settings(str(ROOT / conf), override={
             "PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(tmp_path / "cache"),
-            "PLUGINS": list(plugins), "STATIC_PATHS": [], "SUBSCRIBE_PROVIDER": "none", **override})
+            # The theme's templates use the pictures plugin's |pictures filter.
+            "PLUGINS": [*plugins, *THEME_PLUGINS], "STATIC_PATHS": [], "SUBSCRIBE_PROVIDER": "none", **override})
         with own_receivers():
             Pelican(settings).run()
         return output
