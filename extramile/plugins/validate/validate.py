@@ -32,7 +32,7 @@ from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import code_key
+from extramile.buildcache import sha256_file
 from extramile.plugins.reading.sharing import HANDLE
 
 logger = logging.getLogger(__name__)
@@ -470,6 +470,11 @@ def save_as(kind, inputs, settings):
 MEMO_IGNORES = {"OUTPUT_PATH", "SEARCH_INDEX_BACKGROUND"}
 
 
+# The checks' own code: a memo made by other checks is not reused (buildcache's
+# code_key would cover it too, at 0.1 s a build).
+CHECKS_KEY = sha256_file(__file__)
+
+
 class Memo:
     """What the last build worked out, by its inputs and the settings: each
     source's output path (Pelican works it out by making an Article, signals
@@ -477,8 +482,8 @@ class Memo:
     and each file's own checks (`check_file`: 0.1 s), by the file's inode,
     size, modification and change times. Most sources keep theirs from one
     build to the next. Kept in CACHE_PATH/validate-memo.pickle, keyed by the
-    settings, Pelican's version and the code (a new check applies to unchanged
-    files too); a damaged file is simply forgotten.
+    settings, Pelican's version and this module's source (a new check applies
+    to unchanged files too); a damaged file is simply forgotten.
     """
 
     def __init__(self, settings):
@@ -490,7 +495,7 @@ class Memo:
             if " at 0x" not in text:  # objects known by their address: not URL settings
                 parts[name] = text
         self.settings_key = hashlib.sha256(
-            json.dumps([pelican_version, code_key(), parts], sort_keys=True).encode()).hexdigest()
+            json.dumps([pelican_version, CHECKS_KEY, parts], sort_keys=True).encode()).hexdigest()
         cache = settings.get("CACHE_PATH")
         self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
         self.old = self.load()
