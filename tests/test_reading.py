@@ -189,6 +189,10 @@ def test_each_part_says_part_n_of_m_with_links(reading_site):
         assert [li.a["href"] for i, li in enumerate(items) if i != n - 1] == [
             f"{reading_site.url}/posts/{s}/" for i, s in enumerate(slugs) if i != n - 1]
     assert reading_site.soup("posts/an-updated-post/index.html").select_one(".series-box") is None
+    [posting] = [b for b in reading_site.jsonld("posts/last-steps/index.html") if b["@type"] == "BlogPosting"]
+    assert posting["isPartOf"] == {"@type": "CreativeWorkSeries", "name": SERIES,
+                                   "url": f"{reading_site.url}/series/night-shift-friends/"}
+    assert posting["position"] == 3
 
 
 def test_series_page_index_feeds_and_nav(reading_site):

@@ -32,7 +32,18 @@ def blog_posting(context, absurl, text):
                       "logo": {"@type": "ImageObject", "url": f"{absurl}/{context['SOCIAL_IMAGE_LOGO']}",
                                "width": 512, "height": 512}},
         "inLanguage": article.lang,
+        **series_of(article, absurl),
     }
+
+
+def series_of(article, absurl):
+    """A part of a series (plugins/reading) is part of a CreativeWorkSeries."""
+    part = getattr(article, "series_part", None)
+    if part is None:
+        return {}
+    return {"isPartOf": {"@type": "CreativeWorkSeries", "name": part.series.name,
+                         "url": f"{absurl}/{part.series.url}"},
+            "position": part.number}
 
 
 def profile_page(context, absurl, text):
