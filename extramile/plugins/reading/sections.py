@@ -47,16 +47,14 @@ def plain(inner_html):
     return " ".join(html.unescape(TAG.sub("", inner_html)).split())
 
 
-def section_link(match):
-    level, before, ident, after, inner = match.groups()
-    text = plain(inner)
-    return Markup(
-        '<div class="section-heading">'
-        f"<h{level}{before or ''} id=\"{ident}\"{after}>{inner}</h{level}>"
-        f'<a class="section-link" href="#{ident}" data-pagefind-ignore>'
-        '<span aria-hidden="true">#</span>'
-        f'<span class="visually-hidden">Link to this section: {escape(text)}</span></a>'
-        "</div>")
+def section_link(level, before, ident, after, inner, text):
+    """The heading, and after it a link to it that says what it is."""
+    return ('<div class="section-heading">'
+            f"<h{level}{before or ''} id=\"{ident}\"{after}>{inner}</h{level}>"
+            f'<a class="section-link" href="#{ident}" data-pagefind-ignore>'
+            '<span aria-hidden="true">#</span>'
+            f'<span class="visually-hidden">Link to this section: {escape(text)}</span></a>'
+            "</div>")
 
 
 def nest(sections):
@@ -81,18 +79,20 @@ def wants_contents(setting, count, minimum):
 
 
 def article_body(content, contents_setting=None, minimum=3):
-    """Body(intro, rest, contents) of an article's HTML."""
+    """Body(intro, rest, contents) of an article's HTML: one pass over its headings."""
     content = str(content)
-    first = None
     found = []
-    for match in HEADING.finditer(content):
-        if first is None:
-            first = match.start()
-        level = int(match[1])
-        if level in CONTENTS_LEVELS:
-            found.append(Section(level, html.unescape(match[3]), plain(match[5])))
+
+    def link(match):
+        level, before, ident, after, inner = match.groups()
+        text = plain(inner)
+        if int(level) in CONTENTS_LEVELS:
+            found.append(Section(int(level), html.unescape(ident), text))
+        return section_link(level, before, ident, after, inner, text)
+
+    first = HEADING.search(content)
     if first is None:
         return Body(Markup(content), Markup(""), [])
-    linked = lambda part: Markup(HEADING.sub(section_link, part))  # noqa: E731
+    rest = HEADING.sub(link, content[first.start():])
     contents = nest(found) if wants_contents(contents_setting, len(found), minimum) else []
-    return Body(Markup(content[:first]), linked(content[first:]), contents)
+    return Body(Markup(content[:first.start()]), Markup(rest), contents)
