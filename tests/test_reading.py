@@ -223,12 +223,14 @@ def test_real_site_has_no_series_link(prod_site):
     ((1, 1), "content/posts/s2.md:7", "part 1 of series 'S' is also content/posts/s1.md"),
     ((1, "two"), "content/posts/s2.md:7", "Series_index 'two' is not a whole number from 1"),
     ((1, None), "content/posts/s2.md:6", "series 'S' numbers its other parts with Series_index"),
+    (("!!", None), "content/posts/s1.md:6", "the series name '!!' gives no web address"),
 ])
 def test_series_with_a_gap_or_a_duplicate_stops_the_build(tmp_path, indexes, where, message):
     files = {}
+    name = "!!" if indexes[0] == "!!" else "S"
     for n, index in enumerate(indexes, start=1):
-        number = f"Series_index: {index}\n" if index is not None else ""
-        files[f"posts/s{index if index == 3 else n}.md"] = post(title=f"S{n}", extra=f"Series: S\n{number}")
+        number = f"Series_index: {index}\n" if index not in (None, "!!") else ""
+        files[f"posts/s{index if index == 3 else n}.md"] = post(title=f"S{n}", extra=f"Series: {name}\n{number}")
     site = build(tmp_path, files)
     assert site.returncode == 1
     assert f"{where}: {message}" in site.log, site.log

@@ -33,6 +33,7 @@ from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
 from extramile.buildcache import sha256_file
+from extramile.plugins.reading.series import Series
 from extramile.plugins.reading.sharing import HANDLE
 
 logger = logging.getLogger(__name__)
@@ -229,12 +230,17 @@ def check_reading_meta(source, problems):
 CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
-def check_series(sources, problems):
-    """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate."""
+def check_series(sources, settings, problems):
+    """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate;
+    and a name that gives the series page an address."""
     by_name = {}
     for source in filter(published_article, sources):
         name = source.meta.get("series", "").strip()
-        if name:
+        if name and not named(Series, name, settings).slug:
+            problems.append(Problem(source.path, source.lines["series"],
+                                    f"the series name {name[:40]!r} gives no web address (it has no letters "
+                                    "or digits). Give the series a name with words."))
+        elif name:
             by_name.setdefault(name, []).append(source)
     for name, parts in by_name.items():
         numbered = [p for p in parts if p.meta.get("series_index", "").strip().isdigit()]
@@ -396,7 +402,7 @@ def validate_content(settings, warnings=None):
             else:
                 slugs[key] = shown
     check_spellings(sources, settings, problems)
-    check_series(sources, problems)
+    check_series(sources, settings, problems)
     check_output_paths(sources, settings, problems, memo)
     memo.save()
     return problems
