@@ -97,6 +97,17 @@ SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
 DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "notfound", "search"]
 
+# -- Reading and sharing (extramile/plugins/reading): a post's `Series:` line
+# puts it in a series, listed at series/{slug}/ with its own feeds
+# (SERIES_URL, SERIES_SAVE_AS, SERIES_FEED_ATOM, SERIES_FEED_RSS,
+# SERIES_INDEX_URL, SERIES_INDEX_SAVE_AS: the plugin's defaults). An article
+# with CONTENTS_MIN_SECTIONS section headings or more shows its contents.
+CONTENTS_MIN_SECTIONS = 3
+# "Suggest a correction" under each article: the address of its source file,
+# {path} being the file's path inside content/, e.g.
+# "https://github.com/OWNER/REPO/edit/main/content/{path}". None: no link.
+EDIT_URL = None
+
 # -- Lists: a short home page, pages numbered with clean URLs.
 DEFAULT_PAGINATION = 4
 PAGINATION_PATTERNS = (
@@ -164,6 +175,7 @@ PLUGINS = [
     "extramile.plugins.typeset",
     "extramile.plugins.pictures",  # <picture> in widths and formats, EXIF stripped, alt checked (README)
     "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
+    "extramile.plugins.reading",  # contents, section links, series, sharing (README: Reading and sharing)
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",
     "extramile.plugins.drafts",  # drops the empty tags related_posts makes for draft-only tags

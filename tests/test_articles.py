@@ -86,7 +86,11 @@ def seed_article(name):
 
 
 def body(site, slug):
-    return site.soup(f"posts/{slug}/index.html").select_one(".post__body")
+    """The article's text: without the contents and section links the theme adds (plugins/reading)."""
+    found = site.soup(f"posts/{slug}/index.html").select_one(".post__body")
+    for added in found.select("nav.toc, .section-link"):
+        added.decompose()
+    return found
 
 
 @pytest.mark.parametrize("slug", ARTICLES)

@@ -12,6 +12,7 @@ from extramile.tools import checkers
 PAGES = {
     "home": "",
     "article": "posts/in-customers-we-trust/",
+    "article-contents": "posts/customer-service-in-every-small-interaction/",
     "category": "category/trust-and-loyalty/",
     "tag": "tag/customer-experience/",
     "author": "author/ron-kaufman/",

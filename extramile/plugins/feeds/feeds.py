@@ -17,6 +17,14 @@
   ``PICTURES_FALLBACK_WIDTH`` with an absolute URL (feed readers ignore
   srcset and sources); a post's cover is its item's enclosure (Atom, RSS) and
   ``image`` (JSON Feed).
+* Entry ids stay the same when a post's title, slug, metadata or text
+  changes (``entry_id``): a tag URI from the site's address, the post's
+  date and its source file's path ("posts/in-customers-we-trust.md" gives
+  ``tag:example.org,2026-11-09:/blog/posts/in-customers-we-trust/``; for a
+  file named like its slug that is the id Pelican gave before, which was
+  built from the address, so a slug made from an edited title gave a new
+  id). Atom ``<id>``, RSS ``<guid isPermaLink="false">`` and JSON Feed ``id``
+  are the same. A new Date or a renamed file makes a new id.
 * ``FEED_ALL_JSON`` (e.g. ``feeds/all.json``): the whole site as a JSON Feed
   1.1 (https://www.jsonfeed.org/version/1.1/). No maintained Pelican plugin
   on PyPI writes one, hence this small writer.
@@ -30,7 +38,7 @@ import posixpath
 import re
 from urllib.parse import urljoin, urlsplit
 
-from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet, get_tag_uri
 from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc3339_date
 from markupsafe import Markup
 from pelican import signals
@@ -69,6 +77,12 @@ def plain(text):
 
 def article_url(settings, article):
     return urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", article.url)
+
+
+def entry_id(settings, article):
+    """The post's feed id: the same in every feed, and across edits of its title, slug and text."""
+    stem = posixpath.splitext(str(article.relative_source_path).replace(os.sep, "/"))[0]
+    return get_tag_uri(urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", stem + "/"), article.date)
 
 
 class RssWithContent(Rss201rev2Feed):
@@ -134,6 +148,10 @@ def improve_feed(context, feed):
     for item in feed.items:
         base = item["link"]
         article = articles.get(base)
+        if article is not None:
+            item["unique_id"] = entry_id(settings, article)
+        # A tag URI is not an address: RSS readers must not open it.
+        item["unique_id_is_permalink"] = False
         if rss:
             # Pelican put the full content in the description.
             item["content"] = absolute_links(for_feed(item["description"], site), base)
@@ -163,7 +181,7 @@ def json_feed(generator):
         url = article_url(settings, article)
         date = set_date_tzinfo(article.date, timezone)
         item = {
-            "id": url,
+            "id": entry_id(settings, article),
             "url": url,
             "title": plain(article.title),
             "content_html": absolute_links(for_feed(article.get_content(settings["SITEURL"]), site), url),

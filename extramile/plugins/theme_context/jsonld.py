@@ -30,6 +30,7 @@ def blog_posting(context, absurl, text):
         "publisher": {"@type": "Organization", "name": context["SITENAME"], "url": f"{absurl}/"},
         "inLanguage": article.lang,
         **replies_schema(article, page, text),
+        **series_of(article, absurl),
     }
     # The cover's 1200x630 crop (the pictures plugin), else the generated card (social_images).
     cover = getattr(article, "cover", None)
@@ -56,6 +57,16 @@ def replies_schema(article, page, text):
 
     replies = getattr(article, "replies", [])
     return {"commentCount": getattr(article, "reply_count", 0), "comment": [comment(r) for r in replies]}
+
+
+def series_of(article, absurl):
+    """A part of a series (plugins/reading) is part of a CreativeWorkSeries."""
+    part = getattr(article, "series_part", None)
+    if part is None:
+        return {}
+    return {"isPartOf": {"@type": "CreativeWorkSeries", "name": part.series.name,
+                         "url": f"{absurl}/{part.series.url}"},
+            "position": part.number}
 
 
 def profile_page(context, absurl, text):

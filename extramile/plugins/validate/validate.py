@@ -27,7 +27,9 @@ from pelican.contents import Article, Page
 from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle, save_pickle, settings_key
+from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle, save_pickle, settings_key, sha256_file
+from extramile.plugins.reading.series import Series
+from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.schedule.schedule import is_scheduled
 
 logger = logging.getLogger(__name__)
@@ -178,6 +180,12 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
         if meta.get("modified", "").strip() and not valid_date(meta["modified"], memo):
             problems.append(Problem(source.path, at["modified"],
                                     f"invalid Modified {meta['modified']!r}. Write it as YYYY-MM-DD."))
+        elif modified_before_date(meta, memo):
+            problems.append(Problem(source.path, at["modified"],
+                                    f"Modified {meta['modified'].strip()!r} is earlier than Date "
+                                    f"{meta['date'].strip()!r}. Modified is the date of the last change: "
+                                    "correct it, or remove the line."))
+        check_reading_meta(source, problems)
         need("category", "Add a line 'Category: ...' naming one category.")
         authors = settings.get("AUTHORS_INFO", {})
         if need("author", f"Add a line 'Author: ...' with one of: {', '.join(authors)}."):
@@ -191,6 +199,77 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
         if (need("tags", "Add a line 'Tags: first tag, second tag' (at least one).")
                 and not [t for t in meta["tags"].split(",") if t.strip()]):
             problems.append(Problem(source.path, at["tags"], "no tags. Give at least one tag."))
+
+
+def modified_before_date(meta, memo=None):
+    """Whether both dates are valid and Modified is earlier than Date."""
+    date, modified = meta.get("date", "").strip(), meta.get("modified", "").strip()
+    if not (date and modified and valid_date(date, memo)):
+        return False
+    return get_date(modified) < get_date(date)
+
+
+def check_reading_meta(source, problems):
+    """Series_index and Contents (plugins/reading)."""
+    meta, at = source.meta, source.lines
+    index = meta.get("series_index", "").strip()
+    if "series_index" in meta and not (index.isdigit() and int(index) >= 1):
+        problems.append(Problem(source.path, at["series_index"],
+                                f"Series_index {index!r} is not a whole number from 1. Write the post's "
+                                "place in its series (1, 2, 3...), or remove the line to order by date."))
+    elif "series_index" in meta and not meta.get("series", "").strip():
+        problems.append(Problem(source.path, at["series_index"],
+                                "Series_index without a Series line. Add 'Series: Name of the series'."))
+    contents = meta.get("contents", "").strip().lower()
+    if "contents" in meta and contents not in CONTENTS_VALUES:
+        problems.append(Problem(source.path, at["contents"],
+                                f"Contents {meta['contents']!r}: write 'Contents: yes' to show the table of "
+                                "contents or 'Contents: no' to hide it (or remove the line)."))
+
+
+CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
+
+
+def check_series(sources, settings, problems):
+    """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate;
+    and a name that gives the series page an address."""
+    by_name = {}
+    for source in filter(published_article, sources):
+        name = source.meta.get("series", "").strip()
+        if name and not named(Series, name, settings).slug:
+            problems.append(Problem(source.path, source.lines["series"],
+                                    f"the series name {name[:40]!r} gives no web address (it has no letters "
+                                    "or digits). Give the series a name with words."))
+        elif name:
+            by_name.setdefault(name, []).append(source)
+    for name, parts in by_name.items():
+        numbered = [p for p in parts if p.meta.get("series_index", "").strip().isdigit()]
+        if not numbered:
+            continue  # in date order
+        if len(numbered) != len(parts):
+            for part in parts:
+                if part not in numbered:
+                    problems.append(Problem(part.path, part.lines["series"],
+                                            f"series {name!r} numbers its other parts with Series_index; "
+                                            "give this one a 'Series_index: N' line too."))
+            continue
+        seen = {}
+        for part in sorted(numbered, key=lambda p: p.path):
+            index = int(part.meta["series_index"])
+            if index in seen:
+                problems.append(Problem(part.path, part.lines["series_index"],
+                                        f"part {index} of series {name!r} is also {seen[index].path}. "
+                                        "Give each part its own Series_index."))
+            else:
+                seen[index] = part
+        expected = set(range(1, len(seen) + 1))
+        missing = sorted(expected - set(seen))
+        if missing:
+            after = seen[min(i for i in seen if i > missing[0])]  # the part after the gap
+            problems.append(Problem(after.path, after.lines["series_index"],
+                                    f"series {name!r} has no part {missing[0]} (its published parts are "
+                                    f"{', '.join(str(i) for i in sorted(seen))}). Number the parts 1, 2, 3... "
+                                    "with no gap (a draft part does not count until it is published)."))
 
 
 def valid_date(text, memo=None):
@@ -323,6 +402,7 @@ def validate_content(settings, warnings=None):
             else:
                 slugs[key] = shown
     check_spellings(sources, settings, problems)
+    check_series(sources, settings, problems)
     check_output_paths(sources, settings, problems, memo)
     memo.save()
     return problems
@@ -390,6 +470,11 @@ def save_as(kind, inputs, settings):
     meta["category"] = Category(meta["category"], settings)
     article = Article("", metadata=meta, settings=settings)
     return article.save_as, article.date
+
+
+# The checks' own code: a memo made by other checks is not reused (buildcache's
+# code_key would cover it too, at 0.1 s a build).
+CHECKS_KEY = sha256_file(__file__)
 
 
 class Memo:
@@ -522,6 +607,12 @@ def check_output_paths(sources, settings, problems, memo):
 
 def check_settings(settings):
     problems = []
+    for name, info in (settings.get("AUTHORS_INFO") or {}).items():
+        handle = (info or {}).get("fediverse")
+        if handle is not None and not HANDLE.match(str(handle).strip()):
+            problems.append(Problem("pelicanconf.py", None,
+                                    f"AUTHORS_INFO[{name!r}]['fediverse'] is {str(handle)[:60]!r}, not a fediverse "
+                                    "handle. Write it as '@user@example.social', or remove it."))
     if settings.get("PRODUCTION"):
         url = settings.get("SITEURL", "")
         parts = urlsplit(url)
