@@ -22,7 +22,7 @@ from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
 from extramile.devtools.dev_server import with_settings
 from extramile.plugins.validate.validate import FILL_IN
-from extramile.processes import preexec
+from extramile.processes import preexec, stop
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -245,12 +245,7 @@ def subscribe_receiver(port=PORT):
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @task(pre=[build])

@@ -27,7 +27,7 @@ A paragraph with a [relative link](../other/) and an [outside one](https://examp
 # connected. Each tiny build disconnects what it connected, so the next test's
 # build runs only its own plugins.
 SIGNALS = [s for s in vars(signals).values() if isinstance(s, blinker.Signal)]
-THEME_PLUGINS = ["extramile.plugins.pictures"]
+THEME_PLUGINS = ["extramile.plugins.pictures", "extramile.plugins.reading"]
 NAMED = ("sitemap", "optimize", "minify", "compress", "deploy")  # pelican-granular-signals
 
 
@@ -69,7 +69,7 @@ def tiny_build(tmp_path):
         output = tmp_path / "output"
         settings = read_settings(str(ROOT / conf), override={
             "PATH": str(content), "OUTPUT_PATH": str(output), "CACHE_PATH": str(tmp_path / "cache"),
-            # The theme's templates use the pictures plugin's |pictures filter.
+            # The theme's templates use the pictures plugin's |pictures filter and reading's globals.
             "PLUGINS": [*plugins, *THEME_PLUGINS], "STATIC_PATHS": [], "SUBSCRIBE_PROVIDER": "none", **override})
         with own_receivers():
             Pelican(settings).run()

@@ -33,7 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from extramile.processes import die_with_parent
+from extramile.processes import die_with_parent, stop
 
 CAN_FORK = hasattr(os, "fork")
 
@@ -73,13 +73,8 @@ class WarmBuilder:
     def stop_zygote(self):
         """End the zygote; a build under way ends with it (its child has PR_SET_PDEATHSIG)."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            stop(proc)
 
     def close(self):
         """End the zygote and any build under way (callable from another thread); no builds after."""

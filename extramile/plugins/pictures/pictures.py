@@ -60,13 +60,14 @@ from extramile.buildcache import (
     add_defaults,
     code_key,
     file_stamp,
+    has_plugin,
     link_or_copy,
     load_pickle,
     save_pickle,
     settings_key,
     sha256_file,
 )
-from extramile.plugins.validate.validate import Problem, report
+from extramile.plugins.validate.validate import Problem, check_once, report
 
 from . import markup
 from .processing import MIME, SUFFIX, PictureError, make_variants_job, open_source
@@ -365,6 +366,8 @@ def prepare(pelican):
     if not settings["PICTURES"]:
         return
     settings.setdefault("JINJA_FILTERS", {})["pictures"] = pictures_filter
+    if has_plugin(settings, "extramile.plugins.validate"):
+        check_once(settings)  # every problem validate finds comes first, in one list
     _state.code = code_key()
     _state.hashes = load_pickle(os.path.join(cache_root(settings), "hashes.pickle"), "v1", {})
     _state.used_hashes = {}
@@ -557,7 +560,9 @@ def for_feed(text, siteurl):
 
 
 def register():
-    signals.initialized.connect(prepare)
+    # get_generators: every `initialized` receiver has completed the settings;
+    # no generator (so no Jinja environment) exists yet, nothing is written.
+    signals.get_generators.connect(prepare)
     signals.all_generators_finalized.connect(rewrite_all)
     signals.finalized.connect(link_outputs)
 

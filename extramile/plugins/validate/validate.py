@@ -647,7 +647,16 @@ def run_checks(settings):
         report(problems)
 
 
-_checked = [None]  # the context of the build whose checks ran
+_checked = [None]  # the settings of the build whose checks ran
+
+
+def check_once(settings):
+    """Run this build's checks unless they ran already. Other plugins whose own
+    checks come before anything is written (pictures) call this first, so the
+    author gets every problem validate finds before theirs."""
+    if _checked[0] is not settings:
+        _checked[0] = settings
+        run_checks(settings)
 
 
 def check_build(generator):
@@ -655,9 +664,7 @@ def check_build(generator):
     `initialized` receiver completed the settings (so the memo's key does not
     depend on which ran first), before Pelican deletes, reads or writes
     anything."""
-    if _checked[0] is not generator.context:
-        _checked[0] = generator.context
-        run_checks(generator.settings)
+    check_once(generator.settings)
 
 
 def register():
