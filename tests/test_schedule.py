@@ -218,11 +218,15 @@ def test_github_pages_two_machines_at_once_land_one_commit(site_env, tmp_path):
     # push: "nothing to change") or had its push refused by git.
     landed = [text for run, text in zip(runs, said, strict=True)
               if run.returncode == 0 and re.search(r": \d+ changed", text)]
-    assert len(landed) == 1, said
+    assert commits(remote) == 1, said
+    assert landed, said
+    if len(landed) == 2:
+        # Both pushed in the same second the very same commit (same tree, no
+        # parent, same time), so git had nothing to refuse: one commit, as above.
+        return
     [other] = [text for text in said if text is not landed[0]]
     assert ("Nothing is due" in other or "nothing to change" in other
             or "Not published: ghp-import failed (exit status 1): " in other), other
-    assert commits(remote) == 1
 
 
 # -- GitHub Pages into a bare repository -------------------------------------------
