@@ -41,6 +41,10 @@ BODY = """Some text before the pictures.
 ![A chart of trust over time](images/chart.png "Trust, in the aisle at 9:10 p.m.")
 
 An inline ![a small receipt]({static}/images/small.jpg) picture and a decorative ![](images/rule.jpg){: .decorative } one.
+
+The same receipt, by reference: ![the receipt again][receipt]
+
+[receipt]: images/small.jpg
 """
 COVER = "Cover: images/remedy.jpg\nCover_alt: A night manager hands a customer a remedy\n"
 
@@ -74,7 +78,7 @@ def variant(site, url):
 def test_every_picture_is_a_picture_element_with_modern_sources(site):
     soup = site.soup(ARTICLE)
     pictures = soup.select("main picture")
-    assert len(pictures) == 4  # cover, figure, inline, decorative
+    assert len(pictures) == 5  # cover, figure, inline, decorative, reference-style
     for element in pictures:
         assert [s["type"] for s in element.find_all("source")] in (["image/avif", "image/webp"],)
         img = element.find("img")
@@ -82,10 +86,12 @@ def test_every_picture_is_a_picture_element_with_modern_sources(site):
         assert img["sizes"] == "(min-width: 38rem) 36rem, calc(100vw - 2rem)"
         for source in element.find_all("source"):
             assert source["sizes"] == img["sizes"]
-    cover, figure, inline, decorative = pictures
+    cover, figure, inline, decorative, by_reference = pictures
     # The cover is the page's LCP: fetched first, never lazy; the others lazy.
     assert cover.find("img")["fetchpriority"] == "high" and not cover.find("img").has_attr("loading")
-    assert all(p.find("img")["loading"] == "lazy" for p in (figure, inline, decorative))
+    assert all(p.find("img")["loading"] == "lazy" for p in (figure, inline, decorative, by_reference))
+    assert by_reference.find("img")["alt"] == "the receipt again"
+    assert by_reference.find("img")["srcset"] == inline.find("img")["srcset"]
     assert cover.find("img")["alt"] == "A night manager hands a customer a remedy"
     assert decorative.find("img")["alt"] == ""
 
@@ -218,20 +224,25 @@ BAD = {
     "too many pixels": ("![A thing](images/huge.jpg)", "PICTURES_MAX_PIXELS"),
     "svg": ("![A thing](images/mark.svg)", "SVG pictures are refused"),
     "remote": ("![A thing](https://example.com/a.jpg)", "must be files in the content folder"),
+    "reference, no alt": ("![][small]\n\n[small]: images/small.jpg", "has no alt text"),
+    "reference, missing file": ("![A thing][gone]\n\n[gone]: images/nothing.jpg", "does not exist"),
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_pictures_stop_the_build_with_file_line_and_output_untouched(tmp_path, case):
-    markdown, message = BAD[case]
+def test_bad_pictures_stop_the_build_with_file_line_and_output_untouched(tmp_path):
+    """Every case in one production build: all problems are listed at once,
+    each with its file and line, before output/ is touched."""
     files = {
         "images/small.jpg": photo(300, 200),
         "images/notes.jpg": b"these are notes, not a picture\n",
         "images/cut.jpg": photo(800, 600, quality=95)[:6000],
         "images/huge.jpg": photo(2600, 2000),  # 5.2 MP, over the 5 MP limit set below
         "images/mark.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-        "posts/bad.md": post(title="Bad", body=f"Line one.\n\n{markdown}\n"),
     }
+    names = {case: f"bad-{i}" for i, case in enumerate(sorted(BAD))}
+    for case, name in names.items():
+        files[f"posts/{name}.md"] = post(title=f"Bad {case}", date=f"2026-11-{10 + len(files)} 09:00",
+                                         body=f"Line one.\n\n{BAD[case][0]}\n")
     output = tmp_path / "output"
     output.mkdir()
     (output / "keep.html").write_text("the site as it was")
@@ -240,10 +251,10 @@ def test_bad_pictures_stop_the_build_with_file_line_and_output_untouched(tmp_pat
                         "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"},
                    settings={"PICTURES_MAX_PIXELS": 5_000_000})
     assert result.returncode == 1
-    # post() writes 5 header lines, a blank line, "Line one.", a blank line: the picture is line 9.
-    assert re.search(rf"content/posts/bad\.md:9: a picture \([^)]*\): .*{re.escape(message)}", result.log) or \
-        re.search(rf"content/posts/bad\.md:9: .*{re.escape(message)}", result.log), result.log
     assert "Traceback" not in result.log
+    for case, name in names.items():
+        # post() writes 5 header lines, a blank line, "Line one.", a blank line: the picture is line 9.
+        assert re.search(rf"content/posts/{name}\.md:9: .*{re.escape(BAD[case][1])}", result.log), (case, result.log)
     assert [p.name for p in output.iterdir()] == ["keep.html"]
 
 

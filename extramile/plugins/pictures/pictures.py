@@ -6,8 +6,8 @@ EXIF/GPS/XMP in any published file, and the original not published.
 
 How a build goes:
 
-1. ``initialized`` (before Pelican empties output/): every markdown source is
-   scanned for pictures (``![...](...)``, ``<img>``, ``Cover:``). Missing alt
+1. ``get_generators`` (before Pelican empties output/): every markdown source is
+   scanned for pictures (``![...](...)``, ``![...][ref]``, ``<img>``, ``Cover:``). Missing alt
    text, a missing file, an SVG, a remote picture, something that is not a
    picture, a damaged file or one over ``PICTURES_MAX_PIXELS`` stops the build
    with ``file:line: problem. How to fix it.``, before anything is written.
@@ -37,14 +37,17 @@ Settings (defaults in DEFAULTS): ``PICTURES`` (True), ``PICTURES_WIDTHS``,
 reading column, from theme/static/css/style.css), ``PICTURES_CARD_SIZES``,
 ``PICTURES_FALLBACK_WIDTH`` (the <img src> and feeds' width),
 ``PICTURES_SOCIAL_SIZE``, ``PICTURES_DIR``, ``PICTURES_CACHE_PATH``,
-``PICTURES_PUBLISH_ORIGINALS`` (False), ``PICTURES_WORKERS`` (None: all cores).
+``PICTURES_PUBLISH_ORIGINALS`` (False), ``PICTURES_WORKERS`` (None: all cores),
+``PICTURES_CACHE_MAX_AGE`` (days unused variants are kept).
 """
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -95,6 +98,9 @@ DEFAULTS = {
     "PICTURES_CACHE_PATH": None,  # CACHE_PATH/pictures
     "PICTURES_PUBLISH_ORIGINALS": False,
     "PICTURES_WORKERS": None,
+    # Days a cached picture's variants are kept after the last build that used
+    # them (an edited or removed picture leaves its old ones behind).
+    "PICTURES_CACHE_MAX_AGE": 30,
 }
 # The settings a variant's bytes depend on (its cache key).
 SHAPING = ["PICTURES_WIDTHS", "PICTURES_FORMATS", "PICTURES_QUALITY", "PICTURES_AVIF_SPEED", "PICTURES_WEBP_METHOD",
@@ -106,6 +112,11 @@ MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 # ![alt](target "title"){: attrs}  -- target may be <...>; title in "" or ''.
 MD_IMAGE = re.compile(r"""!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(\s*(?P<src><[^>]*>|[^\s)]+)"""
                       r"""(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)(?P<attrs>\{:?[^}]*\})?""")
+# ![alt][label], ![alt][] and ![label]: pictures whose target is a definition
+# "[label]: target" elsewhere in the file (labels ignore case and spacing).
+MD_REF_IMAGE = re.compile(r"""!\[(?P<alt>(?:\\.|[^\]\\])*)\](?:\[(?P<label>[^\]]*)\])?(?![(\[])"""
+                          r"""(?P<attrs>\{:?[^}]*\})?""")
+MD_DEFINITION = re.compile(r"""^[ ]{0,3}\[(?P<label>[^\]]+)\]:\s*(?P<src><[^>]*>|\S+)""")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 LINK_PREFIX = re.compile(r"^[{|](static|attach|filename)[}|]")
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
@@ -235,9 +246,20 @@ def resolve(src, source_path, content_root):
                        "Check the name, or write '{static}/images/NAME' for content/images/NAME.")
 
 
+def label_key(label):
+    return " ".join(label.lower().split())
+
+
+def image_use(shown, number, alt, src, attrs):
+    alt = re.sub(r"\\(.)", r"\1", alt).strip()
+    decorative = bool(attrs and re.search(r"\.decorative\b", attrs))
+    return Use(shown, number, src, alt, decorative)
+
+
 def scan_text(text, shown):
-    """Every picture in one markdown file: Cover metadata, ![..](..), <img>."""
-    uses = []
+    """Every picture in one markdown file: Cover metadata, ![..](..),
+    ![..][ref] with its definition, <img>."""
+    uses, references, definitions = [], [], {}
     lines = text.split("\n")
     in_header, fence = True, None
     meta = {}
@@ -259,14 +281,22 @@ def scan_text(text, shown):
         if line.startswith(("    ", "\t")) and not line.strip().startswith(("![", "<img")):
             continue
         code_free = re.sub(r"`[^`]*`", "", line)
+        definition = MD_DEFINITION.match(code_free)
+        if definition:
+            definitions.setdefault(label_key(definition.group("label")), definition.group("src"))
+            continue
         for image in MD_IMAGE.finditer(code_free):
-            alt = re.sub(r"\\(.)", r"\1", image.group("alt")).strip()
-            decorative = bool(image.group("attrs") and re.search(r"\.decorative\b", image.group("attrs")))
-            uses.append(Use(shown, number, image.group("src"), alt, decorative))
+            uses.append(image_use(shown, number, image.group("alt"), image.group("src"), image.group("attrs")))
+        for image in MD_REF_IMAGE.finditer(MD_IMAGE.sub("", code_free)):
+            references.append((number, image))
         for tag in markup.IMG.finditer(code_free):
             attrs = markup.attributes(tag.group(0))
             uses.append(Use(shown, number, attrs.get("src", ""), attrs.get("alt", "").strip(),
                             markup.is_decorative(attrs)))
+    for number, image in references:  # a label with no definition is text, not a picture
+        src = definitions.get(label_key(image.group("label") or image.group("alt")))
+        if src:
+            uses.append(image_use(shown, number, image.group("alt"), src, image.group("attrs")))
     if "cover" in meta and FILL_IN not in meta["cover"][0]:  # a marked one is the validate plugin's
         value, number = meta["cover"]
         alt = meta.get("cover_alt", ("", number))[0]
@@ -383,13 +413,14 @@ def prepare(pelican):
             path = check_use(use, abspath, settings, problems)
             if path:
                 uses_of.setdefault(path, []).append(use)
-    if problems:
-        report(problems)
+    # Encoded even when other problems stop this build (the variants are needed
+    # by the next one), so a damaged file is in the same list as the rest.
     records = [record_for(path, settings, social=any(u.cover for u in uses)) for path, uses in uses_of.items()]
     failed = encode_all(records, settings)
-    if failed:
-        report([Problem(use.path, use.line, f"{'the cover' if use.cover else 'a picture'} ({use.src}): {message}")
-                for path, message in failed.items() for use in uses_of[path]])
+    problems += [Problem(use.path, use.line, f"{'the cover' if use.cover else 'a picture'} ({use.src}): {message}")
+                 for path, message in failed.items() for use in uses_of[path]]
+    if problems:
+        report(sorted(problems, key=lambda problem: (problem.path, problem.line or 0)))
 
 
 def on_demand(path, settings, social=False):
@@ -546,7 +577,29 @@ def link_outputs(pelican):
             link_or_copy(os.path.join(root, record.key, cached), target)
             count += 1
     save_pickle(os.path.join(root, "hashes.pickle"), "v1", _state.used_hashes)
-    logger.info("pictures: %d variant files in %s", count, settings["PICTURES_DIR"])
+    pruned = prune_cache(root, {record.key for record in _state.records.values()},
+                         settings["PICTURES_CACHE_MAX_AGE"])
+    logger.info("pictures: %d variant files in %s; %d unused cache folders removed", count,
+                settings["PICTURES_DIR"], pruned)
+
+
+def prune_cache(root, keys, max_age_days, now=None):
+    """Stamp the folders of `keys` as used now; remove other variant folders
+    no build has used for `max_age_days` (a folder being written is recent).
+    Removing only costs a later build the encoding: the cache fails closed."""
+    now = time.time() if now is None else now
+    for key in keys:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(os.path.join(root, key), (now, now))
+    pruned = 0
+    limit = now - max_age_days * 86400
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if (entry.is_dir(follow_symlinks=False) and entry.name not in keys
+                    and entry.stat(follow_symlinks=False).st_mtime < limit):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                pruned += 1
+    return pruned
 
 
 def feed_image(article):

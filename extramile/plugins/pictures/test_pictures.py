@@ -103,3 +103,37 @@ def test_feed_markup_is_one_plain_img_with_absolute_url():
     assert feed == ('<p><img src="https://example.org/blog/pictures/owl-800.aaaaaaaaaa.jpg" width="800" height="600" '
                     'alt="An &quot;owl&quot;"></p>')
     assert markup.on_page(html, "../..").count("../../pictures/owl-") == 10
+
+
+def test_scan_finds_reference_style_pictures_on_the_line_that_shows_them():
+    text = ("Title: T\n\nA ![An owl][owl] and ![Rule][]{: .decorative } and ![Hen].\n\n"
+            "Not a picture: ![no definition][nowhere], nor [owl] alone.\n\n"
+            "[OWL]: images/owl.jpg \"Night\"\n  [rule]: <images/rule.png>\n[hen]: {static}/images/hen.jpg\n")
+    uses = scan_text(text, "p.md")
+    assert [(u.line, u.src, u.alt, u.decorative) for u in uses] == [
+        (3, "images/owl.jpg", "An owl", False),
+        (3, "<images/rule.png>", "Rule", True),
+        (3, "{static}/images/hen.jpg", "Hen", False),
+    ]
+
+
+def test_scan_reports_a_reference_style_picture_without_alt():
+    uses = scan_text("Title: T\n\n![][owl]\n\n[owl]: images/owl.jpg\n", "p.md")
+    assert [(u.line, u.src, u.alt, u.decorative) for u in uses] == [(3, "images/owl.jpg", "", False)]
+
+
+def test_cache_folders_unused_for_the_max_age_go_used_ones_are_stamped(tmp_path):
+    import os
+
+    from extramile.plugins.pictures.pictures import prune_cache
+
+    day = 86400
+    now = 1_800_000_000
+    for key, age_days in {"used": 90, "recent": 3, "old": 31}.items():
+        (tmp_path / key).mkdir()
+        (tmp_path / key / "meta.json").write_text("{}")
+        os.utime(tmp_path / key, (now - age_days * day, now - age_days * day))
+    (tmp_path / "hashes.pickle").write_bytes(b"")
+    assert prune_cache(str(tmp_path), {"used"}, 30, now=now) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hashes.pickle", "recent", "used"]
+    assert (tmp_path / "used").stat().st_mtime == now
