@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,17 +41,48 @@ class Build:
         return [json.loads(t.string) for t in tags]
 
 
-def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=()):
+# Builds run as `python -m pelican ARGS` would, in a fork of one warm process
+# that has imported Pelican and the plugins (extramile/devtools/warm_builder.py,
+# what `invoke livereload` uses): each build is as fresh as a new process, a
+# second sooner. fresh=True (or EXTRAMILE_TEST_FRESH=1 for all) starts a new
+# interpreter instead: tests comparing two builds' bytes use it, so that each
+# build gets its own hash seed, as two real runs would.
+_warm = []
+
+
+def warm_builder():
+    if not _warm:
+        from extramile.devtools.warm_builder import WarmBuilder
+
+        # Each build gets its own environment; the zygote's must not hold the
+        # terminal's size, which Pelican's console would keep for every build.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        _warm.append(WarmBuilder(ROOT / "publishconf.py", cwd=ROOT, env=env))
+    return _warm[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_the_warm_builder():
+    yield
+    if _warm:
+        _warm[0].close()
+
+
+def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=(), fresh=False):
     """Run the plain `pelican` command the way an author would."""
     assert list(extra).count("-e") <= 1, "Pelican keeps only the last -e: pass all settings in one"
     environment = {k: v for k, v in os.environ.items()
                    if k not in ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION", "ISSO_URL")}
     environment.update(REPLIES_ENV)
     environment.update(env or {})
-    cmd = [sys.executable, "-m", "pelican", str(content or ROOT / "content"),
-           "-s", str(ROOT / conf), "-o", str(output), *extra]
-    proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
-    return Build(Path(output), proc.returncode, proc.stdout + proc.stderr)
+    args = [str(content or ROOT / "content"), "-s", str(ROOT / conf), "-o", str(output), *extra]
+    if fresh or os.environ.get("EXTRAMILE_TEST_FRESH"):
+        proc = subprocess.run([sys.executable, "-m", "pelican", *args], cwd=ROOT, env=environment,
+                              capture_output=True, text=True, timeout=300)
+        return Build(Path(output), proc.returncode, proc.stdout + proc.stderr)
+    with tempfile.NamedTemporaryFile(prefix="pelican-", suffix=".log") as log:
+        code = warm_builder().build(args, env=environment, log_path=log.name)["code"]
+        return Build(Path(output), code, Path(log.name).read_text(encoding="utf-8", errors="replace"))
 
 
 def cache_override(tmp, **settings):

@@ -69,13 +69,14 @@ def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
 
 
 def test_two_builds_of_one_commit_are_byte_identical(tmp_path):
-    first = run_pelican(tmp_path / "one", conf="publishconf.py", env=PROD_ENV,
-                        extra=cache_override(tmp_path / "cache1"))
-    second = run_pelican(tmp_path / "two", conf="publishconf.py", env=PROD_ENV,
-                         extra=cache_override(tmp_path / "cache2"))
+    # Each in a new interpreter with its own hash seed, as two runs on two machines.
+    first = run_pelican(tmp_path / "one", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "1"},
+                        extra=cache_override(tmp_path / "cache1"), fresh=True)
+    second = run_pelican(tmp_path / "two", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "2"},
+                         extra=cache_override(tmp_path / "cache2"), fresh=True)
     # ...and a rebuild from a warm content cache gives the same bytes too.
-    warm = run_pelican(tmp_path / "three", conf="publishconf.py", env=PROD_ENV,
-                       extra=cache_override(tmp_path / "cache1"))
+    warm = run_pelican(tmp_path / "three", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "3"},
+                       extra=cache_override(tmp_path / "cache1"), fresh=True)
     for build in (first, second, warm):
         assert build.returncode == 0, build.log
     one = digests(first.output)

@@ -362,6 +362,7 @@ def test_s3_a_failure_half_way_keeps_the_old_manifest_and_the_next_run_finishes(
     # The storage gone entirely: one line, before building.
     shutil.rmtree(tmp_path / "output")
     monkeypatch.setenv("S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore would retry a refused connection with backoff
     with pytest.raises(Exit) as stopped:
         publish_at(AFTER, tmp_path, content, capsys, monkeypatch)
     assert stopped.value.message.startswith("Not published: the object storage refused: Could not connect to the "

@@ -81,35 +81,40 @@ class WarmBuilder:
         self.closed = True
         self.stop_zygote()
 
-    def request(self, args):
+    def request(self, args, env=None, log_path=None):
         """The child's result {"code", "cpu", "rss_mb"}; None if the zygote is gone."""
         if self.proc is None or self.proc.poll() is not None:
             return None
         try:
-            self.proc.stdin.write(json.dumps(args) + "\n")
+            self.proc.stdin.write(json.dumps({"args": args, "env": env, "log": log_path}) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError):
             return None
         return json.loads(line) if line else None
 
-    def build(self, args):
-        """Build with Pelican's command-line `args`; return the result (see `request`)."""
+    def build(self, args, env=None, log_path=None):
+        """Build with Pelican's command-line `args`; return the result (see `request`).
+
+        `env`: this build's whole environment (default: the builder's);
+        `log_path`: a file that gets what the build prints (default: `log`)."""
         if self.closed:
             return {"code": None, "cpu": None, "rss_mb": None}
         if CAN_FORK:
             if self.proc is None or newest_mtime(self.watched) != self.started_with:
                 self.start()  # a plugin changed: its new code needs a new import
-            result = self.request(args)
+            result = self.request(args, env, log_path)
             if result is None and self.closed:  # closed during the build
                 return {"code": None, "cpu": None, "rss_mb": None}
             if result is None:  # the zygote died: once more with a new one
                 self.start()
-                result = self.request(args)
+                result = self.request(args, env, log_path)
             if result is not None:
                 return result
-        code = subprocess.run([sys.executable, "-m", "pelican", *args], stdout=self.log,
-                              stderr=self.log, env=self.env, cwd=self.cwd).returncode
+        with contextlib.ExitStack() as stack:
+            log = stack.enter_context(open(log_path, "w")) if log_path else self.log
+            code = subprocess.run([sys.executable, "-m", "pelican", *args], stdout=log,
+                                  stderr=log, env=env or self.env, cwd=self.cwd).returncode
         return {"code": code, "cpu": None, "rss_mb": None}
 
 
@@ -122,20 +127,39 @@ def preload(settings_file):
     from pelican.plugins._utils import load_plugins
     from pelican.settings import read_settings
 
-    load_plugins(read_settings(settings_file))
+    before = set(sys.modules)
+    settings = read_settings(settings_file)
+    # Pelican keeps a settings file in sys.modules under its name; a build's
+    # `from pelicanconf import *` must read the file as it is then, not now.
+    for name in set(sys.modules) - before:
+        if getattr(sys.modules[name], "__file__", None) and not name.startswith(("pelican", "extramile")):
+            module_file = os.path.realpath(sys.modules[name].__file__)
+            if os.path.dirname(module_file) == os.path.dirname(os.path.realpath(settings_file)):
+                del sys.modules[name]
+    load_plugins(settings)
 
 
-def run_child(args):
+def run_child(args, env=None, log_path=None):
     """In the forked child: one build, as `python -m pelican ARGS` would run it."""
     import logging
 
     import pelican
 
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    if log_path:
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
     code = 0
     try:
         pelican.main(args)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if exit_.code is not None and not isinstance(exit_.code, int):
+            print(exit_.code, file=sys.stderr)  # what the interpreter prints for sys.exit("message")
     except BaseException:
         import traceback
 
@@ -166,14 +190,14 @@ def serve(settings_file, parent=None):
     control.write("ready\n")
     control.flush()
     for line in requests:
-        args = json.loads(line)
+        request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             requests.close()
             control.close()
             signal.signal(signal.SIGINT, signal.default_int_handler)
             die_with_parent()  # a build never outlives the zygote
-            run_child(args)
+            run_child(request["args"], request.get("env"), request.get("log"))
         _, status, usage = os.wait4(pid, 0)
         control.write(json.dumps({"code": os.waitstatus_to_exitcode(status),
                                   "cpu": round(usage.ru_utime + usage.ru_stime, 3),
