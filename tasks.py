@@ -288,7 +288,7 @@ def preview(c, port=PORT):
 @task
 def audit(c):
     """Lighthouse, axe, Nu Html Checker and byte budgets on the production build (writes docs/audit.md)."""
-    c.run(f"{sys.executable} -m tools.audit", pty=False)
+    c.run(f"{sys.executable} -m extramile.tools.audit", pty=False)
 
 
 @task

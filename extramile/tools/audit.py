@@ -1,10 +1,12 @@
 """Audit the theme on the production build, served by a real web server.
 
-    python -m tools.audit            (or: invoke audit)
+    python -m extramile.tools.audit            (or: invoke audit)
 
-Builds the production site for http://127.0.0.1:PORT, serves it with Debian's
+Builds the production site for http://127.0.0.1:PORT, with one more post that
+exists only in this build: a 12-megapixel cover photo and two photos in the
+text (generated, as in the pictures bench), serves it with Debian's
 nginx and the server block `invoke nginx-config` generates (headers, gzip), then
-runs Lighthouse (mobile preset) on the home and an article page, axe-core on
+runs Lighthouse (mobile preset) on the home, an article and that pictures article, axe-core on
 every kind of page in light and dark mode, the Nu Html Checker on every page,
 crawls every link, and measures an article page's requests and bytes. Prints a table and writes it to
 docs/audit.md. Needs `script/bootstrap --test` (npm checkers, Chromium, Java).
@@ -30,18 +32,50 @@ CHROMIUM_FLAGS = (
     "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
     "--disable-background-networking --disable-component-update --disable-sync"
 )
-LIGHTHOUSE_PAGES = {"home": "", "article": "posts/in-customers-we-trust/"}
+LIGHTHOUSE_PAGES = {"home": "", "article": "posts/in-customers-we-trust/",
+                    "pictures article": "posts/audit-pictures/"}
+PICTURES_POST = """Title: Audit pictures
+Date: 2020-01-01 09:00
+Author: The Editors
+Category: Going the Extra Mile
+Tags: customer experience
+Cover: images/audit-cover.jpg
+Cover_alt: Generated test photo: soft colour fields
+
+A post made by the audit only, to measure an article with a 12-megapixel cover and two pictures.
+
+![Generated test photo: soft colour fields](images/audit-figure.jpg "A captioned figure")
+
+Some text between the pictures, and an inline one: ![Generated test photo](images/audit-inline.jpg).
+"""
 AXE_PAGES = {
     "home": "", "article": "posts/in-customers-we-trust/", "category": "category/trust-and-loyalty/",
     "tag": "tag/customer-experience/", "author": "author/ron-kaufman/", "archives": "archives/",
-    "404": "404.html",
+    "404": "404.html", "pictures article": "posts/audit-pictures/",
 }
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+def audit_content(folder):
+    """The site's content plus the pictures post (4000x3000 photos with EXIF GPS)."""
+    from PIL import Image
+
+    from extramile.bench.pictures import GPS, photo
+
+    shutil.copytree(ROOT / "content", folder)
+    (folder / "images").mkdir(exist_ok=True)
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update(GPS)
+    for seed, name in enumerate(("audit-cover", "audit-figure", "audit-inline")):
+        photo(seed).save(folder / "images" / f"{name}.jpg", "JPEG", quality=90, exif=exif)
+    (folder / "posts" / "audit-pictures.md").write_text(PICTURES_POST, encoding="utf-8")
+    return folder
+
+
 def build(root, site_url):
     env = {**os.environ, "SITEURL": site_url, "SUBSCRIBE_PROVIDER": "generic",
            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe",
            "REPLIES": "email", "REPLY_EMAIL": "replies@example.org"}
-    subprocess.run([sys.executable, "-m", "pelican", str(ROOT / "content"), "-s",
+    content = audit_content(root.parent / "content")
+    subprocess.run([sys.executable, "-m", "pelican", str(content), "-s",
                     str(ROOT / "publishconf.py"), "-o", str(root), "-e",
                     f'CACHE_PATH="{root.parent / "cache"}"'], env=env, check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
@@ -116,13 +150,14 @@ def main():
         rows.append(("Crawl: files loaded from another site", str(len(loaded))))
         reqs = checks["requests"]
         on_wire = sum(size for _, size in reqs)
-        article = root / LIGHTHOUSE_PAGES["article"] / "index.html"
         css = next((root / "theme" / "css").glob("style.*.css"))
-        first_render = sum(len(gzip.compress(f.read_bytes(), 9, mtime=0)) for f in (article, css))
         rows.append(("Article page requests", f"{len(reqs)}, all to 127.0.0.1: "
                      f"{all(u.startswith(site_url) for u, _ in reqs)}"))
         rows.append(("Article page bytes on the wire", f"{on_wire / 1024:.1f} KB (gzip by nginx, headers included)"))
-        rows.append(("First-render bytes (HTML + CSS, gzip -9)", f"{first_render / 1024:.1f} KB"))
+        for name in ("article", "pictures article"):
+            page = root / LIGHTHOUSE_PAGES[name] / "index.html"
+            first_render = sum(len(gzip.compress(f.read_bytes(), 9, mtime=0)) for f in (page, css))
+            rows.append((f"First-render bytes, {name} (HTML + CSS, gzip -9)", f"{first_render / 1024:.1f} KB"))
     finally:
         if server:
             server.stop()
