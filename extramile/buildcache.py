@@ -161,9 +161,23 @@ def code_key():
             if not str(resolved).startswith(installed) and "site-packages" not in resolved.parts:
                 files.add(resolved)
     for path in sorted(files):
-        with contextlib.suppress(OSError):
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(str(path).encode() + b"\0" + source_digest(path) + b"\0")
     return digest.hexdigest()
+
+
+_source_digests = {}  # path -> (file_stamp, sha256): a build asks for code_key several times
+
+
+def source_digest(path):
+    stamp = file_stamp(path)
+    known = _source_digests.get(path)
+    if known is None or known[0] != stamp or stamp is None:
+        try:
+            data = hashlib.sha256(path.read_bytes()).digest()
+        except OSError:
+            data = b""
+        known = _source_digests[path] = (stamp, data)
+    return known[1]
 
 
 # -- Files -------------------------------------------------------------------

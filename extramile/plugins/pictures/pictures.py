@@ -256,9 +256,15 @@ def image_use(shown, number, alt, src, attrs):
     return Use(shown, number, src, alt, decorative)
 
 
+# A source with none of these has no picture (most posts): not scanned line by line.
+MARKERS = re.compile(r"!\[|<img|^[ ]{0,3}cover:", re.I | re.M)
+
+
 def scan_text(text, shown):
     """Every picture in one markdown file: Cover metadata, ![..](..),
     ![..][ref] with its definition, <img>."""
+    if not MARKERS.search(text):
+        return []
     uses, references, definitions = [], [], {}
     lines = text.split("\n")
     in_header, fence = True, None
