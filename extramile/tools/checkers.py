@@ -23,12 +23,13 @@ def require(path, what):
     raise MissingTool(f"{what} is missing ({path}): run script/bootstrap --test")
 
 
-def vnu_errors(folder):
-    """Every Nu Html Checker error in the HTML files under `folder`."""
+def vnu_errors(folder, *more):
+    """Every Nu Html Checker error in the HTML files under `folder` (and the `more` folders or files)."""
     require(VNU_JAR, "vnu.jar (npm vnu-jar)")
     require(shutil.which("java"), "Java (apt-get install default-jre-headless)")
     proc = subprocess.run(
-        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(folder)],
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json",
+         str(folder), *map(str, more)],
         capture_output=True, text=True, timeout=300,
     )
     messages = json.loads(proc.stderr or "{}").get("messages", [])
