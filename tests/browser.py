@@ -78,17 +78,23 @@ def chromium(playwright_driver):
     shutil.rmtree(user_data, ignore_errors=True)
 
 
-@pytest.fixture
-def no_js_page(playwright_driver):
-    """A tab in a browser context with JavaScript disabled, as some readers have."""
+@pytest.fixture(scope="session")
+def browser_without_profile(playwright_driver):
+    """One more Chromium for the session, whose contexts share nothing (a fresh profile each)."""
     browser = playwright_driver.chromium.launch(
         executable_path=require_chromium(), args=CHROMIUM_ARGS, headless=True
     )
-    context = browser.new_context(java_script_enabled=False)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def no_js_page(browser_without_profile):
+    """A tab in a new browser context with JavaScript disabled, as some readers have."""
+    context = browser_without_profile.new_context(java_script_enabled=False)
     tab = context.new_page()
     yield tab
     context.close()
-    browser.close()
 
 
 @pytest.fixture

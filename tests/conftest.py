@@ -148,7 +148,7 @@ def prod_site(tmp_path_factory):
 
 
 # -- Served production builds, for the browser tests -------------------------
-from browser import StaticServer, chromium, no_js_page, page, playwright_driver  # noqa: E402,F401
+from browser import StaticServer, browser_without_profile, chromium, no_js_page, page, playwright_driver  # noqa: E402,F401
 
 
 def serve_production_site(tmp, prefix="", env=None, content=None):

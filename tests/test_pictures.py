@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from browser import CHROMIUM_ARGS, StaticServer, require_chromium
+from browser import StaticServer
 from conftest import build, cache_override, make_content, post, run_pelican
 from PIL import Image, ImageDraw
 
@@ -286,12 +286,9 @@ def served_pictures(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(playwright_driver):
-    browser = playwright_driver.chromium.launch(executable_path=require_chromium(), args=CHROMIUM_ARGS,
-                                                headless=True)
-    yield browser
-    browser.close()
+@pytest.fixture
+def browser(browser_without_profile):
+    return browser_without_profile  # each test opens its own context (device scale, empty cache)
 
 
 BOXES = """[...document.querySelectorAll('.cover img, .prose img')].map(i => ({
