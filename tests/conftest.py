@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from invoke import Config, Context, Result, UnexpectedExit
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared checkers live in tools/ (used by `invoke audit` too).
@@ -66,6 +68,31 @@ def _stop_the_warm_builder():
     yield
     if _warm:
         _warm[0].close()
+
+
+class WarmContext(Context):
+    """An invoke Context as tasks get it (no reading of pytest's stdin), whose
+    `python -m pelican ...` commands run through the warm builder above, with
+    the environment invoke would give them; any other command runs as usual."""
+
+    PELICAN = [sys.executable, "-m", "pelican"]
+
+    def __init__(self):
+        super().__init__(config=Config(overrides={"run": {"in_stream": False}}))
+
+    def run(self, command, **kwargs):
+        args = shlex.split(command)
+        if args[:3] != self.PELICAN or os.environ.get("EXTRAMILE_TEST_FRESH"):
+            return super().run(command, **kwargs)
+        environment = {**os.environ, **(kwargs.get("env") or {})}
+        with tempfile.NamedTemporaryFile(prefix="pelican-", suffix=".log") as log:
+            code = warm_builder().build(args[3:], env=environment, log_path=log.name)["code"]
+            printed = Path(log.name).read_text(encoding="utf-8", errors="replace")
+        sys.stdout.write(printed)  # what invoke would have streamed
+        result = Result(stdout=printed, command=command, exited=code)
+        if code and not kwargs.get("warn"):
+            raise UnexpectedExit(result)
+        return result
 
 
 def run_pelican(output, conf="pelicanconf.py", content=None, env=None, extra=(), fresh=False):

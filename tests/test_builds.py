@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, cache_override, run_pelican
-from invoke import Config, Context, Exit
+from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, WarmContext, cache_override, run_pelican
+from invoke import Exit
 from test_validation import GOOD, make_content, post
 
 import tasks
@@ -21,8 +21,8 @@ PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
 
 
 def context():
-    """An invoke Context as tasks get it, without reading pytest's stdin."""
-    return Context(config=Config(overrides={"run": {"in_stream": False}}))
+    """An invoke Context as tasks get it; its Pelican builds fork the warm builder (conftest.py)."""
+    return WarmContext()
 
 
 def snapshot(folder):
