@@ -76,7 +76,7 @@ def test_the_real_site_is_the_same_with_and_without_speedups(tmp_path, conf):
 def test_production_rebuild_with_warm_caches_is_a_build_from_nothing(tmp_path):
     posts = tmp_path / "content" / "posts"
     posts.mkdir(parents=True)
-    for number, (slug, meta, text) in enumerate(corpus.posts(30, list(pelicanconf.AUTHORS_INFO))):
+    for number, (slug, meta, text) in enumerate(corpus.posts(16, list(pelicanconf.AUTHORS_INFO))):
         if number == 3:
             meta["Status"] = "draft"
         (posts / f"{slug}.md").write_text(corpus.pelican_text(meta, text), encoding="utf-8")
