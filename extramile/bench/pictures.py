@@ -156,7 +156,7 @@ def timed(cmd, cwd, env, log):
 
 def builds(tmp, hugo_bin):
     py = sys.executable
-    env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none")
+    env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
     env.pop("SUBSCRIBE_ACTION", None)
     ours = tmp / "ours"
 
