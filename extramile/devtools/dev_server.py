@@ -307,9 +307,12 @@ class DevServer:
 
     def serve_forever(self):
         """Serve until Ctrl-C or SIGTERM; then end every helper process."""
-        previous = None
+        previous = {}
         if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, interrupt)
+            # Ctrl-C stops the server even when it was started with SIGINT
+            # ignored (Python then keeps it ignored): seen under a test runner.
+            for number in (signal.SIGTERM, signal.SIGINT):
+                previous[number] = signal.signal(number, interrupt)
         try:
             self.start()
             print(f"Serving {self.output} on http://{self.host}:{self.port}/ and rebuilding on every save "
@@ -319,8 +322,8 @@ class DevServer:
             pass
         finally:
             self.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     def close(self):
         self.stopping.set()

@@ -37,15 +37,22 @@ def vnu_errors(folder, *more):
             for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
 
 
-def axe_violations(page):
-    """axe-core's WCAG 2.x A/AA violations on the page now open in Chromium."""
+# The rules whose outcome depends on colours alone.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
+def axe_violations(page, colours_only=False):
+    """axe-core's WCAG 2.x A/AA violations on the page now open in Chromium.
+
+    colours_only: just the colour rules, for a second colour scheme of a page
+    already checked in full (the theme's schemes change colours, never which
+    elements show: style.css uses color-scheme and light-dark() only)."""
     require(AXE_JS, "axe-core (npm)")
     # evaluate() runs outside the page's CSP, which forbids injected scripts.
     page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        """() => axe.run(document, {runOnly: {type: 'tag',
-               values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
-    )
+    only = ({"type": "rule", "values": COLOUR_RULES} if colours_only else
+            {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]})
+    result = page.evaluate("only => axe.run(document, {runOnly: only})", only)
     return [f"{v['id']} ({v['impact']}): {v['help']} -> "
             + "; ".join(n["target"][0] for n in v["nodes"][:3])
             for v in result["violations"]]
