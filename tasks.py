@@ -295,10 +295,10 @@ def audit(c):
 def test(c, k=""):
     """Lint with ruff (a finding fails), then run the test suite (builds the real site into temporary folders)."""
     c.run(f"{sys.executable} -m ruff check .", pty=False)
-    # Two workers (pytest-xdist), each test file in one of them: most of a test's
+    # Two workers (pytest-xdist), each test file in one of them: much of a test's
     # time is a browser, a JVM or a server answering, so two files at once fit on
-    # two cores (one process: 6:01; two: 4:04, on this 2-core machine). Builds run
-    # in forks of one warm process per worker (tests/conftest.py).
+    # two cores (a third worker was slower). Builds run in forks of one warm
+    # process per worker (tests/conftest.py). Times: the closing notes and README.
     selector = f" -k {k!r}" if k else ""
     c.run(f"{sys.executable} -m pytest -n 2 --dist loadfile{selector}", pty=False)
 
