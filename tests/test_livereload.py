@@ -23,12 +23,13 @@ POST_URL = "/posts/in-customers-we-trust/"
 OTHER = "posts/yes-were-closed-but-come-on-in.md"
 
 
-def start_server(tmp_path, content, output, extra):
+def start_server(tmp_path, content, output, extra, preexec_fn=None):
     port = free_port()
     script = (f"import tasks; tasks.livereload_server(output={str(output)!r}, content={str(content)!r}, "
               f"extra={extra!r}, port={port}).serve_forever()")
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=preexec_fn)
     proc.log = log
     assert wait_for_port(port, proc, seconds=30), (tmp_path / "server.log").read_text()
     return proc, f"http://127.0.0.1:{port}"
@@ -166,6 +167,25 @@ def leftovers(tmp_path):
         if str(tmp_path) in text and alive(int(pid)):
             found.append(f"{pid}: {text}")
     return found
+
+
+def test_ctrl_c_stops_a_server_started_with_sigint_ignored(tmp_path):
+    """Python keeps an inherited ignored SIGINT (a test runner, nohup): the server
+    installs its own handler, so Ctrl-C still stops it and everything below it."""
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    proc, _ = start_server(tmp_path, content, output, cache_override(tmp_path / "cache"),
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    below = descendants(proc.pid)
+    try:
+        assert stop_server(proc) == 0
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    deadline = time.monotonic() + 10
+    while [p for p in below if alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in below if alive(p)] == []
 
 
 def test_stopping_the_server_mid_index_leaves_no_process(tmp_path):
