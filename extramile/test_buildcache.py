@@ -135,3 +135,23 @@ def test_code_key_follows_a_loaded_module_outside_site_packages(tmp_path, monkey
         sys.modules.pop("localplugin_for_code_key", None)
 
 
+def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(tmp_path, monkeypatch):
+    module = tmp_path / "localplugin_for_build_key.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("localplugin_for_build_key")
+    try:
+        buildcache._build_started(None)  # Pelican's `initialized`
+        during = buildcache.code_key()
+        module.write_text("X = 2\n")  # an edit during the build is not the code that runs
+        assert buildcache.code_key() == during
+        buildcache._build_ended(None)  # `finalized`
+        after = buildcache.code_key()
+        assert after != during
+        buildcache._build_started(None)  # the next build sees the edit
+        assert buildcache.code_key() == after
+    finally:
+        buildcache._build_ended(None)
+        sys.modules.pop("localplugin_for_build_key", None)
+
+

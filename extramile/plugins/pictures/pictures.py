@@ -256,14 +256,17 @@ def image_use(shown, number, alt, src, attrs):
     return Use(shown, number, src, alt, decorative)
 
 
-# A source with none of these has no picture (most posts): not scanned line by line.
-MARKERS = re.compile(r"!\[|<img|^[ ]{0,3}cover:", re.I | re.M)
+def may_have_pictures(text):
+    """False for a source with no picture (most posts): not scanned line by line.
+    Plain substring tests: the regular expression took 0.1 s for 1000 posts."""
+    lowered = text.lower()
+    return "![" in text or "<img" in lowered or "cover:" in lowered
 
 
 def scan_text(text, shown):
     """Every picture in one markdown file: Cover metadata, ![..](..),
     ![..][ref] with its definition, <img>."""
-    if not MARKERS.search(text):
+    if not may_have_pictures(text):
         return []
     uses, references, definitions = [], [], {}
     lines = text.split("\n")

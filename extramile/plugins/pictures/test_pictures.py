@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from extramile.plugins.pictures import markup
-from extramile.plugins.pictures.pictures import Record, resolve, scan_text
+from extramile.plugins.pictures.pictures import Record, may_have_pictures, resolve, scan_text
 from extramile.plugins.pictures.processing import PictureError, make_variants, variant_widths
 
 SPEC = {"widths": [480, 800, 1200, 1600], "formats": ["avif", "webp"], "quality": {"avif": 60, "webp": 75, "jpeg": 75},
@@ -39,6 +39,13 @@ def test_scan_finds_pictures_with_lines_and_skips_code():
         (12, "images/raw.jpg", "", False, False),
         (2, "images/c.jpg", "A cover", False, True),
     ]
+
+
+def test_only_a_source_without_any_picture_marker_skips_the_scan():
+    for text in ("![a](b.jpg)", "x <IMG src=b.jpg>", "Title: T\n  COVER: b.jpg", "![a][ref]"):
+        assert may_have_pictures(text), text
+    assert not may_have_pictures("Title: T\n\nAn exclamation! [a link](b.html) and <i>image</i>.")
+    assert scan_text("Title: T\n\nNo picture here.", "p.md") == []
 
 
 def test_resolve_refuses_remote_and_outside(tmp_path):

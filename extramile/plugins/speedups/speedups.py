@@ -1,70 +1,53 @@
 """Speedups: the same site, built faster. Nothing kept here can make a page wrong.
 
-Every build renders every page and feed from its own data: no rendered page
-is ever reused. What is kept between builds is each a pure function of its key:
+Every build renders every page and feed from its own data. What is kept
+between builds is each a pure function of its key:
 
-* Read posts (Pelican's content cache, ``CACHE_PATH/*-Readers``): Markdown
-  and typogrify output per source file. Pelican keys each file by its
-  ``CHECK_MODIFIED_METHOD`` stamp ("sha256" in pelicanconf.py: the file's
-  bytes) but not by the settings or the code that read it; here the whole
-  cache is emptied whenever ``content_key`` changes: every setting except
-  where pages are written (``RUN_SETTINGS``), and ``code_key()`` (every
-  installed package's version and the source of this package and of any other
-  loaded plugin). A reader that read anything else (a side file) would break
-  this; Pelican's and ours read only the source file.
-* Compiled templates (``CACHE_PATH/jinja/<key>``): Jinja checks each
-  template's source checksum itself; the folder is keyed by the code (Jinja's
-  version) and ``JINJA_ENVIRONMENT``, which shape the compiled code too.
-* Compressed copies (``CACHE_PATH/gzip/<key>/<sha256>.gz``): a ``.gz`` is a
-  function of the file's bytes (its name), the ``PRECOMPRESS_*`` settings and
-  the code (zlib, pelican-precompress): the folder's key.
+* Read posts (Pelican's content cache, ``CACHE_PATH/*-Readers``): Markdown and
+  typogrify output per source file, under the file's ``CHECK_MODIFIED_METHOD``
+  stamp (sha256 in pelicanconf.py). Pelican does not key it by settings or
+  code, so the whole cache is emptied when ``content_key`` changes: every
+  setting but ``RUN_SETTINGS``, and ``code_key()`` (installed packages, this
+  package's source, any other loaded plugin). Our readers read only the source.
+* Compiled templates (``CACHE_PATH/jinja/<key>``): Jinja checks each source's
+  checksum; the folder is keyed by the code and ``JINJA_ENVIRONMENT``.
+* Compressed copies (``CACHE_PATH/gzip/<key>/<sha256>.gz``): a function of the
+  file's bytes (the name), the ``PRECOMPRESS_*`` settings and the code.
 
 What it speeds up:
 
-* Parallel reading. Pelican reads its sources one after the other. When a
-  generator starts, the sources its content cache does not hold (all in a
-  cold build, the edited ones after an edit) are read by the generator's own
-  reader (in forked workers on every core when there are many), and put into
-  that cache under the stamp taken before reading (``unread_sources``);
-  Pelican's loop then finds them there as if an earlier build had cached them.
-* Parallel rendering. The article generator's pages (articles, lists, tags,
-  categories, authors, archives: nearly all of a site) are shared with one
-  forked helper: both processes run the same code from the same state, and
-  each renders and writes every other page, skipping only the other's render
-  and write (``SplitWriter``). Every signal runs in the main process as in a
-  plain build; the helper hears none of those sent after a write. Only done
-  when every receiver of the signals sent around a write is known not to change
-  what later pages show (``SPLIT_SAFE_RECEIVERS``); otherwise pages render in
-  one process. A helper that fails fails the build.
-* Render first (``RENDER_FIRST``, set by the development server): the pages
-  of the listed source files are written into the served folder
-  (``SITE_OUTPUT_PATH``) before anything else, so the page an author is
-  editing reloads while the rest of the site is still being built. The build
-  then writes every page as usual (``extramile.staging`` brings the served
-  folder to exactly the build's files).
+* Reading: the sources the content cache lacks are read on every core by the
+  generator's own reader and stored under the stamp taken before reading (a
+  save in between is read again next time); Pelican then finds them cached,
+  and stamps no source again.
+* Rendering: the articles generator's pages are shared with one forked helper
+  (``SplitWriter``): both run the same code from the same state and each
+  renders every other page. Every signal runs in the main process; it is done
+  only when each receiver of the signals sent around a write is known not to
+  change later pages (``SPLIT_SAFE_RECEIVERS``). A failed helper fails the build.
+* ``RENDER_FIRST`` (set by the development server): the pages of these source
+  files are written into the served folder (``SITE_OUTPUT_PATH``) before any
+  other, so the edited page reloads while the rest is built.
 
-Pelican and Jinja behaviour relied on (versions pinned in requirements.lock):
-``Readers.read_file`` consults its ``FileStampDataCacher`` (``_cache``,
-``_get_file_stamp``) before reading, and ``article_generator_init`` and
-``page_generator_init`` are sent after that cache is loaded and before any
-read; ``get_generators`` is sent once ``initialized`` receivers ran and before
-any generator (and cache) exists; ``generator_init`` is sent with the
-generator's Jinja environment before a template is loaded, and
-``Environment.bytecode_cache`` may be set then; ``get_writer`` is sent after
-all content is read and intersite links refreshed, before any output;
-``render_first`` repeats the arguments ``ArticlesGenerator.generate_articles``,
-``generate_drafts`` and ``PagesGenerator.generate_output`` pass to
-``write_file``; ``Writer._open_w`` keeps ``_written_files`` and
-``_overridden_files`` (``SplitWriter`` keeps them the same way for the pages it
-skips); ``ArticlesGenerator.generate_output`` calls ``generate_feeds`` then
-``generate_pages`` then sends ``article_writer_finalized``; pelican-granular-signals sends ``minify``, ``compress`` and
-``deploy`` around pelican-precompress, which leaves an existing ``.gz`` alone
-when ``PRECOMPRESS_OVERWRITE`` is False. Nothing is patched.
+Relied on (versions pinned in requirements.lock): ``Readers.read_file`` and
+``CachingGenerator`` look in their ``FileStampDataCacher`` (``_cache``,
+``_filestamp_func``) before reading; ``article_generator_init`` and
+``page_generator_init`` come after that cache is loaded, before any read;
+``get_generators`` after every ``initialized`` receiver, before any cache is
+loaded; ``generator_init`` before a template is loaded (``bytecode_cache`` may
+be set); ``get_writer`` once all is read, before any output; ``render_first``
+passes ``write_file`` what the generators' ``generate_articles``,
+``generate_drafts`` and ``generate_output`` pass; ``Writer._open_w`` keeps
+``_written_files`` and ``_overridden_files``; ``generate_output`` calls
+``generate_feeds`` then ``generate_pages``; pelican-granular-signals sends
+``minify``, ``compress`` and ``deploy`` around pelican-precompress, which keeps
+an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False. No method is
+patched; the one attribute set on Pelican's objects is this build's readers'
+and generators' ``_filestamp_func``, to reuse the stamps ``prefill`` took.
 
-Settings: ``SPEEDUPS`` (True; False: plain Pelican), ``SPEEDUPS_MIN_FILES``
-(16: fewer unread files, or articles, are read or rendered in one process,
-where forking costs more than it saves), ``SPEEDUPS_WORKERS`` (None: one per
-available core), ``SPEEDUPS_RENDER`` (True: parallel rendering),
+Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
+``SPEEDUPS_MIN_FILES`` (16: below, reading and rendering stay in one process),
+``SPEEDUPS_WORKERS`` (None: one per core), ``SPEEDUPS_RENDER`` (True),
 ``RENDER_FIRST`` (source paths; empty).
 """
 
@@ -199,67 +182,54 @@ def workers(settings):
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def unread_sources(generator, paths, excludes):
-    """(path, stamp) of each source the content cache does not hold as it is now.
-
-    The stamp is taken here, before the file is read: Pelican's own read_file
-    stamps a file after reading it, so a save in between would leave the old
-    text under the new stamp, reused by every later build. Stamped first, a
-    save in between leaves the new text under the old stamp: read again next time."""
+def stamps(generator, paths, excludes):
+    """{path: stamp} of each source, taken before any is read (a save in
+    between leaves the new text under the old stamp: read again next time)."""
     readers = generator.readers
-    found = []
+    found = {}
     for rel in sorted(generator.get_files(paths, exclude=excludes)):
         path = os.path.abspath(os.path.join(generator.path, rel))
-        if file_suffix(path) not in readers.readers:
-            continue
-        stamp = readers._get_file_stamp(path)
-        cached = readers._cache.get(path)
-        if cached is None or cached[0] != stamp:
-            found.append((path, stamp))
+        if file_suffix(path) in readers.readers:
+            found[path] = readers._get_file_stamp(path)
     return found
 
 
-def prefill(generator, paths, excludes):
+def prefill(generator):
     """Read every source the content cache lacks, on every core when there are many."""
     global _readers
     settings, readers = generator.settings, generator.readers
     # With TYPOGRIFY, Pelican changes smartypants' global defaults while it
     # reads; a worker forked before that would not see the change.
-    if not on(settings) or settings.get("TYPOGRIFY") or not hasattr(readers, "_get_file_stamp"):
+    if not on(settings) or settings.get("TYPOGRIFY") or not hasattr(readers, "_filestamp_func"):
         return
-    count = workers(settings)
-    todo = unread_sources(generator, paths, excludes)
-    stamps = dict(todo)
-    started = time.perf_counter()
+    kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
+    taken = stamps(generator, settings[f"{kind}_PATHS"], settings[f"{kind}_EXCLUDES"])
+    todo = [path for path, stamp in taken.items() if readers._cache.get(path, (None,))[0] != stamp]
+    # Pelican stamps each source again before its cache lookups: these stamps
+    # serve the readers' lookup; the generator's own cache is unused (reader layer).
+    stamp = readers._filestamp_func
+    readers._filestamp_func = lambda path: taken.pop(path, None) or stamp(path)
+    if settings["CONTENT_CACHING_LAYER"] == "reader" and not generator._cache:
+        generator._filestamp_func = lambda path: None
+    count, started = workers(settings), time.perf_counter()
     _readers = readers
     try:
         if FORK_IS_SAFE and count >= 2 and len(todo) >= settings["SPEEDUPS_MIN_FILES"]:
             with multiprocessing.get_context("fork").Pool(count) as pool:
-                results = pool.map(_read, stamps, chunksize=max(1, min(32, len(todo) // (count * 4))))
+                results = pool.map(_read, todo, chunksize=max(1, min(32, len(todo) // (count * 4))))
         else:
-            count = 1
-            results = [_read(path) for path in stamps]
+            count, results = 1, [_read(path) for path in todo]
     finally:
         _readers = None
-    done = 0
-    for path, data in results:
-        if data is not None:
-            for wrapper in _wrappers(data[1]):
-                wrapper.settings = readers.settings
-            # What FileStampDataCacher.cache_data stores: read_file looks here first.
-            readers._cache[path] = (stamps[path], data)
-            done += 1
+    read = [(path, data) for path, data in results if data is not None]  # Pelican reports the others
+    for path, data in read:
+        for wrapper in _wrappers(data[1]):
+            wrapper.settings = readers.settings
+        # What FileStampDataCacher.cache_data stores: read_file looks here first.
+        readers._cache[path] = (taken[path], data)
     if todo:
-        logger.info("speedups: read %d of %d files on %d cores in %.2f s", done, len(todo), count,
+        logger.info("speedups: read %d of %d files on %d cores in %.2f s", len(read), len(todo), count,
                     time.perf_counter() - started)
-
-
-def prefill_articles(generator):
-    prefill(generator, generator.settings["ARTICLE_PATHS"], generator.settings["ARTICLE_EXCLUDES"])
-
-
-def prefill_pages(generator):
-    prefill(generator, generator.settings["PAGE_PATHS"], generator.settings["PAGE_EXCLUDES"])
 
 
 # -- Compiled templates --------------------------------------------------------
@@ -274,7 +244,7 @@ def template_cache(generator):
 
 # -- Render first ----------------------------------------------------------------
 class _AtomicText(io.StringIO):
-    """A page written whole through a temporary file, or not at all if its bytes are the same."""
+    """A page written whole through a temporary file: a browser never reads half of it."""
 
     def __init__(self, path, encoding):
         super().__init__()
@@ -282,14 +252,7 @@ class _AtomicText(io.StringIO):
 
     def close(self):
         if not self.closed:
-            data = self.getvalue().encode(self.text_encoding)
-            try:
-                with open(self.path, "rb") as f:
-                    same = f.read() == data
-            except OSError:
-                same = False
-            if not same:
-                atomic_write(self.path, data)
+            atomic_write(self.path, self.getvalue().encode(self.text_encoding))
         super().close()
 
 
@@ -520,8 +483,8 @@ def register():
     signals.get_generators.connect(guard_content_cache)
     signals.generator_init.connect(template_cache)
     # Each generator's readers and loaded cache exist; nothing is read yet.
-    signals.article_generator_init.connect(prefill_articles)
-    signals.page_generator_init.connect(prefill_pages)
+    signals.article_generator_init.connect(prefill)
+    signals.page_generator_init.connect(prefill)
     signals.all_generators_finalized.connect(keep_generators)
     # Everything is read and every plugin has added its data; nothing is written yet.
     signals.get_writer.connect(start_output)
