@@ -1,30 +1,25 @@
 """Builds that never leave a stale or half-written site in a kept output folder.
 
-Pelican writes into its output folder as it goes and, when the folder is kept
-between builds (development: ``DELETE_OUTPUT_DIRECTORY = False``), leaves behind
-every file the new build no longer makes: the page of a deleted post, its
-feed entry's old file, a renamed tag's pages. A failed build leaves half a site.
+Pelican writes into its output folder as it goes; a folder kept between builds
+(development: ``DELETE_OUTPUT_DIRECTORY = False``) keeps every file the new
+build no longer makes (a deleted post's page, a renamed tag's pages), and a
+failed build leaves half a site. ``StagedPelican`` (``PELICAN_CLASS``,
+Pelican's documented hook) builds into a fresh sibling folder, then brings the
+kept folder to exactly its content: a changed file is moved in (an atomic
+rename: no browser reads half a page), a file with the same bytes is left
+alone (its mtime stays: the development server reloads only changed pages), a
+file the build did not make is removed. Names in ``OUTPUT_RETENTION`` stay (the
+background search index lives there).
 
-``StagedPelican`` (``PELICAN_CLASS`` in pelicanconf.py, Pelican's documented
-way to change how a build runs) builds such a site into a fresh sibling folder
-and then brings the kept folder to exactly that content: a file whose bytes
-changed is moved in (an atomic rename, so a browser never reads half a page),
-a file with the same bytes is left alone (its mtime stays, so the development
-server reloads only pages that changed), a file the build did not make is
-removed. The kept folder is then byte for byte what a build from nothing
-gives. Names in ``OUTPUT_RETENTION`` (Pelican's setting for files a clean
-output keeps) are left alone: the search index that a background job writes
-after the build lives there.
-
-During the build ``OUTPUT_PATH`` is the fresh folder; ``SITE_OUTPUT_PATH``
-is always the folder the finished site is served from. After the site is in
-place the blinker signal ``site_ready`` is sent with the Pelican object, for
-work that needs the finished site (the background search index).
+During the build ``OUTPUT_PATH`` is the fresh folder and ``SITE_OUTPUT_PATH``
+the served one. Once the site is in place the blinker signal ``site_ready`` is
+sent with the Pelican object (the background search index starts then).
 """
 
 import logging
 import os
 import shutil
+from pathlib import Path
 
 import blinker
 from pelican import Pelican
@@ -39,17 +34,9 @@ site_ready = blinker.signal("site_ready")
 declare_run_settings("SITE_OUTPUT_PATH", "OUTPUT_RETENTION")
 
 
-def same_bytes(a, b, chunk=1 << 16):
+def same_bytes(a, b):
     try:
-        if os.path.getsize(a) != os.path.getsize(b):
-            return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            while True:
-                block = fa.read(chunk)
-                if block != fb.read(chunk):
-                    return False
-                if not block:
-                    return True
+        return os.path.getsize(a) == os.path.getsize(b) and Path(a).read_bytes() == Path(b).read_bytes()
     except OSError:
         return False
 

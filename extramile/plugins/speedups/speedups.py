@@ -425,9 +425,8 @@ _gzip_sources = {}  # output file -> SHA-256 of its bytes, for the files precomp
 
 def gzip_cache(settings):
     """The keyed cache folder, when precompress writes gzip only (its zopfli also writes .gz)."""
-    if not on(settings) or not settings.get("CACHE_CONTENT") or settings.get("PRECOMPRESS_OVERWRITE"):
-        return None
-    if not settings.get("PRECOMPRESS_GZIP", True) or settings.get("PRECOMPRESS_ZOPFLI", True):
+    if (not on(settings) or not settings.get("CACHE_CONTENT") or settings.get("PRECOMPRESS_OVERWRITE")
+            or not settings.get("PRECOMPRESS_GZIP", True) or settings.get("PRECOMPRESS_ZOPFLI", True)):
         return None
     options = {name: value for name, value in settings.items() if name.startswith("PRECOMPRESS_")}
     key = hashed(code_key(), stable_text(options))
@@ -470,10 +469,9 @@ def keep_gzip(pelican):
             used.add(name)
             if not os.path.exists(os.path.join(cache, name)):
                 link_or_copy(f"{path}.gz", os.path.join(cache, name))
-    for name in os.listdir(cache):
-        if name not in used:
-            with contextlib.suppress(OSError):
-                os.remove(os.path.join(cache, name))
+    for name in set(os.listdir(cache)) - used:
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(cache, name))
     _gzip_sources.clear()
 
 
