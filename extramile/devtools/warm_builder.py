@@ -142,7 +142,9 @@ def preload(settings_file):
     # Markdown extensions the settings name (found through entry points),
     # rich's status line, and what reading and checking the sources need.
     import markdown
+    from pelican.readers import MarkdownReader
 
+    MarkdownReader(settings)  # adds the extensions' names to settings["MARKDOWN"], as in a build
     markdown.Markdown(**settings["MARKDOWN"])
     for name in WARM_IMPORTS:
         with contextlib.suppress(ImportError):
