@@ -121,29 +121,29 @@ def test_add_defaults_keeps_what_the_settings_say():
     assert settings == {"A": 0, "B": 2}
 
 
-def test_code_key_follows_a_loaded_module_outside_site_packages(tmp_path, monkeypatch):
+@pytest.fixture
+def local_plugin(tmp_path, monkeypatch):
+    """A loaded module outside site-packages (a PLUGIN_PATHS plugin): its file."""
     module = tmp_path / "localplugin_for_code_key.py"
     module.write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     __import__("localplugin_for_code_key")
-    try:
-        first = buildcache.code_key()
-        assert buildcache.code_key() == first
-        module.write_text("X = 2\n")
-        assert buildcache.code_key() != first
-    finally:
-        sys.modules.pop("localplugin_for_code_key", None)
+    yield module
+    sys.modules.pop("localplugin_for_code_key", None)
 
 
-def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(tmp_path, monkeypatch):
-    module = tmp_path / "localplugin_for_build_key.py"
-    module.write_text("X = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    __import__("localplugin_for_build_key")
+def test_code_key_follows_a_loaded_module_outside_site_packages(local_plugin):
+    first = buildcache.code_key()
+    assert buildcache.code_key() == first
+    local_plugin.write_text("X = 2\n")
+    assert buildcache.code_key() != first
+
+
+def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(local_plugin):
     try:
         buildcache._build_started(None)  # Pelican's `initialized`
         during = buildcache.code_key()
-        module.write_text("X = 2\n")  # an edit during the build is not the code that runs
+        local_plugin.write_text("X = 2\n")  # an edit during the build is not the code that runs
         assert buildcache.code_key() == during
         buildcache._build_ended(None)  # `finalized`
         after = buildcache.code_key()
@@ -152,6 +152,5 @@ def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(tmp_path, 
         assert buildcache.code_key() == after
     finally:
         buildcache._build_ended(None)
-        sys.modules.pop("localplugin_for_build_key", None)
 
 
