@@ -41,9 +41,10 @@ passes ``write_file`` what the generators' ``generate_articles``,
 ``_written_files`` and ``_overridden_files``; ``generate_output`` calls
 ``generate_feeds`` then ``generate_pages``; pelican-granular-signals sends
 ``minify``, ``compress`` and ``deploy`` around pelican-precompress, which keeps
-an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False. No method is
-patched; the one attribute set on Pelican's objects is this build's readers'
-and generators' ``_filestamp_func``, to reuse the stamps ``prefill`` took.
+an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False. No class or
+module is patched; on this build's own objects two attributes are set: the
+readers' and generators' ``_filestamp_func`` (the stamps ``prefill`` took) and
+the articles generator's ``generate_pages`` (``share_pages``).
 
 Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
 ``SPEEDUPS_MIN_FILES`` (16: below, reading and rendering stay in one process),
