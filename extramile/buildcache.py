@@ -148,9 +148,10 @@ def code_key():
     PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit.
 
     Worked out once per build (7 plugins ask, 10 ms each): from Pelican's
-    ``initialized`` to ``finalized`` the answer is kept, since the modules a
-    build runs were imported before it started; an edit made meanwhile is
-    not the code that runs, and the next build sees it."""
+    ``initialized`` to ``finalized`` the first answer is kept. Known gap (not
+    new): the key is read from the files on disk, not from the code that was
+    imported, so a source edited after its import and before the build's first
+    call keys this build's results by code that is not running."""
     if "key" in _this_build:
         return _this_build["key"]
     digest = hashlib.sha256(sys.version.encode())
