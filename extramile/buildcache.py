@@ -19,6 +19,7 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 from pelican import signals
@@ -120,6 +121,46 @@ def settings_key(settings, names=None):
 
 
 # -- Code ----------------------------------------------------------------------
+def file_stamp(path):
+    """What changes whenever a file's bytes may have: device, inode, size,
+    mtime and ctime (which no program can set back). None if it is missing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _process_started_ns():
+    """When this process started, on the wall clock in ns (Linux's /proc), or None.
+    Rounded down to the kernel's tick: never later than the true start."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        since_boot = int(fields[19]) * 1_000_000_000 // os.sysconf("SC_CLK_TCK")  # field 22, starttime
+        return time.time_ns() - (time.clock_gettime_ns(time.CLOCK_BOOTTIME) - since_boot)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+# When this process's code began to load: its start, or this module's import
+# where /proc is missing (then a module imported before this one is covered
+# only by its distribution). A forked build inherits its parent's. A file
+# changed after it may differ from the code that runs (see code_key).
+LOADED_SINCE_NS = min(filter(None, (_process_started_ns(), time.time_ns())))
+# File times come from a clock that lags the true time by up to one kernel
+# tick (10 ms at 100 Hz): a change a moment after loading may show a time a
+# moment before it. Anything stamped this close to the load counts as after.
+CLOCK_GRAIN_NS = 50_000_000
+
+
+def changed_since_loaded(stamp):
+    """Whether a file with this `file_stamp` (None: missing) may have changed
+    after this process loaded its code: its ctime, which no program can set
+    back, is not clearly earlier than LOADED_SINCE_NS."""
+    return stamp is None or stamp[4] >= LOADED_SINCE_NS - CLOCK_GRAIN_NS
+
+
 def installed_distributions():
     """Each installed distribution on sys.path as its metadata folder's path
     (``name-version.dist-info``, as the wheel format names it) and its metadata
@@ -134,29 +175,22 @@ def installed_distributions():
             continue
         for name in names:
             if name.endswith(".dist-info"):
-                records.append(f"{entry}/{name}:{file_stamp(os.path.join(entry, name, 'METADATA'))}")
+                records.append((os.path.join(entry, name), file_stamp(os.path.join(entry, name, "METADATA"))))
             elif name.endswith(".egg-info"):
                 path = os.path.join(entry, name)
-                records.append(f"{path}:{file_stamp(os.path.join(path, 'PKG-INFO') if os.path.isdir(path) else path)}")
+                records.append((path, file_stamp(os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path)))
     return records
 
 
-def code_key():
-    """SHA-256 of the code a build runs: Python's version, every installed
-    distribution's name and version, this package's source files, and the source of every other module
-    loaded from outside site-packages and the standard library (a plugin in a
-    PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit.
+# The distributions installed when this module was imported: one removed
+# since leaves no stamp to see, so the list itself is compared.
+_LOADED_DISTRIBUTIONS = frozenset(path for path, _ in installed_distributions())
 
-    Worked out once per build (7 plugins ask, 10 ms each): from Pelican's
-    ``initialized`` to ``finalized`` the first answer is kept. Known gap (not
-    new): the key is read from the files on disk, not from the code that was
-    imported, so a source edited after its import and before the build's first
-    call keys this build's results by code that is not running."""
-    if "key" in _this_build:
-        return _this_build["key"]
-    digest = hashlib.sha256(sys.version.encode())
-    for record in installed_distributions():
-        digest.update(record.encode() + b"\n")
+
+def code_files():
+    """{path: file_stamp} of the Python sources code_key covers: this package's,
+    and every other loaded module's from outside site-packages and the standard
+    library (a plugin in a PLUGIN_PATHS folder)."""
     files = set(PACKAGE.rglob("*.py"))
     # Installed and standard modules are known by the distributions above and
     # the interpreter: told apart by their folder, as text (resolving each of
@@ -170,11 +204,48 @@ def code_key():
             resolved = Path(path).resolve()
             if not str(resolved).startswith(installed) and "site-packages" not in resolved.parts:
                 files.add(resolved)
-    for path in sorted(files):
-        digest.update(str(path).encode() + b"\0" + source_digest(path) + b"\0")
+    return {path: file_stamp(path) for path in sorted(files)}
+
+
+def loaded_code_is_current(distributions=None, files=None):
+    """Whether the code on disk is still the code this process loaded: no
+    source code_key covers, and no distribution, changed or went since.
+    (`distributions` and `files`: installed_distributions() and code_files().)"""
+    distributions = installed_distributions() if distributions is None else distributions
+    files = code_files() if files is None else files
+    if frozenset(path for path, _ in distributions) != _LOADED_DISTRIBUTIONS:
+        return False
+    stamps = [stamp for _, stamp in distributions] + list(files.values())
+    return not any(changed_since_loaded(stamp) for stamp in stamps)
+
+
+def code_key():
+    """SHA-256 of the code a build runs: Python's version, every installed
+    distribution's name and version, this package's source files, and the source of every other module
+    loaded from outside site-packages and the standard library (a plugin in a
+    PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit.
+
+    None (nothing is cached) when that code may not be what runs: a source or
+    a distribution changed after this process loaded its code (a long-lived
+    process, such as the dev server's warm builder, imported the old one), so
+    the files on disk no longer tell what was imported.
+
+    Worked out once per build (7 plugins ask, 10 ms each): from Pelican's
+    ``initialized`` to ``finalized`` the first answer is kept."""
+    if "key" in _this_build:
+        return _this_build["key"]
+    distributions, files = installed_distributions(), code_files()
+    key = None
+    if loaded_code_is_current(distributions, files):
+        digest = hashlib.sha256(sys.version.encode())
+        for path, stamp in distributions:
+            digest.update(f"{path}:{stamp}\n".encode())
+        for path in files:
+            digest.update(str(path).encode() + b"\0" + source_digest(path) + b"\0")
+        key = digest.hexdigest()
     if _this_build:
-        _this_build["key"] = digest.hexdigest()
-    return digest.hexdigest()
+        _this_build["key"] = key
+    return key
 
 
 _this_build = {}  # {"on": True, "key": code_key()} while a build runs
@@ -209,16 +280,6 @@ def source_digest(path):
 
 
 # -- Files -------------------------------------------------------------------
-def file_stamp(path):
-    """What changes whenever a file's bytes may have: device, inode, size,
-    mtime and ctime (which no program can set back). None if it is missing."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()

@@ -123,34 +123,58 @@ def test_add_defaults_keeps_what_the_settings_say():
 
 @pytest.fixture
 def local_plugin(tmp_path, monkeypatch):
-    """A loaded module outside site-packages (a PLUGIN_PATHS plugin): its file."""
+    """A loaded module outside site-packages (a PLUGIN_PATHS plugin): its file.
+    This process counts as started after the file was written (see loaded_after)."""
     module = tmp_path / "localplugin_for_code_key.py"
     module.write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     __import__("localplugin_for_code_key")
+    loaded_after(module, monkeypatch)
+    buildcache._build_ended(None)  # no build under way (an earlier test's may have stopped half-way)
     yield module
     sys.modules.pop("localplugin_for_code_key", None)
 
 
-def test_code_key_follows_a_loaded_module_outside_site_packages(local_plugin):
+def loaded_after(path, monkeypatch):
+    """Make this process look as if it had loaded its code just after `path` last changed."""
+    monkeypatch.setattr(buildcache, "LOADED_SINCE_NS", path.stat().st_ctime_ns + buildcache.CLOCK_GRAIN_NS + 1)
+
+
+def test_code_key_follows_a_loaded_module_outside_site_packages(local_plugin, monkeypatch):
     first = buildcache.code_key()
-    assert buildcache.code_key() == first
+    assert first is not None and buildcache.code_key() == first
     local_plugin.write_text("X = 2\n")
-    assert buildcache.code_key() != first
+    loaded_after(local_plugin, monkeypatch)  # a new process, which imports the edit
+    assert buildcache.code_key() not in (first, None)
 
 
-def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(local_plugin):
+def test_code_changed_after_it_was_loaded_gives_no_key(local_plugin):
+    assert buildcache.loaded_code_is_current() and buildcache.code_key() is not None
+    # Edited after this process imported it: the file no longer tells what runs.
+    local_plugin.write_text("X = 2\n")
+    assert not buildcache.loaded_code_is_current()
+    assert buildcache.code_key() is None
+
+
+def test_a_distribution_removed_after_loading_gives_no_key(local_plugin, monkeypatch):
+    gone = os.path.join(sys.path[-1], "removed_since-1.0.dist-info")
+    monkeypatch.setattr(buildcache, "_LOADED_DISTRIBUTIONS", buildcache._LOADED_DISTRIBUTIONS | {gone})
+    assert not buildcache.loaded_code_is_current()
+    assert buildcache.code_key() is None
+
+
+def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(local_plugin, monkeypatch):
     try:
         buildcache._build_started(None)  # Pelican's `initialized`
         during = buildcache.code_key()
         local_plugin.write_text("X = 2\n")  # an edit during the build is not the code that runs
         assert buildcache.code_key() == during
         buildcache._build_ended(None)  # `finalized`
+        assert buildcache.code_key() is None  # this process still runs the old code
+        loaded_after(local_plugin, monkeypatch)  # the next process imports the edit
         after = buildcache.code_key()
-        assert after != during
-        buildcache._build_started(None)  # the next build sees the edit
+        assert after not in (during, None)
+        buildcache._build_started(None)  # and its builds key by it
         assert buildcache.code_key() == after
     finally:
         buildcache._build_ended(None)
-
-

@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import signal
+import time
 
 import pytest
 from conftest import ROOT, cache_override, run_pelican
@@ -20,19 +21,40 @@ def digests(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# A site owner's plugin in a PLUGIN_PATHS folder: it sets the subtitle.
+OWN_SETTINGS = """import os
+from pelicanconf import *
+PATH = os.path.join(os.getcwd(), "content")
+PLUGIN_PATHS = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins")]
+PLUGINS = [*PLUGINS, "own_subtitle"]
+"""
+OWN_PLUGIN = """from pelican import signals
+
+
+def subtitle(pelican):
+    pelican.settings["SITESUBTITLE"] = {!r}
+
+
+def register():
+    signals.initialized.connect(subtitle)
+"""
+
+
 @pytest.fixture
 def builder(tmp_path):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "watched.py").write_text("# a stand-in for a plugin module\n")
-    warm = WarmBuilder(ROOT / "pelicanconf.py", watched=[plugins])
+    (plugins / "own_subtitle.py").write_text(OWN_PLUGIN.format("Version one"))
+    (tmp_path / "conf.py").write_text(OWN_SETTINGS)
+    time.sleep(0.1)  # the zygote starts clearly after the plugin was written (buildcache.CLOCK_GRAIN_NS)
+    warm = WarmBuilder(tmp_path / "conf.py", cwd=ROOT)
     warm.start()
     yield warm
     warm.close()
 
 
-def args(content, output, cache):
-    return [str(content), "-s", str(ROOT / "pelicanconf.py"), "-o", str(output), *cache_override(cache)]
+def args(content, output, cache, conf=ROOT / "pelicanconf.py"):
+    return [str(content), "-s", str(conf), "-o", str(output), *cache_override(cache)]
 
 
 def test_a_warm_build_is_the_build_the_command_makes(builder, tmp_path):
@@ -71,16 +93,18 @@ def test_a_failed_build_reports_like_the_command(tmp_path):
 def test_a_changed_plugin_or_a_dead_zygote_gets_a_new_one(builder, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
+    own = args(content, tmp_path / "out", tmp_path / "cache", conf=tmp_path / "conf.py")
     first = builder.proc.pid
-    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    assert builder.build(own)["code"] == 0
     assert builder.proc.pid == first  # nothing changed: the same zygote
-    watched = tmp_path / "plugins" / "watched.py"
-    watched.write_text("# edited\n")
-    os.utime(watched, ns=(watched.stat().st_atime_ns, watched.stat().st_mtime_ns + 10**9))
-    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    assert "Version one" in (tmp_path / "out" / "index.html").read_text()
+    # The owner edits their plugin: the next build runs the new code, in a new zygote.
+    (tmp_path / "plugins" / "own_subtitle.py").write_text(OWN_PLUGIN.format("Version two"))
+    assert builder.build(own)["code"] == 0
     second = builder.proc.pid
     assert second != first
+    assert "Version two" in (tmp_path / "out" / "index.html").read_text()
     os.kill(second, signal.SIGKILL)
     builder.proc.wait()
-    assert builder.build(args(content, tmp_path / "out", tmp_path / "cache"))["code"] == 0
+    assert builder.build(own)["code"] == 0
     assert builder.proc.pid not in (first, second)

@@ -465,8 +465,8 @@ def bench_n(n, runs, only, hugo_bin, keep, overrides=(), loop_edits=5):
         if "dev" in builds:  # livereload's warm process, started before any timed build
             from extramile.devtools.warm_builder import WarmBuilder
 
-            warm["dev"] = WarmBuilder(ROOT / "pelicanconf.py", watched=[ROOT / "extramile"],
-                                      log=open(log, "a"), env=builds["dev"]["env"], cwd=builds["dev"]["cwd"])  # noqa: SIM115 - closed below
+            warm["dev"] = WarmBuilder(ROOT / "pelicanconf.py", log=open(log, "a"),  # noqa: SIM115 - closed below
+                                      env=builds["dev"]["env"], cwd=builds["dev"]["cwd"])
             warm["dev"].start()
         for run in range(1, runs + 1):
             for name, b in builds.items():

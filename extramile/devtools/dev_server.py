@@ -163,8 +163,8 @@ class DevServer:
         self.sources = [self.content, *(Path(p) for p in ([theme] if theme else [])), package,
                         *(Path(w) for w in watched)]
         # Each rebuild runs in a fresh fork of a process that imported Pelican and
-        # the plugins once (0.6 s saved per save); a changed plugin restarts it.
-        self.builder = WarmBuilder(self.settings_file, watched=[package], log=log, env=env, cwd=cwd)
+        # the plugins once (0.6 s saved per save); changed code restarts it.
+        self.builder = WarmBuilder(self.settings_file, log=log, env=env, cwd=cwd)
         self.broadcast = Broadcast()
         self.stopping = threading.Event()
         self.changed = threading.Condition()

@@ -12,10 +12,11 @@ content are read again, plugins register again, caches come from disk. The
 child leaves with ``os._exit`` once its output is flushed, skipping the
 interpreter's teardown.
 
-What a fork cannot pick up is a changed module: when a file under one of
-the watched folders (``plugins/`` by default) changes, the zygote is replaced
-before the next build. If the zygote dies or cannot start, the build runs in a
-new process, as before.
+What a fork cannot pick up is changed code. Before each build the zygote
+asks ``buildcache.loaded_code_is_current()`` (the sources and distributions
+``code_key`` covers, changed since the zygote started?); if not, it ends and
+the build runs in a new zygote, which imports the new code. If the zygote
+dies or cannot start, the build runs in a new process, as before.
 
 The zygote ends with the process that started it, and each build with the
 zygote (``PR_SET_PDEATHSIG``, extramile/processes.py), even if the server is
@@ -32,37 +33,24 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from extramile.processes import die_with_parent, stop
 
 CAN_FORK = hasattr(os, "fork")
 
 
-def newest_mtime(folders):
-    newest = 0
-    for folder in folders:
-        for path in Path(folder).rglob("*.py"):
-            with contextlib.suppress(OSError):  # removed while we looked
-                newest = max(newest, path.stat().st_mtime_ns)
-    return newest
-
-
 class WarmBuilder:
     """Runs `python -m pelican ARGS` builds in forks of a warm process."""
 
-    def __init__(self, settings_file, watched=(), log=None, env=None, cwd=None):
+    def __init__(self, settings_file, log=None, env=None, cwd=None):
         self.settings_file = str(settings_file)
-        self.watched = [str(w) for w in watched]
         self.log = log  # where builds print (a file object); None: this process's stderr
         self.env, self.cwd = env, cwd  # the builds' environment and folder (None: this process's)
         self.proc = None
-        self.started_with = None  # newest_mtime(watched) when the zygote started
         self.closed = False  # after close(): no more builds, no restart
 
     def start(self):
         self.stop_zygote()
-        self.started_with = newest_mtime(self.watched)
         # The zygote asks for PR_SET_PDEATHSIG itself (no preexec_fn: the server has threads).
         self.proc = subprocess.Popen([sys.executable, "-m", __name__, self.settings_file, str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
@@ -102,12 +90,12 @@ class WarmBuilder:
         if self.closed:
             return {"code": None, "cpu": None, "rss_mb": None}
         if CAN_FORK:
-            if self.proc is None or newest_mtime(self.watched) != self.started_with:
-                self.start()  # a plugin changed: its new code needs a new import
+            if self.proc is None:
+                self.start()
             result = self.request(args, env, log_path)
             if result is None and self.closed:  # closed during the build
                 return {"code": None, "cpu": None, "rss_mb": None}
-            if result is None:  # the zygote died: once more with a new one
+            if result is None:  # the zygote died, or ended as its code changed: once more with a new one
                 self.start()
                 result = self.request(args, env, log_path)
             if result is not None:
@@ -205,7 +193,11 @@ def serve(settings_file, parent=None):
     preload(settings_file)
     control.write("ready\n")
     control.flush()
+    from extramile.buildcache import loaded_code_is_current
+
     for line in requests:
+        if not loaded_code_is_current():
+            return  # a fork would run the old code: the builder starts a new zygote
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:

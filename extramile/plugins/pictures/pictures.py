@@ -50,6 +50,7 @@ import re
 import shutil
 import sys
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -176,6 +177,7 @@ class State:
         self.records = {}
         self.settings = None
         self.code = None
+        self.unkeyed = False  # no code_key: variants are made for this build only
         self.hashes = {}  # path -> (file_stamp, sha256), see source_hash
         self.used_hashes = {}
 
@@ -407,7 +409,13 @@ def prepare(pelican):
     settings.setdefault("JINJA_FILTERS", {})["pictures"] = pictures_filter
     if has_plugin(settings, "extramile.plugins.validate"):
         check_once(settings)  # every problem validate finds comes first, in one list
+    # No code key (the code changed after this process loaded it): the variants
+    # made now are this build's alone, under a key no other build works out,
+    # and they leave the cache once linked (link_outputs).
     _state.code = code_key()
+    _state.unkeyed = _state.code is None
+    if _state.unkeyed:
+        _state.code = f"this build only: {uuid.uuid4()}"
     _state.hashes = load_pickle(os.path.join(cache_root(settings), "hashes.pickle"), "v1", {})
     _state.used_hashes = {}
     problems, uses_of = [], {}
@@ -585,6 +593,9 @@ def link_outputs(pelican):
                 made.add(folder)
             link_or_copy(os.path.join(root, record.key, cached), target)
             count += 1
+    if _state.unkeyed:
+        for record in _state.records.values():
+            shutil.rmtree(os.path.join(root, record.key), ignore_errors=True)
     save_pickle(os.path.join(root, "hashes.pickle"), "v1", _state.used_hashes)
     pruned = prune_cache(root, {record.key for record in _state.records.values()},
                          settings["PICTURES_CACHE_MAX_AGE"])

@@ -133,9 +133,10 @@ def guard_content_cache(pelican):
     key = content_key(settings)
     folder = settings["CACHE_PATH"]
     stamp = os.path.join(folder, "content-key")
-    if key is None:  # a setting without a stable text: nothing read can be trusted
-        logger.warning("speedups: a setting has no stable value to key the content cache by; "
-                       "every source is read again")
+    if key is None:  # a setting without a stable text, or code changed since it was loaded
+        logger.warning("speedups: %s; every source is read again",
+                       "the code changed after this process loaded it" if code_key() is None
+                       else "a setting has no stable value to key the content cache by")
         settings["LOAD_CONTENT_CACHE"] = settings["CACHE_CONTENT"] = False
         return
     try:
