@@ -148,10 +148,10 @@ def _process_started_ns():
 # only by its distribution). A forked build inherits its parent's. A file
 # changed after it may differ from the code that runs (see code_key).
 LOADED_SINCE_NS = min(filter(None, (_process_started_ns(), time.time_ns())))
-# File times come from a clock that lags the true time by up to one kernel
+# File times may come from a clock that lags the true time by up to one kernel
 # tick (10 ms at 100 Hz): a change a moment after loading may show a time a
 # moment before it. Anything stamped this close to the load counts as after.
-CLOCK_GRAIN_NS = 50_000_000
+CLOCK_GRAIN_NS = 20_000_000
 
 
 def changed_since_loaded(stamp):
