@@ -1,5 +1,6 @@
 """Shared fixtures: the real site, built by plain Pelican into temporary folders."""
 
+import hashlib
 import json
 import os
 import shlex
@@ -117,6 +118,12 @@ def cache_override(tmp, **settings):
     values). One `-e` only: Pelican keeps just the last one it is given."""
     pairs = [f'CACHE_PATH="{tmp}"'] + [f"{key}={value}" for key, value in settings.items()]
     return ["-e", *pairs]
+
+
+def digests(folder):
+    """{relative path: sha256} of every file under `folder`: two builds compared byte for byte."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # -- Fixture content: small sites written into tmp_path ----------------------

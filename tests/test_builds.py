@@ -2,7 +2,6 @@
 builds of one commit are byte-identical, drafts and future posts stay private."""
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -10,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, WarmContext, cache_override, run_pelican
+from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, WarmContext, cache_override, digests, run_pelican
 from invoke import Exit
 from test_validation import GOOD, make_content, post
 
@@ -30,11 +29,6 @@ def snapshot(folder):
     return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None, p.stat().st_mode,
                                          p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*"))}
-
-
-def digests(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):

@@ -10,9 +10,9 @@ import subprocess
 import urllib.request
 
 import pytest
-from conftest import ROOT, cache_override
+from conftest import ROOT, cache_override, digests
 from invoke import Exit
-from test_builds import PROD_ENV, context, digests
+from test_builds import PROD_ENV, context
 from test_validation import GOOD, make_content, post
 
 import tasks

@@ -216,6 +216,47 @@ def test_builds_are_byte_identical_and_an_edited_picture_is_picked_up(tmp_path):
     assert not any(old_key in p.name for p in (again.output / "pictures").iterdir())
 
 
+# A site owner's plugin whose source changes while the build runs (it appends
+# to itself as it is imported), as if saved from an editor mid-build.
+SELF_EDITING_PLUGIN = """with open(__file__, "a", encoding="utf-8") as f:
+    f.write("# changed after the build loaded it\\n")
+
+
+def register():
+    pass
+"""
+
+
+FINGERPRINT = re.compile(rb"\.[0-9a-f]{10}\.(avif|webp|jpg|png|css|js)\b")
+
+
+def without_fingerprints(output):
+    """Every file under `output`, names and bytes, with NAME.KEY10.EXT fingerprints
+    blanked (the search index, whose files are named by what they hold, left out)."""
+    return {FINGERPRINT.sub(rb".#.\1", str(p.relative_to(output)).encode()): FINGERPRINT.sub(rb".#.\1", p.read_bytes())
+            for p in sorted(output.rglob("*")) if p.is_file() and p.relative_to(output).parts[0] != "pagefind"}
+
+
+def test_code_changed_during_a_build_keeps_no_variant_and_builds_the_same_site(site, tmp_path):
+    """The code the build runs is then unknown (buildcache.code_key is None):
+    nothing it makes is kept for another build, and the site is the same."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "self_editing.py").write_text(SELF_EDITING_PLUGIN, encoding="utf-8")
+    (tmp_path / "conf.py").write_text(
+        "import os\nfrom pelicanconf import *\n"
+        "PLUGIN_PATHS = [os.path.join(os.path.dirname(os.path.abspath(__file__)), 'plugins')]\n"
+        "PLUGINS = [*PLUGINS, 'self_editing']\n", encoding="utf-8")
+    result = build(tmp_path, picture_files(), conf=tmp_path / "conf.py", env={"COLUMNS": "500"})
+    assert result.returncode == 0, result.log
+    assert "the code changed after this process loaded it; every source is read again" in result.log
+    # The variants are named by a key no other build works out (a name is
+    # fingerprinted by the code that made its bytes): other names, same site.
+    assert not {p.name for p in (result.output / "pictures").iterdir()} & {p.name for p in (site.output / "pictures").iterdir()}
+    assert without_fingerprints(result.output) == without_fingerprints(site.output)
+    cache = tmp_path / "cache" / "pictures"
+    assert (cache / "hashes.pickle").exists() and not [p for p in cache.iterdir() if p.is_dir()]
+
+
 BAD = {
     "no alt": ("![](images/small.jpg)", "has no alt text"),
     "missing file": ("![A thing](images/nothing.jpg)", "does not exist"),

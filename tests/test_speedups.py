@@ -14,13 +14,12 @@ Python, where no template lookup could see it. Run it longer with
 EXTRAMILE_PROPERTY_EXAMPLES=200.
 """
 
-import hashlib
 import os
 import re
 import shutil
 
 import pytest
-from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, make_content, post, run_pelican
+from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, digests, make_content, post, run_pelican
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pelican.settings import DEFAULT_CONFIG
@@ -34,11 +33,6 @@ PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe", **REPLIES_ENV}
 FAST = ["SPEEDUPS=true", "SPEEDUPS_MIN_FILES=1"]  # parallel even for a handful of posts
 SLOW = ["SPEEDUPS=false"]
-
-
-def digests(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_same(mine, theirs):

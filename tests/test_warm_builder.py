@@ -2,23 +2,17 @@
 that imported Pelican and the plugins once. They must build exactly what the
 `pelican` command builds, fail as it fails, and survive what can go wrong."""
 
-import hashlib
 import os
 import shutil
 import signal
 import time
 
 import pytest
-from conftest import ROOT, cache_override, run_pelican
+from conftest import ROOT, cache_override, digests, run_pelican
 
 from extramile.devtools.warm_builder import WarmBuilder
 
 POST = "posts/in-customers-we-trust.md"
-
-
-def digests(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # A site owner's plugin in a PLUGIN_PATHS folder: it sets the subtitle.
