@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import PROD_SITEURL, ROOT, cache_override, run_pelican
+from conftest import PROD_SITEURL, ROOT, build, cache_override, post, run_pelican
 
 ENTRY_KEYS = ("id", "title", "link", "updated", "author", "content")
 AUTHORS = {"The Editors", "Cynthia Kay", "Ron Kaufman"}
@@ -320,3 +320,17 @@ def test_feed_in_browser_under_the_site_csp_header(served_site, page):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_feed_with_no_entries_is_the_same_in_every_build(tmp_path):
+    """Every post a draft (or still scheduled): the site feeds have no entries
+    and their date is 1970-01-01, not the time of the build."""
+    files = {"posts/draft.md": post(title="Not yet", extra="Status: draft\n")}
+    first, second = build(tmp_path / "a", files), build(tmp_path / "b", files)
+    assert first.returncode == 0 and second.returncode == 0, first.log + second.log
+    for feed in ("feeds/all.atom.xml", "feeds/all.rss.xml"):
+        assert first.path(feed).read_bytes() == second.path(feed).read_bytes(), feed
+        parsed = feedparser.parse(first.path(feed).read_bytes())
+        assert parsed.entries == [] and not parsed.bozo
+    assert "<updated>1970-01-01T00:00:00+00:00</updated>" in first.text("feeds/all.atom.xml")
+    assert "<lastBuildDate>Thu, 01 Jan 1970 00:00:00 +0000</lastBuildDate>" in first.text("feeds/all.rss.xml")

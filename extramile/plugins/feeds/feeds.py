@@ -25,6 +25,9 @@
   built from the address, so a slug made from an edited title gave a new
   id). Atom ``<id>``, RSS ``<guid isPermaLink="false">`` and JSON Feed ``id``
   are the same. A new Date or a renamed file makes a new id.
+* A feed with no entries (every post a draft or still scheduled) is dated
+  1970-01-01 (``EMPTY_FEED_DATE``), not at the time of the build: two builds
+  of one tree give the same bytes.
 * ``FEED_ALL_JSON`` (e.g. ``feeds/all.json``): the whole site as a JSON Feed
   1.1 (https://www.jsonfeed.org/version/1.1/). No maintained Pelican plugin
   on PyPI writes one, hence this small writer.
@@ -36,6 +39,7 @@ import logging
 import os
 import posixpath
 import re
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet, get_tag_uri
@@ -85,7 +89,20 @@ def entry_id(settings, article):
     return get_tag_uri(urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", stem + "/"), article.date)
 
 
-class RssWithContent(Rss201rev2Feed):
+# The date of a feed with no entries (every post a draft or scheduled):
+# feedgenerator would take the time of the build, so two builds of one tree
+# would differ; the Unix epoch says "nothing published yet" and never changes.
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class StableEmptyDate:
+    """A feed whose date is its newest entry's, or EMPTY_FEED_DATE when it has none."""
+
+    def latest_post_date(self):
+        return super().latest_post_date() if self.items else EMPTY_FEED_DATE
+
+
+class RssWithContent(StableEmptyDate, Rss201rev2Feed):
     """RSS 2.0 with the full article in content:encoded and an atom:updated."""
 
     def rss_attributes(self):
@@ -100,7 +117,7 @@ class RssWithContent(Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content"])
 
 
-class AtomWithStylesheet(Atom1Feed):
+class AtomWithStylesheet(StableEmptyDate, Atom1Feed):
     """Atom that writes the feed's stylesheets, as feedgenerator's RSS does."""
 
     def write(self, outfile, encoding):
