@@ -145,20 +145,36 @@ def _process_started_ns():
 
 # When this process's code began to load: its start, or this module's import
 # where /proc is missing (then a module imported before this one is covered
-# only by its distribution). A forked build inherits its parent's. A file
-# changed after it may differ from the code that runs (see code_key).
+# only by its distribution). A file changed after it may differ from the code
+# that runs (see code_key).
 LOADED_SINCE_NS = min(filter(None, (_process_started_ns(), time.time_ns())))
+# A forked child (a warm builder's build, a worker) runs what its parent had
+# imported and imports more itself, after the fork: the settings module, a
+# plugin. Each module is dated by the earliest moment it can have been
+# imported: what a fork inherits keeps its date, what is imported later gets
+# the fork's time (_since[0]).
+_since = [LOADED_SINCE_NS]
+_imported_since = {}  # module name -> ns, for the modules a fork inherited
+
+
+def _forked():
+    for name in list(sys.modules):
+        _imported_since.setdefault(name, _since[0])
+    _since[0] = time.time_ns()
+
+
+os.register_at_fork(after_in_child=_forked)
 # File times may come from a clock that lags the true time by up to one kernel
 # tick (10 ms at 100 Hz): a change a moment after loading may show a time a
 # moment before it. Anything stamped this close to the load counts as after.
 CLOCK_GRAIN_NS = 20_000_000
 
 
-def changed_since_loaded(stamp):
+def changed_since(stamp, since_ns):
     """Whether a file with this `file_stamp` (None: missing) may have changed
-    after this process loaded its code: its ctime, which no program can set
-    back, is not clearly earlier than LOADED_SINCE_NS."""
-    return stamp is None or stamp[4] >= LOADED_SINCE_NS - CLOCK_GRAIN_NS
+    after `since_ns`: its ctime, which no program can set back, is not
+    clearly earlier."""
+    return stamp is None or stamp[4] >= since_ns - CLOCK_GRAIN_NS
 
 
 def installed_distributions():
@@ -188,23 +204,27 @@ _LOADED_DISTRIBUTIONS = frozenset(path for path, _ in installed_distributions())
 
 
 def code_files():
-    """{path: file_stamp} of the Python sources code_key covers: this package's,
-    and every other loaded module's from outside site-packages and the standard
-    library (a plugin in a PLUGIN_PATHS folder)."""
-    files = set(PACKAGE.rglob("*.py"))
+    """{path: (file_stamp, since)} of the Python sources code_key covers: this
+    package's, and every other loaded module's from outside site-packages and
+    the standard library (a plugin in a PLUGIN_PATHS folder); `since` is the
+    earliest moment its code can have been read (see _since)."""
     # Installed and standard modules are known by the distributions above and
     # the interpreter: told apart by their folder, as text (resolving each of
     # 400 modules' paths took 0.3 s).
     installed = tuple({os.path.join(path, "") for name, path in sysconfig.get_paths().items()
                        if name in ("stdlib", "platstdlib", "purelib", "platlib")}
                       | {os.path.join(os.path.dirname(os.__file__), "")})
-    for module in list(sys.modules.values()):
+    since = {}
+    for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         if path and path.endswith(".py") and not path.startswith(installed):
             resolved = Path(path).resolve()
             if not str(resolved).startswith(installed) and "site-packages" not in resolved.parts:
-                files.add(resolved)
-    return {path: file_stamp(path) for path in sorted(files)}
+                moment = _imported_since.get(name, _since[0])
+                since[resolved] = min(since.get(resolved, moment), moment)
+    for path in PACKAGE.rglob("*.py"):  # a module not imported yet would be read now
+        since.setdefault(path, _since[0])
+    return {path: (file_stamp(path), since[path]) for path in sorted(since)}
 
 
 def loaded_code_is_current(distributions=None, files=None):
@@ -215,8 +235,8 @@ def loaded_code_is_current(distributions=None, files=None):
     files = code_files() if files is None else files
     if frozenset(path for path, _ in distributions) != _LOADED_DISTRIBUTIONS:
         return False
-    stamps = [stamp for _, stamp in distributions] + list(files.values())
-    return not any(changed_since_loaded(stamp) for stamp in stamps)
+    return not (any(changed_since(stamp, LOADED_SINCE_NS) for _, stamp in distributions)
+                or any(changed_since(stamp, since) for stamp, since in files.values()))
 
 
 def code_key():

@@ -136,8 +136,8 @@ def local_plugin(tmp_path, monkeypatch):
 
 
 def loaded_after(path, monkeypatch):
-    """Make this process look as if it had loaded its code just after `path` last changed."""
-    monkeypatch.setattr(buildcache, "LOADED_SINCE_NS", path.stat().st_ctime_ns + buildcache.CLOCK_GRAIN_NS + 1)
+    """Make this process look as if it had imported its modules just after `path` last changed."""
+    monkeypatch.setattr(buildcache, "_since", [path.stat().st_ctime_ns + buildcache.CLOCK_GRAIN_NS + 1])
 
 
 def test_code_key_follows_a_loaded_module_outside_site_packages(local_plugin, monkeypatch):
@@ -178,3 +178,25 @@ def test_code_key_is_worked_out_once_per_build_and_again_for_the_next(local_plug
         assert buildcache.code_key() == after
     finally:
         buildcache._build_ended(None)
+
+
+def test_a_fork_dates_what_it_imports_itself_by_the_fork(local_plugin, tmp_path):
+    """A warm builder's build imports the settings module after the fork (the
+    zygote forgot it): an edit made before the fork is what the build runs,
+    one made after the build imported it is not."""
+    local_plugin.write_text("X = 2\n")  # after this process imported it: stale here
+    sys.modules.pop("localplugin_for_code_key")  # forgotten before the fork, as the zygote does
+    time.sleep(0.05)  # the edit is clearly before the fork (CLOCK_GRAIN_NS)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child answers in two bytes: 1 current, 0 not
+        try:
+            __import__("localplugin_for_code_key")
+            before = buildcache.loaded_code_is_current()
+            local_plugin.write_text("X = 3\n")  # edited after this child imported it
+            after = buildcache.loaded_code_is_current()
+            os.write(write, bytes([before, after]))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 2) == bytes([True, False])

@@ -102,3 +102,20 @@ def test_a_changed_plugin_or_a_dead_zygote_gets_a_new_one(builder, tmp_path):
     builder.proc.wait()
     assert builder.build(own)["code"] == 0
     assert builder.proc.pid not in (first, second)
+
+
+def test_a_settings_edit_reaches_the_next_build_in_the_same_zygote_with_its_caches(builder, tmp_path):
+    """The settings file is read again by every build (after the fork): editing it
+    is no code change, so the zygote stays and the build keeps its caches."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    own = args(content, tmp_path / "out", tmp_path / "cache", conf=tmp_path / "conf.py")
+    first = builder.proc.pid
+    assert builder.build(own)["code"] == 0
+    with open(tmp_path / "conf.py", "a", encoding="utf-8") as f:
+        f.write('SITENAME = "An Edited Name"\n')
+    log = tmp_path / "second.log"
+    assert builder.build(own, log_path=str(log))["code"] == 0
+    assert builder.proc.pid == first
+    assert "An Edited Name" in (tmp_path / "out" / "index.html").read_text()
+    assert "the code changed" not in log.read_text() and "Done: Processed" in log.read_text()
