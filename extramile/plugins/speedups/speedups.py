@@ -134,9 +134,8 @@ def guard_content_cache(pelican):
     folder = settings["CACHE_PATH"]
     stamp = os.path.join(folder, "content-key")
     if key is None:  # a setting without a stable text, or code changed since it was loaded
-        logger.warning("speedups: %s; every source is read again",
-                       "the code changed after this process loaded it" if code_key() is None
-                       else "a setting has no stable value to key the content cache by")
+        logger.warning("speedups: %s; every source is read again", "the code changed after this process loaded it"
+                       if code_key() is None else "a setting has no stable value to key the content cache by")
         settings["LOAD_CONTENT_CACHE"] = settings["CACHE_CONTENT"] = False
         return
     try:
