@@ -163,7 +163,8 @@ def _forked():
     _since[0] = time.time_ns()
 
 
-os.register_at_fork(after_in_child=_forked)
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
+    os.register_at_fork(after_in_child=_forked)
 # File times may come from a clock that lags the true time by up to one kernel
 # tick (10 ms at 100 Hz): a change a moment after loading may show a time a
 # moment before it. Anything stamped this close to the load counts as after.
