@@ -313,9 +313,9 @@ def lock(c):
 @task(help={"n": "comma-separated post counts: -n 100,1000,5000 (default 100,1000)",
             "runs": "runs per build (default 3)",
             "only": "what to run: ours,dev,stock,hugo (builds) and loop (the author's loop against hugo server)",
-            "edits": "edits timed in the author's loop (default 5)",
+            "edits": "edits timed in the author's loop (default 9)",
             "pictures": "the pictures corpus instead: 40 photos against Hugo's image processing"})
-def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=5, pictures=False):
+def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=9, pictures=False):
     """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
     corpus = " --pictures" if pictures else ""
     c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
