@@ -160,8 +160,8 @@ class DevServer:
         self.settings_file = Path(settings_file).resolve()
         self.host, self.port, self.extra = host, port, list(extra)
         package = Path(package or Path(__file__).resolve().parent.parent)
-        self.sources = [self.content, *(Path(p) for p in ([theme] if theme else [])), package,
-                        *(Path(w) for w in watched)]
+        self.sources = [self.content, *(Path(p) for p in ([theme] if theme else []))]
+        self.code = [package, *(Path(w) for w in watched)]
         # Each rebuild runs in a fresh fork of a process that imported Pelican and
         # the plugins once (0.6 s saved per save); changed code restarts it.
         self.builder = WarmBuilder(self.settings_file, log=log, env=env, cwd=cwd)
@@ -249,11 +249,16 @@ class DevServer:
             self.saved(path for _, path in changes)
 
         settings = str(self.settings_file)
-        self.start_thread(self.watch, self.watcher(self.sources), saved, DefaultFilter())
+        # Content and templates: a build 10 ms after the last change. Code and
+        # settings wait 30 ms: a build that starts within a clock tick of a
+        # code change cannot know which code it loaded and keeps no cache
+        # (buildcache.CLOCK_GRAIN_NS, 20 ms).
+        self.start_thread(self.watch, self.watcher(self.sources), saved, DefaultFilter(), 10)
+        self.start_thread(self.watch, self.watcher(self.code), saved, DefaultFilter(), 30)
         # The settings file's folder, not recursively: an editor that saves by
         # renaming a new file over the old one replaces the file a watch would hold.
         self.start_thread(self.watch, self.watcher([self.settings_file.parent], recursive=False), saved,
-                          lambda _change, path: path == settings)
+                          lambda _change, path: path == settings, 30)
 
     def watch_output(self):
         from watchfiles import Change
