@@ -253,7 +253,7 @@ def serve(c, port=PORT):
     """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver."""
     print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)")
     with subscribe_receiver(port), isso_server(port):
-        c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
+        listen(c, port)
 
 
 def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
@@ -282,7 +282,15 @@ def preview(c, port=PORT):
     print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
     with subscribe_receiver(port) if env["SUBSCRIBE_PROVIDER"] == "local" else contextlib.nullcontext(), \
             isso_server(port) if env["ISSO_URL"] == SETTINGS["ISSO_URL"] else contextlib.nullcontext():
-        c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}")
+        listen(c, port)
+
+
+def listen(c, port):
+    """Pelican's own file server on output/ until Ctrl-C. Nothing is read from
+    our stdin: when it is closed (a service manager, `< /dev/null`), invoke
+    would close the server's stdin and fail with a traceback at Ctrl-C, when
+    it passes the interrupt on."""
+    c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}", in_stream=False)
 
 
 @task

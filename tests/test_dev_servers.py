@@ -2,9 +2,13 @@
 livereload`: devtools/dev_server.py) listen on 127.0.0.1 only, refuse oversized and
 malformed requests, and serve nothing outside the output folder."""
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT
@@ -119,3 +123,24 @@ def test_refuses_oversized_and_malformed_requests(server, request_bytes):
     assert status(reply) in (None, 400, 405, 413, 414, 431, 501, 505), reply[:200]
     # And it still serves the next reader.
     assert status(raw(port, b"GET / HTTP/1.0\r\n\r\n")) == 200
+
+
+def test_invoke_serve_ends_without_a_traceback_at_ctrl_c_when_stdin_is_closed(tmp_path):
+    """`invoke serve` or `preview` with stdin closed (a service manager, `< /dev/null`):
+    invoke used to close the server's stdin at the end of its own, then fail with a
+    traceback writing Ctrl-C to it."""
+    (tmp_path / "index.html").write_text("<p>Served.</p>")
+    port = free_port()
+    code = f"import invoke, tasks; tasks.OUTPUT = {str(tmp_path)!r}; tasks.listen(invoke.Context(), {port})"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        assert wait_for_port(port, proc), "the server did not start"
+        time.sleep(0.5)  # invoke has read its stdin to the end
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole process group
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Keyboard interrupt received" in out and "Traceback" not in out, out
+    assert not listening_addresses(port)
