@@ -116,7 +116,7 @@ def test_a_settings_edit_reaches_the_next_build_in_the_same_zygote_with_its_cach
         f.write('SITENAME = "An Edited Name"\n')
     # An edit within a clock tick of the build's start cannot be told from one
     # made after the build read the file: that build keeps nothing (fail closed,
-    # buildcache.CLOCK_GRAIN_NS). The dev server builds 30 ms or more after a settings save.
+    # buildcache.CLOCK_GRAIN_NS); the dev server waits dev_server.CODE_QUIET_MS after a settings save.
     time.sleep(0.1)
     log = tmp_path / "second.log"
     assert builder.build(own, log_path=str(log))["code"] == 0

@@ -2,7 +2,8 @@
 rebuilds, and reloads each open page as soon as its own file is written.
 
 * Watching: ``watchfiles`` (inotify) on the content folder, the theme, the
-  settings file and the ``extramile`` package. A save starts one build in a
+  settings file and the ``extramile`` package; a build starts once the saves
+  have been quiet for CONTENT_QUIET_MS or CODE_QUIET_MS. A save starts one build in a
   fork of the warm builder (warm_builder.py) with ``RENDER_FIRST`` set to the
   content files that changed, so their pages are written first. Saves that
   arrive during a build start one more build after it: never two builds at
@@ -38,11 +39,18 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from extramile import processes
+from extramile.buildcache import CLOCK_GRAIN_NS
 from extramile.devtools.warm_builder import WarmBuilder
 
 EVENTS, SCRIPT, STATUS = "/__dev__/events", "/__dev__/reload.js", "/__dev__/status"
 SCRIPT_FILE = Path(__file__).with_name("dev-reload.js")
 SCRIPT_TAG = f'<script src="{SCRIPT}" defer></script>'.encode()
+# How long the watchers wait for quiet before a build. Content and templates:
+# 10 ms (an editor's save is a few events within a millisecond or two). Code
+# and settings: clearly past a clock tick, as a build that starts within one
+# of a code change cannot tell which code it loaded and keeps no cache.
+CONTENT_QUIET_MS = 10
+CODE_QUIET_MS = CLOCK_GRAIN_NS // 1_000_000 + 10
 # What a page reloads for; feeds, images and the search index are not pages.
 RELOADS_FOR = (".html", ".css")
 
@@ -249,16 +257,12 @@ class DevServer:
             self.saved(path for _, path in changes)
 
         settings = str(self.settings_file)
-        # Content and templates: a build 10 ms after the last change. Code and
-        # settings wait 30 ms: a build that starts within a clock tick of a
-        # code change cannot know which code it loaded and keeps no cache
-        # (buildcache.CLOCK_GRAIN_NS, 20 ms).
-        self.start_thread(self.watch, self.watcher(self.sources), saved, DefaultFilter(), 10)
-        self.start_thread(self.watch, self.watcher(self.code), saved, DefaultFilter(), 30)
+        self.start_thread(self.watch, self.watcher(self.sources), saved, DefaultFilter(), CONTENT_QUIET_MS)
+        self.start_thread(self.watch, self.watcher(self.code), saved, DefaultFilter(), CODE_QUIET_MS)
         # The settings file's folder, not recursively: an editor that saves by
         # renaming a new file over the old one replaces the file a watch would hold.
         self.start_thread(self.watch, self.watcher([self.settings_file.parent], recursive=False), saved,
-                          lambda _change, path: path == settings, 30)
+                          lambda _change, path: path == settings, CODE_QUIET_MS)
 
     def watch_output(self):
         from watchfiles import Change
