@@ -457,6 +457,16 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
                 print(f"  loop {name} : left out, {err}", flush=True)
             finally:
                 stop_server(proc)
+    # Stock Pelican, warm, from a save to its site model (extramile/bench/stock_model.py).
+    stock_post = tmp / "stock" / "content" / "posts" / f"{slug}.md"
+    got = subprocess.run([sys.executable, "-m", "extramile.bench.stock_model", str(tmp / "stock"), str(stock_post),
+                          str(edits)], cwd=ROOT, capture_output=True, text=True)
+    if got.returncode == 0:
+        results["stock-model"] = {"model": json.loads(got.stdout)}
+        print(f"  loop stock-model: save to stock Pelican's site model "
+              f"{statistics.median(results['stock-model']['model']):.2f} s", flush=True)
+    else:
+        print(f"  loop stock-model: left out, {got.stderr.strip()[-300:]}", flush=True)
     return results
 
 
@@ -551,11 +561,13 @@ def loop_table(result):
     lines = ["| server | save → edited page on disk (s) | ÷ hugo server | save → build finished (s) | edits |",
              "|---|---:|---:|---:|---:|"]
     names = {"ours": "ours (`invoke livereload`)", "hugo": "`hugo server --renderToDisk` (fast render, its default)",
-             "hugo-full": "`hugo server --renderToDisk --disableFastRender`"}
+             "hugo-full": "`hugo server --renderToDisk --disableFastRender`",
+             "stock-model": "stock Pelican, warm fork: save → its site model, before any page (`extramile/bench/stock_model.py`)"}
     for name, times in loop.items():
-        page = statistics.median(times["page"])
+        page = statistics.median(times.get("page") or times["model"])
         build = f"{statistics.median(times['build']):.2f}" if times.get("build") else "–"
-        lines.append(f"| {names[name]} | {page:.2f} | {ratio(page, hugo)} | {build} | {len(times['page'])} |")
+        lines.append(f"| {names[name]} | {page:.2f} | {ratio(page, hugo)} | {build} | "
+                     f"{len(times.get('page') or times['model'])} |")
     return "\n".join(lines)
 
 
@@ -590,6 +602,10 @@ def targets(results):
                 c = statistics.median(loop["hugo-full"]["page"])
                 out.append(f"  (against `hugo server --disableFastRender`, which renders every page again: "
                            f"{c:.2f} s, {a / c:.2f}×)")
+            if "stock-model" in loop:
+                c = statistics.median(loop["stock-model"]["model"])
+                out.append(f"  (stock Pelican alone, from the save to its site model, before any page: {c:.2f} s, "
+                           f"{c / b:.2f}× `hugo server`)")
     r5 = results.get("5000")
     if r1 and r5 and "ours" in r1["samples"] and "ours" in r5["samples"]:
         for scenario in ("cold", "edit"):
