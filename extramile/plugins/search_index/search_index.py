@@ -88,8 +88,8 @@ UNUSED_UI_FILES = (
     "pagefind-highlight.js",
 )
 
-# The articles of the current build, set once all generators have read them.
-_published = []
+# The generators of the current build, kept once all have read their sources.
+_generators = []
 
 
 class IndexerFailed(Exception):
@@ -130,13 +130,17 @@ def apply_defaults(pelican):
                                                 pelican.settings["SEARCH_INDEX_DIR"]]
 
 
-def remember_articles(generators):
-    """Keep the published articles (and their translations) of this build."""
-    _published.clear()
-    for generator in generators:
-        for article in [*getattr(generator, "articles", ()), *getattr(generator, "translations", ())]:
-            if article.status == "published" and article.save_as:
-                _published.append(article)
+def remember_generators(generators):
+    _generators[:] = generators
+
+
+def published_articles():
+    """The published articles (and their translations) of this build. Asked
+    once the pages are written, not before: each `save_as` costs Pelican a
+    path computation, and at N=1000 that delayed the author's edited page."""
+    return [article for generator in _generators
+            for article in [*getattr(generator, "articles", ()), *getattr(generator, "translations", ())]
+            if article.status == "published" and article.save_as]
 
 
 def run_pagefind(args, timeout, owner=None):
@@ -288,7 +292,8 @@ def write_index(pelican):
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
-    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in _published}
+    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in published_articles()}
+    _generators.clear()
     # In the background, the index goes straight into the served folder (SITE_OUTPUT_PATH),
     # once the pages are there too (site_ready).
     background = settings["SEARCH_INDEX_BACKGROUND"]
@@ -422,8 +427,8 @@ def wait_for_background(cache_root, timeout=120):
 
 def register():
     signals.initialized.connect(apply_defaults)
-    # all_generators_finalized: every article has been read, drafts are known.
-    signals.all_generators_finalized.connect(remember_articles)
+    # all_generators_finalized: every generator has read its sources.
+    signals.all_generators_finalized.connect(remember_generators)
     # finalized: the article pages are on disk, so we index exactly what
     # readers get (the same bytes, the same text).
     signals.finalized.connect(write_index)
