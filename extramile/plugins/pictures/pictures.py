@@ -420,13 +420,14 @@ def prepare(pelican):
     _state.used_hashes = {}
     problems, uses_of = [], {}
     for abspath in sources(settings):
-        shown = os.path.relpath(abspath)
         try:
             with open(abspath, encoding="utf-8-sig") as f:
                 text = f.read()
         except (OSError, UnicodeDecodeError):
             continue  # the validate plugin reports unreadable sources
-        for use in scan_text(text, shown):
+        if not may_have_pictures(text):
+            continue  # most posts; and not even the path to show (relpath: 15 ms for 1000 posts)
+        for use in scan_text(text, os.path.relpath(abspath)):
             path = check_use(use, abspath, settings, problems)
             if path:
                 uses_of.setdefault(path, []).append(use)

@@ -344,11 +344,11 @@ def iter_sources(settings, problems):
                         problems.append(Problem(shown(path), None, "a folder is named like a post. "
                                                 "Rename it, or move the post out of it."))
                 dirnames.sort()
+                folder = shown(dirpath)  # once a folder, not once a file: relpath is slow
                 for name in sorted(filenames):
                     if not name.lower().endswith(MARKDOWN_EXTENSIONS):
                         continue
-                    abspath = os.path.join(dirpath, name)
-                    yield kind, abspath, shown(abspath)
+                    yield kind, os.path.join(dirpath, name), os.path.join(folder, name) if folder != os.curdir else name
 
 
 def check_file(kind, abspath, shown, settings, memo):
