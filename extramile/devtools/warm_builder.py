@@ -27,6 +27,7 @@ new process.
 """
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -133,12 +134,24 @@ def preload(settings_file):
     from pelican.readers import MarkdownReader
 
     MarkdownReader(settings)  # adds the extensions' names to settings["MARKDOWN"], as in a build
-    markdown.Markdown(**settings["MARKDOWN"])
+    html = markdown.Markdown(**settings["MARKDOWN"]).convert(WARM_TEXT)
+    # The regular expressions Markdown and typogrify compile on first use: the
+    # re module's cache (pattern -> compiled pattern) is inherited by each fork.
+    with contextlib.suppress(ImportError):
+        from typogrify.filters import typogrify
+
+        typogrify(html)
     for name in WARM_IMPORTS:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 
 
+WARM_TEXT = """## A "quoted" heading -- it's the 1990s...
+
+Some *text*, R&D at NASA, a [link](https://example.org/) and `code`; 'single' quotes.
+
+- an item
+"""
 WARM_IMPORTS = ("encodings.utf_8_sig", "fractions", "multiprocessing.pool", "multiprocessing.popen_fork",
                 "rich.status", "rich.table", "rich._emoji_codes")
 
@@ -191,6 +204,12 @@ def serve(settings_file, parent=None):
     os.dup2(null, 0)
     os.close(null)
     preload(settings_file)
+    # What the imports left is kept for good: a build's collector skips it
+    # instead of walking (and copying, page by page, from the zygote) every
+    # imported object. Python's documented pattern for forked workers
+    # (gc.freeze); at N=1000 a build spent 30-45 ms less in the collector.
+    gc.collect()
+    gc.freeze()
     control.write("ready\n")
     control.flush()
     from extramile.buildcache import loaded_code_is_current
