@@ -7,9 +7,11 @@ rebuild of this repository's five posts. Here a long-lived process (the
 "zygote") imports them once and then, for each rebuild, forks a child that
 runs ``pelican.main`` with the same arguments the command line would get. The
 child starts from the imported modules only (no build has ever run in the
-zygote), so each build is as fresh as a new process: settings, templates and
-content are read again, plugins register again, caches come from disk. The
-child leaves with ``os._exit`` once its output is flushed, skipping the
+zygote: it converted one sample text, WARM_TEXT, whose Markdown instance it
+threw away, so that the regular expressions Markdown and typogrify compile on
+first use are in the re module's cache), so each build is as fresh as a new
+process: settings, templates and content are read again, plugins register
+again, caches come from disk. The child leaves with ``os._exit`` once its output is flushed, skipping the
 interpreter's teardown.
 
 What a fork cannot pick up is changed code. Before each build the zygote
