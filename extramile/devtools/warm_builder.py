@@ -136,10 +136,12 @@ def preload(settings_file):
     from pelican.readers import MarkdownReader
 
     MarkdownReader(settings)  # adds the extensions' names to settings["MARKDOWN"], as in a build
-    html = markdown.Markdown(**settings["MARKDOWN"]).convert(WARM_TEXT)
+    md = markdown.Markdown(**settings["MARKDOWN"])
     # The regular expressions Markdown and typogrify compile on first use: the
     # re module's cache (pattern -> compiled pattern) is inherited by each fork.
-    with contextlib.suppress(ImportError):
+    # A warm-up only: whatever it raises, the builds do the work themselves.
+    with contextlib.suppress(Exception):
+        html = md.convert(WARM_TEXT)
         from typogrify.filters import typogrify
 
         typogrify(html)
