@@ -30,9 +30,13 @@ runs it (fast render, Hugo's default: the issue's anchor) and with
 ``--disableFastRender`` (every page rendered again after a save, as ours does).
 For each of --edits edits of the same post (one sentence appended, with a
 word of its own), the time from the saved file to the edited page on disk
-holding the new word (polled every 2 ms), and for ours also to the end of the
-build (the server's /__dev__/status); ours waits for its background search
-index between edits. Medians go beside the build table.
+holding the new word (polled every 2 ms), and for ours also to the post's
+page, open in headless Chromium (Playwright, the audit's binary and flags),
+showing it once the server's reload script reloaded it (polled every 5 ms;
+left out if Chromium or Playwright is missing), and to the end of the build
+(the server's /__dev__/status); ours waits for its background search index
+between edits. Medians go beside the build table. (Hugo runs with its own
+live reload off: its column is the page on disk only.)
 
 Between two saves the author pauses 0.5 to 1.5 s: the pauses are spread
 evenly over that second, in a seeded order, the same for every server.
@@ -354,7 +358,7 @@ def settle(source, page, label, timeout=120):
 
 def measure_edits(source, page, edits, label, after=None, timeout=300, idle=None):
     """Append a sentence to `source` `edits` times; seconds from each save to `page` holding it,
-    and what `after(saved_at, edit)` returns (more timings). `idle()` waits until the
+    and what `after(saved_at, edit, word)` returns (more timings; `word` is the sentence's own). `idle()` waits until the
     server has finished the untimed first save's work."""
     pages, more = [], []
     # Spread evenly over 0.5-1.5 s, in a seeded order: the same pauses for every
@@ -372,9 +376,48 @@ def measure_edits(source, page, edits, label, after=None, timeout=300, idle=None
         wait_until(lambda word=word: holds(page, word), timeout, f"{page} to hold the edit")
         pages.append(round(time.perf_counter() - saved, 3))
         if after is not None:
-            more.append(after(saved, edit))
+            more.append(after(saved, edit, word.decode()))
         time.sleep(pauses[edit - 1])  # as between an author's saves
     return pages, more
+
+
+@contextlib.contextmanager
+def chromium_on(url):
+    """A page of headless Chromium (the audit's binary and flags) showing `url`; None without them."""
+    from extramile.tools.audit import CHROMIUM, CHROMIUM_FLAGS
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not os.path.exists(CHROMIUM):
+        yield None
+        return
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
+
+
+def shown_at(page, word, saved, timeout=60):
+    """Seconds from `saved` until `page` shows `word` (its reload script reloaded it)."""
+    from playwright.sync_api import Error
+
+    expression = f"() => document.body !== null && document.body.innerText.includes({json.dumps(word)})"
+    deadline = time.perf_counter() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return round(time.perf_counter() - saved, 3)
+        except Error:  # the page is reloading
+            pass
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"bench: the page in Chromium never showed {word}")
+        time.sleep(0.005)
 
 
 def start_server(cmd, cwd, env, log, port, name):
@@ -422,21 +465,29 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
                 wait_for_background(str(ours / "dev-cache" / "search-index"), timeout=600)
                 base.append(dev_status(url)["builds"])
 
-            def build_done(saved, edit):
-                wait_until(lambda: (lambda s: s["builds"] >= base[0] + edit and not s["building"]
-                                    and not s["pending"])(dev_status(url)), 600, "the build to finish", every=0.01)
-                finished = round(time.perf_counter() - saved, 3)
-                wait_for_background(str(ours / "dev-cache" / "search-index"), timeout=600)
-                return finished
+            with chromium_on(f"{url}/posts/{slug}/") as browser:
 
-            page, build = measure_edits(ours / "content" / "posts" / f"{slug}.md",
-                                        dev["output"] / "posts" / slug / "index.html", edits, f"ours{count}",
-                                        build_done, idle=idle)
-            results["ours"] = {"page": page, "build": build}
+                def build_done(saved, edit, word):
+                    shown = shown_at(browser, word, saved) if browser is not None else None
+                    wait_until(lambda: (lambda s: s["builds"] >= base[0] + edit and not s["building"]
+                                        and not s["pending"])(dev_status(url)), 600, "the build to finish",
+                               every=0.01)
+                    finished = round(time.perf_counter() - saved, 3)
+                    wait_for_background(str(ours / "dev-cache" / "search-index"), timeout=600)
+                    return shown, finished
+
+                page, more = measure_edits(ours / "content" / "posts" / f"{slug}.md",
+                                           dev["output"] / "posts" / slug / "index.html", edits, f"ours{count}",
+                                           build_done, idle=idle)
+            results["ours"] = {"page": page, "build": [finished for _, finished in more]}
+            if browser is not None:
+                results["ours"]["browser"] = [shown for shown, _ in more]
         finally:
             stop_server(proc)
-        print(f"  loop ours : save to page {statistics.median(page):.2f} s, "
-              f"to build done {statistics.median(build):.2f} s", flush=True)
+        in_browser = (f", to its text in Chromium {statistics.median(results['ours']['browser']):.2f} s"
+                      if "browser" in results["ours"] else ", Chromium not found")
+        print(f"  loop ours : save to page {statistics.median(page):.2f} s{in_browser}, "
+              f"to build done {statistics.median(results['ours']['build']):.2f} s", flush=True)
         for name, extra in (("hugo", []), ("hugo-full", ["--disableFastRender"])) if hugo_bin else ():
             hugo = tmp / "hugo"
             port = free_port()
@@ -558,15 +609,17 @@ def loop_table(result):
     if not loop:
         return ""
     hugo = statistics.median(loop["hugo"]["page"]) if "hugo" in loop else None
-    lines = ["| server | save → edited page on disk (s) | ÷ hugo server | save → build finished (s) | edits |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| server | save → edited page on disk (s) | ÷ hugo server | save → its new text in Chromium (s) "
+             "| save → build finished (s) | edits |",
+             "|---|---:|---:|---:|---:|---:|"]
     names = {"ours": "ours (`invoke livereload`)", "hugo": "`hugo server --renderToDisk` (fast render, its default)",
              "hugo-full": "`hugo server --renderToDisk --disableFastRender`",
              "stock-model": "stock Pelican, warm fork: save → its site model, before any page (`extramile/bench/stock_model.py`)"}
     for name, times in loop.items():
         page = statistics.median(times.get("page") or times["model"])
         build = f"{statistics.median(times['build']):.2f}" if times.get("build") else "–"
-        lines.append(f"| {names[name]} | {page:.2f} | {ratio(page, hugo)} | {build} | "
+        browser = f"{statistics.median(times['browser']):.2f}" if times.get("browser") else "–"
+        lines.append(f"| {names[name]} | {page:.2f} | {ratio(page, hugo)} | {browser} | {build} | "
                      f"{len(times.get('page') or times['model'])} |")
     return "\n".join(lines)
 
