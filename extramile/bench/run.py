@@ -358,8 +358,8 @@ def settle(source, page, label, timeout=120):
 
 def measure_edits(source, page, edits, label, after=None, timeout=300, idle=None):
     """Append a sentence to `source` `edits` times; seconds from each save to `page` holding it,
-    and what `after(saved_at, edit, word)` returns (more timings; `word` is the sentence's own). `idle()` waits until the
-    server has finished the untimed first save's work."""
+    and what `after(saved_at, edit, word)` returns (more timings; `word` is the sentence's own).
+    `idle()` waits until the server has finished the untimed first save's work."""
     pages, more = [], []
     # Spread evenly over 0.5-1.5 s, in a seeded order: the same pauses for every
     # server, and saves at every point of hugo server's tick (module docstring).
@@ -383,24 +383,21 @@ def measure_edits(source, page, edits, label, after=None, timeout=300, idle=None
 
 @contextlib.contextmanager
 def chromium_on(url):
-    """A page of headless Chromium (the audit's binary and flags) showing `url`; None without them."""
-    from extramile.tools.audit import CHROMIUM, CHROMIUM_FLAGS
+    """A page of headless Chromium (the audit's) showing `url`; None without Chromium or Playwright."""
+    from extramile.tools.audit import CHROMIUM, headless_chromium
 
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or not os.path.exists(CHROMIUM):
         yield None
         return
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            yield page
-        finally:
-            browser.close()
+    if not os.path.exists(CHROMIUM):
+        yield None
+        return
+    with headless_chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        yield page
 
 
 def shown_at(page, word, saved, timeout=60):
@@ -614,7 +611,8 @@ def loop_table(result):
              "|---|---:|---:|---:|---:|---:|"]
     names = {"ours": "ours (`invoke livereload`)", "hugo": "`hugo server --renderToDisk` (fast render, its default)",
              "hugo-full": "`hugo server --renderToDisk --disableFastRender`",
-             "stock-model": "stock Pelican, warm fork: save → its site model, before any page (`extramile/bench/stock_model.py`)"}
+             "stock-model": ("stock Pelican, warm fork: save → its site model, before any page "
+                             "(`extramile/bench/stock_model.py`)")}
     for name, times in loop.items():
         page = statistics.median(times.get("page") or times["model"])
         build = f"{statistics.median(times['build']):.2f}" if times.get("build") else "–"

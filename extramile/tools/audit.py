@@ -12,6 +12,7 @@ crawls every link, and measures an article page's requests and bytes. Prints a t
 docs/audit.md. Needs `script/bootstrap --test` (npm checkers, Chromium, Java).
 """
 
+import contextlib
 import datetime
 import gzip
 import json
@@ -96,12 +97,22 @@ def lighthouse(url, out):
     return scores, failing
 
 
-def browser_checks(site_url, output):
+@contextlib.contextmanager
+def headless_chromium():
+    """Debian's Chromium driven by Playwright, with this machine's flags; closed after."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def browser_checks(site_url, output):
     results = {"axe": {}, "requests": None}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
+    with headless_chromium() as browser:
         for scheme in ("light", "dark"):
             page = browser.new_page(color_scheme=scheme)
             for name, path in AXE_PAGES.items():
@@ -115,7 +126,6 @@ def browser_checks(site_url, output):
         page.goto(f"{site_url}/{LIGHTHOUSE_PAGES['article']}", wait_until="load")
         page.wait_for_timeout(500)
         results["requests"] = seen
-        browser.close()
     return results
 
 
