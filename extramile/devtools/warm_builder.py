@@ -11,8 +11,8 @@ zygote: it converted one sample text, WARM_TEXT, whose Markdown instance it
 threw away, so that the regular expressions Markdown and typogrify compile on
 first use are in the re module's cache), so each build is as fresh as a new
 process: settings, templates and content are read again, plugins register
-again, caches come from disk. The child leaves with ``os._exit`` once its output is flushed, skipping the
-interpreter's teardown.
+again, caches come from disk. The child leaves with ``os._exit`` once its
+output is flushed, skipping the interpreter's teardown.
 
 What a fork cannot pick up is changed code. Before each build the zygote
 asks ``buildcache.loaded_code_is_current()`` (the sources and distributions

@@ -289,11 +289,12 @@ def finish_job(cache_root, job):
 
 def write_index(pelican):
     settings = pelican.settings
+    articles = published_articles() if settings["SEARCH_INDEX"] else []
+    _generators.clear()  # this build's objects are not kept past it
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
-    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in published_articles()}
-    _generators.clear()
+    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in articles}
     # In the background, the index goes straight into the served folder (SITE_OUTPUT_PATH),
     # once the pages are there too (site_ready).
     background = settings["SEARCH_INDEX_BACKGROUND"]
