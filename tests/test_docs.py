@@ -1,13 +1,17 @@
 """The README and the guides in docs/ stay true: every relative link leads to a
-file (and heading) that exists, and the architecture page lists the plugins in
-the order of PLUGINS with the signals each one's register() connects.
+file (and heading) that exists, every `invoke` task they name exists, and the
+architecture page lists the plugins in the order of PLUGINS with the signals
+each one's register() connects.
 
-Reads files and imports the plugins; builds nothing, starts nothing."""
+Reads files, imports the plugins and asks invoke for its tasks; builds nothing."""
 
 import ast
 import importlib
 import inspect
+import json
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -55,6 +59,27 @@ def test_every_relative_link_in_the_readme_and_the_guides_resolves():
 def test_the_anchor_ids_are_githubs():
     text = "# Headers, caching and compressed copies\n## `invoke publish`\n```\n# not a heading\n```\n## Notes\n## Notes\n"
     assert anchors(text) == {"headers-caching-and-compressed-copies", "invoke-publish", "notes", "notes-1"}
+
+
+def invoked_tasks(text):
+    """The task names after `invoke` in the code of a Markdown text (options and prose left out)."""
+    code = "\n".join([*re.findall(r"^(?:```|~~~).*?^(?:```|~~~)", text, re.DOTALL | re.MULTILINE),
+                      *CODE_SPAN.findall(FENCE.sub("", text))])
+    return set(re.findall(r"\binvoke\s+([a-z][\w.-]*)", code))
+
+
+def test_every_invoke_task_the_readme_and_the_guides_name_exists():
+    listed = subprocess.run([sys.executable, "-m", "invoke", "--list", "--list-format=json"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    tasks = {task["name"] for task in json.loads(listed.stdout)["tasks"]}
+    unknown = [f"{page.relative_to(ROOT)}: invoke {name}" for page in PAGES
+               for name in sorted(invoked_tasks(page.read_text(encoding="utf-8"))) if name not in tasks]
+    assert not unknown, "no such task:\n" + "\n".join(unknown)
+
+
+def test_a_task_name_is_read_from_code_only():
+    text = "Run `invoke replies pull` and `.venv/bin/invoke --list`; the invoke tasks.\n```sh\ninvoke serve\n```\n"
+    assert invoked_tasks(text) == {"replies", "serve"}
 
 
 def connected_signals(plugin):
