@@ -23,6 +23,7 @@ from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 from extramile.devtools.dev_server import with_settings
 from extramile.plugins.validate.validate import FILL_IN
 from extramile.processes import preexec, stop
+from extramile.tools import links as link_check
 
 ROOT = Path(__file__).resolve().parent
 DEV_CONF = ROOT / "pelicanconf.py"
@@ -488,3 +489,29 @@ def replies_pull(c, isso="", content=str(CONTENT)):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# -- Links to other sites (tools/links.py): checked on a schedule, never before a publish --
+@task(help={"report": "also write the list as markdown to this file (the weekly workflow's issue body)",
+            "jobs": f"requests at a time, over all hosts (default {link_check.JOBS}); one at a time per host",
+            "timeout": f"seconds each request may take (default {link_check.TIMEOUT:g})",
+            "max-age": f"days a working link is not asked again (default {link_check.MAX_AGE_DAYS:g}: each "
+                       "between half and all of it; .cache/links.json)",
+            "max-wait": f"longest Retry-After waited once, in seconds (default {link_check.MAX_WAIT:g})"})
+def links(c, report="", jobs=link_check.JOBS, timeout=link_check.TIMEOUT, max_age=link_check.MAX_AGE_DAYS,
+          max_wait=link_check.MAX_WAIT):
+    """Check the links to other sites (posts, pages, replies, authors); exit 1 if any is broken. Never blocks a publish."""
+    settings = {**SETTINGS, "PATH": str(CONTENT)}
+    checker = link_check.Checker(jobs=jobs, timeout=timeout, max_wait=max_wait)
+    run = link_check.check_site(settings, ROOT, CACHE / "links.json", checker=checker, max_age_days=max_age,
+                                own_hosts=[SETTINGS["SITEURL"], os.environ.get("SITEURL", "")], settings_file=DEV_CONF)
+    for problem in run.problems:
+        print(problem)
+    if report:
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        Path(report).write_text(link_check.report_markdown(run, when), encoding="utf-8")
+    summary = f"{run.checked} links checked, {run.cached} known to work from earlier runs (.cache/links.json)"
+    if run.problems:
+        raise Exit(f"{len(run.problems)} problem{'s' if len(run.problems) != 1 else ''} in links to other sites; "
+                   f"{summary}.", code=1)
+    print(f"Every link to another site works: {summary}.")
