@@ -17,7 +17,7 @@ each source file, with the line of the source where it is written.
   the settings file.
 Links to SITEURL's host are the site's own and are not checked.
 
-How, with urllib3 (already pinned: botocore needs it); its defaults are the
+How, with urllib3 (pinned in requirements.lock); its defaults are the
 task's options:
 - JOBS = 8 requests at a time, and one at a time per host name.
 - TIMEOUT = 10 s per request (connecting and answering together).
