@@ -501,6 +501,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def links(c, report="", jobs=link_check.JOBS, timeout=link_check.TIMEOUT, max_age=link_check.MAX_AGE_DAYS,
           max_wait=link_check.MAX_WAIT):
     """Check the links to other sites (posts, pages, replies, authors); exit 1 if any is broken. Never blocks a publish."""
+    if jobs < 1 or timeout <= 0 or max_age < 0 or max_wait < 0:
+        raise Exit("--jobs must be 1 or more, --timeout above 0, --max-age and --max-wait 0 or more.", code=2)
     settings = {**SETTINGS, "PATH": str(CONTENT)}
     checker = link_check.Checker(jobs=jobs, timeout=timeout, max_wait=max_wait)
     run = link_check.check_site(settings, ROOT, CACHE / "links.json", checker=checker, max_age_days=max_age,

@@ -332,6 +332,12 @@ def test_links_are_found_where_markdown_makes_them(tmp_path):
                              (16, "https://c.example/xyz"), (17, "https://d.example/p")]
 
 
+def test_an_address_that_cannot_be_asked_is_a_problem_not_a_traceback():
+    outcomes = links.Checker(timeout=1).check_all(["http://[::1/x", "http://127.0.0.1:99999/", "http://exa mple.org/"])
+    assert {url: outcome.said.split(":")[0] for url, outcome in outcomes.items()} == dict.fromkeys(outcomes,
+                                                                                               "not a valid address")
+
+
 def test_the_task_exits_1_with_a_report_and_0_when_every_link_works(tmp_path, monkeypatch, capsys):
     with server() as (base, _asked):
         settings = make_site(tmp_path, {"posts/one.md": HEADER + f"\n[Gone]({base}/missing)\n"}, base)

@@ -188,11 +188,11 @@ class Unreachable(Exception):
 class Checker:
     """Asks each address with urllib3: at most `jobs` at a time, one per host name."""
 
-    def __init__(self, jobs=JOBS, timeout=TIMEOUT, max_wait=MAX_WAIT, sleep=time.sleep):
-        import urllib3
+    def __init__(self, jobs=JOBS, timeout=TIMEOUT, max_wait=MAX_WAIT):
+        import urllib3  # here, not at the top: tasks.py imports this module for its defaults alone
 
         self.urllib3 = urllib3
-        self.jobs, self.timeout, self.max_wait, self.sleep = max(1, int(jobs)), float(timeout), float(max_wait), sleep
+        self.jobs, self.timeout, self.max_wait = max(1, int(jobs)), float(timeout), float(max_wait)
         self.http = urllib3.PoolManager(num_pools=64, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
         self._hosts, self._hosts_lock = defaultdict(threading.Lock), threading.Lock()
 
@@ -236,7 +236,7 @@ class Checker:
                 wait = retry_after(headers) if status in RATE_LIMITED else None
                 if not (first and wait is not None and wait <= self.max_wait):
                     return status, headers
-                self.sleep(wait)
+                time.sleep(wait)
 
     def request(self, method, url):
         errors = self.urllib3.exceptions
@@ -253,10 +253,16 @@ class Checker:
             raise Unreachable(f"timed out after {self.timeout:g} s") from None
         except errors.SSLError as err:
             raise Unreachable(f"TLS error: {short(err)}") from None
+        except errors.LocationValueError as err:
+            raise Unreachable(f"not a valid address: {short(err).removeprefix('Failed to parse: ')}") from None
         except (errors.HTTPError, OSError) as err:
             raise Unreachable(f"connection failed: {short(err)}") from None
-        # Only the status and headers matter: the connection is closed, the body never read.
-        response.close()
+        # Only the status and headers matter: a HEAD's connection is kept for the
+        # host's next request; a GET's is closed, its body never read.
+        if method == "HEAD":
+            response.release_conn()
+        else:
+            response.close()
         return response.status, response.headers
 
     def _lock_for(self, host):
@@ -265,7 +271,10 @@ class Checker:
 
 
 def host_of(url):
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[::1": urllib3 says what is wrong with it
+        return ""
 
 
 def after(url, current):
