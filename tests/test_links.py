@@ -225,9 +225,7 @@ def every_kind(base, silent, refusing):
 def test_each_broken_link_is_reported_with_its_file_and_line(tmp_path):
     with server() as (base, asked), silent_and_refusing() as (silent, refusing):
         settings = make_site(tmp_path, every_kind(base, silent, refusing), base)
-        started = time.monotonic()
         run = check(tmp_path, settings, timeout=1, max_wait=2)
-        took = time.monotonic() - started
     tls = base.replace("http://", "https://")
     found = {problem.split(" → ")[0]: problem.split(" → ")[1] for problem in run.problems}
     expected = {
@@ -255,7 +253,6 @@ def test_each_broken_link_is_reported_with_its_file_and_line(tmp_path):
     assert [(m, p) for _h, m, p, _t in asked.requests if p == "/no-head"] == [("HEAD", "/no-head"), ("GET", "/no-head")]
     assert asked.count("/slow-down") == 1  # an hour is above --max-wait: no wait, no second request
     assert run.checked == 14 and run.cached == 0
-    assert took < 30
 
 
 def test_a_second_run_within_the_cache_lifetime_makes_no_request(tmp_path):
