@@ -1,0 +1,248 @@
+"""The shipped automation and the README's first command, run for real.
+
+- Every `invoke` call in .github/workflows/*.yml names a task (and options)
+  that `invoke` really has.
+- The publish job's "Pull approved replies" step, its own shell text taken
+  from the YAML, runs in a scratch clone set up by `script/bootstrap` (as the
+  job does) against a local Isso holding one approved reply: it writes the
+  reply file, commits it and pushes it to a local bare repository.
+- `script/bootstrap && .venv/bin/invoke serve` in that clone gives a site whose
+  reply form and subscribe form are accepted by the servers `serve` started.
+"""
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from conftest import ROOT, post
+from test_replies_intake import approve_all
+
+from extramile.devtools import isso_server
+
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
+SITE = ROOT / ".github/workflows/site.yml"
+SLUG = "okapi-at-the-counter"
+ARTICLE = post(title="Okapi at the counter", extra=f"Slug: {SLUG}\nSummary: A test article.\n")
+# GitHub runs a `run:` step as `bash --noprofile --norc -eo pipefail {0}` (the default shell on Linux).
+GITHUB_BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def wait_until_answers(url, proc, timeout=120):
+    """Wait for `url` to answer (any HTTP status), failing at once if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the server exited ({proc.returncode}) before {url} answered"
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+# -- Every invoke call in the workflows is a real task ------------------------------
+def invoke_calls(workflow):
+    """(step name, task, options) for each `invoke TASK [--option ...]` in the workflow's run steps."""
+    calls = []
+    for job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].values():
+        for step in job.get("steps", []):
+            for line in step.get("run", "").splitlines():
+                words = shlex.split(line, comments=True)
+                for i, word in enumerate(words):
+                    if word == "invoke" or word.endswith("/invoke"):
+                        rest = words[i + 1:]
+                        end = next((j for j, w in enumerate(rest) if w in ("&&", "||", ";", "|")), len(rest))
+                        task, *options = rest[:end]
+                        calls.append((step.get("name", ""), task, [o.split("=")[0] for o in options
+                                                                     if o.startswith("-")]))
+    return calls
+
+
+def test_every_invoke_call_in_the_workflows_names_a_real_task():
+    listed = subprocess.run([sys.executable, "-m", "invoke", "--list", "--list-format", "json"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    tasks = {t["name"] for t in json.loads(listed.stdout)["tasks"]}
+    calls = [call for workflow in WORKFLOWS for call in invoke_calls(workflow)]
+    assert {"replies-pull", "publish", "test"} <= {task for _, task, _ in calls}, calls
+    for step, task, options in calls:
+        assert task in tasks, f"step {step!r} calls `invoke {task}`, which is not a task: {sorted(tasks)}"
+        shown = subprocess.run([sys.executable, "-m", "invoke", "--help", task], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout
+        for option in options:
+            assert re.search(rf"(^|\s){re.escape(option)}\b", shown, re.M), f"`invoke {task}` has no {option}"
+
+
+# -- A scratch clone, set up as the publish job does ---------------------------------
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    """This repository's committed HEAD, cloned, with one more article, after `script/bootstrap`."""
+    root = tmp_path_factory.mktemp("clone") / "site"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(root)], check=True)
+    (root / "content/posts" / f"{SLUG}.md").write_text(ARTICLE, encoding="utf-8")
+    git("add", "-A", cwd=root)
+    git("-c", "user.name=Tests", "-c", "user.email=tests@localhost", "commit", "-qm", "An article", cwd=root)
+    booted = subprocess.run(["script/bootstrap"], cwd=root, capture_output=True, text=True, timeout=900)
+    assert booted.returncode == 0, booted.stderr[-3000:]
+    return root
+
+
+def step(workflow, job, name):
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"][job]["steps"]
+    [found] = [s for s in steps if s.get("name", "").startswith(name)]
+    return found
+
+
+def job_env(workflow, job, values):
+    """The job's `env:`, each ${{ expression }} replaced by values[expression]."""
+    declared = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"][job]["env"]
+    fill = lambda text: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: values[m[1]], str(text))  # noqa: E731
+    return {name: fill(value) for name, value in declared.items()}
+
+
+@pytest.fixture
+def isso(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = isso_server.start(tmp_path / "isso", port, ["http://127.0.0.1:8000"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_answers(f"{url}/config", proc)
+        yield url, isso_server.admin_password(tmp_path / "isso")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def post_reply(isso_url, uri, title, author, text, origin):
+    """What js/replies.js sends: JSON to <data-isso>/new?uri=<data-uri>."""
+    body = json.dumps({"text": text, "author": author, "website": None, "title": title}).encode()
+    request = urllib.request.Request(f"{isso_url}/new?uri={urllib.parse.quote(uri, safe='')}", data=body,
+                                     method="POST", headers={"Content-Type": "application/json", "Origin": origin})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status, answer.headers
+
+
+def test_the_pull_replies_step_publishes_an_approved_reply(clone, isso, tmp_path):
+    isso_url, password = isso
+    status, _ = post_reply(isso_url, f"/posts/{SLUG}/", "Okapi at the counter", "Ada Reader",
+                           "The okapi was very polite.", "http://127.0.0.1:8000")
+    assert status in (201, 202)
+    assert approve_all(isso_url, password) == 1
+
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    git("remote", "set-url", "origin", str(remote), cwd=clone)
+    pull = step(SITE, "publish", "Pull approved replies")
+    assert pull["if"] == "vars.REPLIES == 'isso' && github.event_name != 'push'"
+    env = job_env(SITE, "publish", {
+        "secrets.GITHUB_TOKEN": "unused", "github.repository": "owner/site",
+        "vars.GHPAGES_CNAME": "", "vars.SITEURL": "https://example.org", "vars.SUBSCRIBE_PROVIDER": "none",
+        "vars.SUBSCRIBE_ACTION": "", "vars.REPLIES": "isso", "vars.REPLY_EMAIL": "replies@example.org",
+        "vars.ISSO_URL": isso_url})
+    env["GHPAGES_REMOTE"] = str(remote)  # nothing leaves this machine, whatever the step does
+    script = tmp_path / "step.sh"
+    script.write_text(pull["run"], encoding="utf-8")
+    ran = subprocess.run([*GITHUB_BASH, str(script)], cwd=clone, capture_output=True, text=True, timeout=300,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CI": "true",
+                              "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "schedule", **env})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "1 new" in ran.stdout
+
+    [reply] = (clone / "content/replies" / SLUG).glob("*.md")
+    assert reply.read_text(encoding="utf-8").startswith("Author: Ada Reader\n")
+    assert "The okapi was very polite." in reply.read_text(encoding="utf-8")
+    # Committed and pushed to main: the next publish includes it.
+    assert git("log", "-1", "--format=%s", "main", cwd=remote).strip() == "Approved replies from the comment server"
+    assert "The okapi was very polite." in git("show", f"main:{reply.relative_to(clone)}", cwd=remote)
+
+
+# -- The README's first command: script/bootstrap && .venv/bin/invoke serve ----------------
+def preflight_and_post(url, origin, headers, body):
+    """A browser's cross-origin fetch: the CORS preflight, then the request; returns (status, body)."""
+    preflight = urllib.request.Request(url, method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": ", ".join(h.lower() for h in headers)})
+    with urllib.request.urlopen(preflight, timeout=30) as answer:
+        assert answer.headers["Access-Control-Allow-Origin"] == origin, dict(answer.headers)
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Origin": origin, **headers})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.headers["Access-Control-Allow-Origin"] == origin, dict(answer.headers)
+        return answer.status, answer.read().decode()
+
+
+def test_the_readme_first_command_gives_a_working_reply_form_and_subscribe_form(clone, tmp_path):
+    # The development receiver and Isso listen where pelicanconf.py says; in this
+    # scratch clone those are moved to free ports (others may use 8001 and 8002).
+    conf = clone / "pelicanconf.py"
+    text = conf.read_text(encoding="utf-8")
+    text = re.sub(r'^SUBSCRIBE_ACTION = .*$', f'SUBSCRIBE_ACTION = "http://127.0.0.1:{free_port()}/subscribe"',
+                  text, flags=re.M)
+    text = re.sub(r'^ISSO_URL = .*$', f'ISSO_URL = "http://127.0.0.1:{free_port()}"', text, flags=re.M)
+    conf.write_text(text, encoding="utf-8")
+
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    serve = subprocess.Popen([str(clone / ".venv/bin/invoke"), "serve", "--port", str(port)], cwd=clone,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+    said = []
+    try:
+        for line in serve.stdout:
+            said.append(line)
+            if line.startswith("Serving on"):
+                break
+        wait_until_answers(f"{site}/", serve)
+        page = BeautifulSoup((clone / f"output/posts/{SLUG}/index.html").read_text(encoding="utf-8"), "html.parser")
+        reply_form = page.select_one("form[data-reply-form]")
+        subscribe_form = page.select_one("form[data-subscribe]")
+        assert reply_form is not None and subscribe_form is not None
+
+        isso = reply_form["data-isso"]
+        wait_until_answers(f"{isso}/config", serve)
+        body = json.dumps({"text": "Lovely.", "author": "Ada Reader", "website": None,
+                           "title": reply_form["data-title"]}).encode()
+        status, answer = preflight_and_post(
+            f"{isso}/new?uri={urllib.parse.quote(reply_form['data-uri'], safe='')}", site,
+            {"Content-Type": "application/json"}, body)
+        assert status in (201, 202) and json.loads(answer)["text"]
+
+        fields = {i["name"]: i.get("value", "") for i in subscribe_form.select("input[name]")}
+        fields[subscribe_form.select_one("input[type=email]")["name"]] = "reader@example.org"
+        status, answer = preflight_and_post(
+            subscribe_form["action"], site,
+            {"Accept": "application/json", "X-Requested-With": "fetch",
+             "Content-Type": "application/x-www-form-urlencoded"}, urllib.parse.urlencode(fields).encode())
+        assert status == 200 and json.loads(answer)["ok"] is True, answer
+    finally:
+        os.killpg(serve.pid, signal.SIGINT)  # Ctrl-C, as in a terminal
+        try:
+            serve.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.communicate()
+    assert said, "invoke serve printed nothing"
+
