@@ -152,7 +152,7 @@ def schedule(c, target="", env_file="", user=""):
     if name not in deploy.TARGETS:
         raise Exit(f"Set DEPLOY_TARGET (or --target) to one of {', '.join(deploy.TARGETS)}: "
                    "the setup depends on where the site goes.", code=1)
-    print(timers.instructions(name, list(deploy.TARGETS[name].VARIABLES), root=ROOT, python=sys.executable,
+    print(timers.instructions(name, dict(deploy.TARGETS[name].VARIABLES), root=ROOT, python=sys.executable,
                               user=user or getpass.getuser(), env_file=env_file or timers.ENV_FILE), end="")
 
 

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, post
+from test_deploy import s3, site_env  # noqa: F401  (fixtures: a moto S3 on 127.0.0.1)
 from test_replies_intake import approve_all
 
 from extramile.devtools import isso_server
@@ -222,7 +223,7 @@ def test_the_readme_first_command_gives_a_working_reply_form_and_subscribe_form(
         assert reply_form is not None and subscribe_form is not None
 
         isso = reply_form["data-isso"]
-        wait_until_answers(f"{isso}/config", serve)
+        wait_until_answers(f"{isso}/config", serve, timeout=60)
         body = json.dumps({"text": "Lovely.", "author": "Ada Reader", "website": None,
                            "title": reply_form["data-title"]}).encode()
         status, answer = preflight_and_post(
@@ -246,3 +247,100 @@ def test_the_readme_first_command_gives_a_working_reply_form_and_subscribe_form(
             serve.communicate()
     assert said, "invoke serve printed nothing"
 
+
+
+# -- Production set-up in one go: what `invoke schedule` prints, and the examples -------------
+# Local values for what a server's owner fills in; every other line keeps what it says.
+LOCAL = {"SITEURL": "https://example.org", "SUBSCRIBE_PROVIDER": "none", "REPLIES": "email",
+         "REPLY_EMAIL": "replies@example.org"}
+VARIABLE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)=(.*)$")
+
+
+def schedule(clone, *args):
+    shown = subprocess.run([str(clone / ".venv/bin/python"), "-m", "invoke", "schedule", *args], cwd=clone,
+                           capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def filled(lines, values):
+    """The NAME=value lines among `lines`, each value taken from `values` when it has one."""
+    found = [VARIABLE.match(line) for line in lines]
+    return {m[1]: values.get(m[1], m[2]) for m in found if m}
+
+
+def test_a_timer_set_up_from_invoke_schedule_publishes(clone, tmp_path):
+    """The env-file lines `invoke schedule --target rsync` prints, filled in, and
+    its crontab command run as cron would: the site is published."""
+    env_file, www = tmp_path / "publish.env", tmp_path / "www"
+    printed = schedule(clone, "--target", "rsync", "--env-file", str(env_file), "--user", "publisher")
+    block = printed.split(f"Put these lines in {env_file}", 1)[1].split("\n\n")[1]
+    env = filled(block.splitlines(), {**LOCAL, "RSYNC_DEST": str(www)})
+    assert env["DEPLOY_TARGET"] == "rsync"
+    env_file.write_text("".join(f"{name}={value}\n" for name, value in env.items()), encoding="utf-8")
+    [cron] = [line for line in printed.splitlines() if line.startswith("*/5 * * * * ")]
+    ran = subprocess.run(["sh", "-c", cron.split(" ", 5)[5]], capture_output=True, text=True, timeout=600,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    log = (tmp_path / "extramile-publish.log").read_text(encoding="utf-8")
+    assert ran.returncode == 0, log
+    assert "Due: " in log and (www / "index.html").exists() and (www / f"posts/{SLUG}/index.html").exists()
+
+
+def test_the_workflow_publishes_with_the_variables_invoke_schedule_names(clone, tmp_path):
+    """GitHub Pages: the repository variables `invoke schedule` lists, filled in,
+    are all the shipped workflow's Publish step needs (a bare repository stands in for GitHub)."""
+    printed = schedule(clone, "--target", "ghpages")
+    repository = filled(printed.split("Variables:", 1)[1].split("\n  3.")[0].splitlines(), LOCAL)
+    assert set(LOCAL) <= set(repository), printed
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    values = {"secrets.GITHUB_TOKEN": "unused", "github.repository": "owner/site",
+              **{f"vars.{name}": value for name, value in repository.items()}}
+    env = {**job_env(SITE, "publish", values), "GHPAGES_REMOTE": str(remote)}
+    script = tmp_path / "step.sh"
+    script.write_text(step(SITE, "publish", "Publish")["run"], encoding="utf-8")
+    ran = subprocess.run([*GITHUB_BASH, str(script)], cwd=clone, capture_output=True, text=True, timeout=600,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CI": "true",
+                              "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "schedule", **env})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"posts/{SLUG}/index.html" in git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote)
+
+
+@pytest.fixture
+def stand_in(request, tmp_path):
+    """{target: overrides}: where each example's host is, here on this machine."""
+    target = request.param
+    if target == "rsync":
+        (tmp_path / "www").mkdir()
+        yield target, {"RSYNC_DEST": str(tmp_path / "www")}, lambda: not any((tmp_path / "www").iterdir())
+    elif target == "ghpages":
+        remote = tmp_path / "remote.git"
+        git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+        yield target, {"GHPAGES_REMOTE": str(remote)}, lambda: not git("branch", "--list", cwd=remote).strip()
+    else:
+        s3 = request.getfixturevalue("s3")  # moto on 127.0.0.1, as tests/test_deploy.py runs it
+        settings = filled(example(target).read_text().splitlines(), {})
+        bucket = settings["S3_BUCKET"]
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings["S3_REGION"]})
+        yield target, {"S3_ENDPOINT_URL": os.environ["S3_ENDPOINT_URL"]}, \
+            lambda: "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def example(target):
+    return ROOT / "docs/examples" / f"{target}.env"
+
+
+@pytest.mark.parametrize("stand_in", ["rsync", "ghpages", "s3"], indirect=True)
+def test_each_example_environment_is_complete(clone, stand_in, tmp_path):
+    """docs/examples/<target>.env, loaded as a timer loads its env file, with only
+    the host's address pointed at a local stand-in: `invoke publish --dry-run` passes
+    and the host is left as it was."""
+    target, overrides, untouched = stand_in
+    here = tmp_path / "here.env"
+    here.write_text("".join(f"{name}={value}\n" for name, value in overrides.items()), encoding="utf-8")
+    ran = subprocess.run(["sh", "-c", 'set -a && . "$0" && . "$1" && set +a && '
+                          "exec .venv/bin/python -m invoke publish --dry-run", str(example(target)), str(here)],
+                         cwd=clone, capture_output=True, text=True, timeout=600,
+                         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert untouched()

@@ -1,7 +1,7 @@
 """Deploy the built site (output/) to the host that DEPLOY_TARGET names.
 
-Each target is a small module naming its VARIABLES (REQUIRED ones are checked
-before anything is built) and a ``deploy(output, config, dry_run, manifest)``
+Each target is a small module naming its VARIABLES (REQUIRED ones are checked,
+with every setting the production build needs, before anything is built) and a ``deploy(output, config, dry_run, manifest)``
 that uploads or, with ``dry_run``, prints what would change, then leaves the
 manifest (deploy/manifest.py) on the host; ``read_manifest(config)`` reads it
 back for `invoke publish --if-due`. Settings come from the environment, or
@@ -21,18 +21,48 @@ FAILURE_WORDS = ("fatal", "error", "rejected", "denied", "refused", "failed", "n
 
 
 def configure(environ, settings):
-    """Return (target module, config) or raise DeployError naming what is missing."""
+    """Return (target module, config), or raise DeployError naming, at once,
+    everything missing: the target's variables and, for production settings
+    (publishconf.py: PRODUCTION), every setting the build would stop on."""
     lookup = lambda name, default="": environ.get(name) or settings.get(name) or default  # noqa: E731
     name = lookup("DEPLOY_TARGET")
-    if name not in TARGETS:
-        raise DeployError(f"DEPLOY_TARGET is {name!r}: set it to one of {', '.join(TARGETS)} "
-                          "(in the environment or publishconf.py). See README.md, 'Deploying'.")
-    target = TARGETS[name]
-    config = {var: lookup(var, default) for var, default in target.VARIABLES.items()}
-    missing = [var for var in target.REQUIRED if not config[var]]
-    if missing:
-        raise DeployError(f"DEPLOY_TARGET={name} needs {', '.join(missing)}. See README.md, 'Deploying'.")
+    problems, target, config = [], TARGETS.get(name), None
+    if target is None:
+        problems.append(f"DEPLOY_TARGET is {name!r}: set it to one of {', '.join(TARGETS)} "
+                        "(in the environment or publishconf.py)")
+    else:
+        config = {var: lookup(var, default) for var, default in target.VARIABLES.items()}
+        missing = [var for var in target.REQUIRED if not config[var]]
+        if missing:
+            problems.append(f"DEPLOY_TARGET={name} needs {', '.join(missing)}")
+    if settings.get("PRODUCTION"):
+        problems += build_problems(settings)
+    problems = [problem.rstrip(".") for problem in problems]
+    if len(problems) == 1:
+        raise DeployError(f"{problems[0]}. See README.md, 'Deploying'.")
+    if problems:
+        raise DeployError(f"{len(problems)} settings to set first (in the environment or publishconf.py):\n"
+                          + "".join(f"  - {problem}\n" for problem in problems) + "See README.md, 'Deploying'.")
     return target, config
+
+
+def build_problems(settings):
+    """What would stop the production build with these settings, each said by the
+    plugin that checks it (validate, subscribe, replies), all of them at once."""
+    from extramile.plugins.replies.config import RepliesConfigError, replies_config
+    from extramile.plugins.subscribe.subscribe import SubscribeConfigError, check_public, form_config
+    from extramile.plugins.validate.validate import check_settings
+
+    problems = [problem.message for problem in check_settings(settings)]
+    try:
+        check_public(form_config(settings.get("SUBSCRIBE_PROVIDER"), settings.get("SUBSCRIBE_ACTION")), settings)
+    except SubscribeConfigError as err:
+        problems.append(str(err))
+    try:
+        replies_config(settings)
+    except RepliesConfigError as err:
+        problems.append(str(err))
+    return problems
 
 
 def one_line(text):

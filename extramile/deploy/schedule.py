@@ -21,9 +21,37 @@ EVERY = 5
 ENV_FILE = "/etc/extramile/publish.env"
 UNIT = "extramile-publish"
 WORKFLOW = ".github/workflows/site.yml"
-# What each setup needs, beside the deploy target's own variables.
-BUILD_VARIABLES = ["SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION"]
+# What every setup needs beside the deploy target's own variables: the
+# production build's settings (publishconf.py reads them from the environment).
+BUILD_VARIABLES = {
+    "SITEURL": "the site's public address, e.g. https://example.org or https://example.org/blog",
+    "SUBSCRIBE_PROVIDER": "buttondown, mailchimp, kit, generic, or none (feeds only)",
+    "SUBSCRIBE_ACTION": "the provider's form address or account (empty with none)",
+    "REPLIES": "email, isso or none",
+    "REPLY_EMAIL": "the address readers' replies go to (REPLIES=email or isso)",
+    "ISSO_URL": "the Isso server's public address (REPLIES=isso only)",
+}
 CREDENTIALS = {"s3": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}  # boto3 reads them
+
+
+def env_lines(target_name, variables):
+    """A timer's env file: the environment a publish needs, one NAME=value a
+    line, the target's defaults filled in and the rest left to fill."""
+    lines = [f"DEPLOY_TARGET={target_name}"]
+    lines += [f"{name}={default}" for name, default in variables.items()]
+    for name, meaning in BUILD_VARIABLES.items():
+        lines += [f"# {meaning}", f"{name}="]
+    lines += [f"{name}=" for name in CREDENTIALS.get(target_name, [])]
+    return lines
+
+
+def workflow_variables(root):
+    """The repository variables the workflow reads (`${{ vars.NAME }}`), one NAME= line each."""
+    text = (Path(root) / WORKFLOW).read_text(encoding="utf-8")
+    lines = []
+    for name in dict.fromkeys(re.findall(r"\$\{\{\s*vars\.([A-Z_]+)\s*\}\}", text)):
+        lines += [f"# {BUILD_VARIABLES.get(name, 'optional')}", f"{name}="]
+    return lines
 
 
 def read_report(path):
@@ -62,8 +90,7 @@ After=network-online.target
 Type=oneshot
 User={user}
 WorkingDirectory={root}
-# DEPLOY_TARGET and its variables, SITEURL, SUBSCRIBE_PROVIDER, SUBSCRIBE_ACTION
-# (and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for S3): one NAME=value a line.
+# DEPLOY_TARGET, its variables and the build's (`invoke schedule` lists them): one NAME=value a line.
 EnvironmentFile={env_file}
 ExecStart={shlex.join([python, "-m", "invoke", "publish", "--if-due"])}
 Nice=10
@@ -94,9 +121,9 @@ def crontab_line(root, python, env_file=ENV_FILE, every=EVERY):
 
 
 def instructions(target_name, variables, root, python, user, env_file=ENV_FILE, every=EVERY):
-    """What `invoke schedule` prints for the configured target."""
-    needs = ", ".join([*variables, *BUILD_VARIABLES, *CREDENTIALS.get(target_name, [])])
+    """What `invoke schedule` prints for the configured target; `variables`: the target's {name: default}."""
     if target_name == "ghpages":
+        listed = "\n".join("     " + line for line in workflow_variables(root))
         cron = re.search(r'cron: "([^"]+)"', (Path(root) / WORKFLOW).read_text(encoding="utf-8")).group(1)
         return f"""\
 GitHub Pages: the workflow {WORKFLOW} (in this repository) runs the tests on every push
@@ -104,25 +131,29 @@ and pull request, publishes on every push to main, and on the schedule "{cron}" 
 `invoke publish --if-due`, so a scheduled post appears within about 15 minutes of its date.
 To install it:
   1. Push the repository to GitHub (the workflow comes with it).
-  2. Settings > Secrets and variables > Actions > Variables: SITEURL, SUBSCRIBE_PROVIDER,
-     SUBSCRIBE_ACTION, optionally GHPAGES_CNAME, and REPLIES=isso with ISSO_URL if replies come from Isso.
+  2. Settings > Secrets and variables > Actions > Variables: one repository variable for each
+     line below, filled in (the workflow sets DEPLOY_TARGET and GHPAGES_REMOTE itself;
+     GHPAGES_CNAME is for a custom domain only):
+{listed}
   3. After the first publish: Settings > Pages > Build and deployment: "Deploy from a branch", gh-pages, / (root).
 No secret is needed: the workflow pushes with its own GITHUB_TOKEN (it asks for contents: write).
 GitHub turns a public repository's scheduled workflows off after 60 days without activity;
 the Actions tab turns them back on.
 """
-    py = python
+    listed = "\n".join(env_lines(target_name, variables))
     return f"""\
 A server deploying with {target_name}: run `invoke publish --if-due` every {every} minutes,
 so a scheduled post appears within {every} minutes (plus the build) of its date.
-Put these in {env_file} (mode 600, one NAME=value a line): DEPLOY_TARGET={target_name}, {needs}.
+Put these lines in {env_file} (mode 600), each filled in:
+
+{listed}
 
 Either systemd (as root: save both files, then `systemctl daemon-reload &&
 systemctl enable --now {UNIT}.timer`; `journalctl -u {UNIT}` shows each run):
 
-{service(root, py, user, env_file)}
+{service(root, python, user, env_file)}
 {timer(every)}
 Or cron (`crontab -e` as {user}; the log is ~/extramile-publish.log):
 
-{crontab_line(root, py, env_file, every)}
+{crontab_line(root, python, env_file, every)}
 """
