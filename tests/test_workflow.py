@@ -27,9 +27,11 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import ROOT, post
+from invoke import Exit
 from test_deploy import s3, site_env  # noqa: F401  (fixtures: a moto S3 on 127.0.0.1)
-from test_replies_intake import approve_all
+from test_replies_intake import approve_all, context
 
+import tasks
 from extramile.devtools import isso_server
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
@@ -71,7 +73,7 @@ def invoke_calls(workflow):
     calls = []
     for job in yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"].values():
         for step in job.get("steps", []):
-            for line in step.get("run", "").splitlines():
+            for line in step.get("run", "").replace("\\\n", " ").splitlines():  # continued lines joined
                 words = shlex.split(line, comments=True)
                 for i, word in enumerate(words):
                     if word == "invoke" or word.endswith("/invoke"):
@@ -344,3 +346,24 @@ def test_each_example_environment_is_complete(clone, stand_in, tmp_path):
                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert untouched()
+
+
+@pytest.mark.parametrize("given, named", [
+    ({"DEPLOY_TARGET": "rsync"}, ["RSYNC_DEST", "SITEURL", "SUBSCRIBE_PROVIDER", "REPLIES"]),
+    ({"DEPLOY_TARGET": "s3", "REPLIES": "isso", "SUBSCRIBE_PROVIDER": "generic"},
+     ["S3_BUCKET", "SITEURL", "SUBSCRIBE_ACTION", "REPLY_EMAIL", "ISSO_URL"]),
+    ({}, ["DEPLOY_TARGET", "SITEURL", "SUBSCRIBE_PROVIDER", "REPLIES"]),
+])
+def test_publish_names_every_missing_setting_at_once_before_building(site_env, tmp_path, given, named):  # noqa: F811
+    for name in [*LOCAL, "SUBSCRIBE_ACTION", "ISSO_URL"]:
+        site_env.delenv(name, raising=False)
+    for name, value in given.items():
+        site_env.setenv(name, value)
+    with pytest.raises(Exit) as stopped:
+        tasks.publish_site(context(), output=tmp_path / "output", lock=tmp_path / "publish.lock")
+    message = stopped.value.message
+    assert message.startswith(f"Not published: {len(named)} settings to set first"), message
+    for name in named:
+        assert name in message, (name, message)
+    assert len(message.splitlines()) == len(named) + 2
+    assert not (tmp_path / "output").exists()

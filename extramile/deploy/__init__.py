@@ -58,10 +58,13 @@ def build_problems(settings):
         check_public(form_config(settings.get("SUBSCRIBE_PROVIDER"), settings.get("SUBSCRIBE_ACTION")), settings)
     except SubscribeConfigError as err:
         problems.append(str(err))
-    try:
-        replies_config(settings)
-    except RepliesConfigError as err:
-        problems.append(str(err))
+    # replies_config stops at its first problem (REPLY_EMAIL before ISSO_URL):
+    # asked again with a good address, it names the next one too.
+    for tried in (settings, {**settings, "REPLY_EMAIL": "replies@example.org"}):
+        try:
+            replies_config(tried)
+        except RepliesConfigError as err:
+            problems += [str(err)] * (str(err) not in problems)
     return problems
 
 
