@@ -212,6 +212,8 @@ def new_post(c, title, category="", tags="", author="", folder=""):
         f"Cover: {FILL_IN} (optional: delete this line and the next if the post has none): "
         "images/NAME.jpg, a photo in content/images/, shown above the article and in link previews\n"
         f"Cover_alt: {FILL_IN}: what the cover shows, for readers who cannot see it\n"
+        f"Series: {FILL_IN} (optional: delete this line if the post is not part of a series): "
+        "the series' name, written the same in each of its posts\n"
         "\n"
         f"{FILL_IN}: the text of the article, in markdown.\n"
         "\n"

@@ -226,7 +226,8 @@ def test_new_post_to_published(tmp_path):
     assert half.returncode == 1 and "Traceback" not in half.log
     for line in ("4: Author is not filled in yet", "5: Category is not filled in yet",
                  "7: Summary is not filled in yet", "9: Cover is not filled in yet",
-                 "12: the text is not written yet", "14: the text is not written yet"):
+                 "11: Series is not filled in yet", "13: the text is not written yet",
+                 "15: the text is not written yet"):
         assert f"content/posts/my-first-post-a-test.md:{line}: replace the FILL-IN marker" in half.log, half.log
 
     # Filled in: published.
@@ -234,7 +235,7 @@ def test_new_post_to_published(tmp_path):
         {"Author": "Author: Ron Kaufman", "Category": "Category: Service Culture",
          "Summary": "Summary: A test post."}.get(line.split(":")[0], line)
         for line in path.read_text(encoding="utf-8").splitlines()
-        if not line.startswith(("Cover", "FILL-IN: delete this paragraph")))  # no cover; the hint read
+        if not line.startswith(("Cover", "Series", "FILL-IN: delete this paragraph")))  # no cover, no series
     path.write_text(filled.replace("FILL-IN: the text of the article, in markdown.", "Words."), encoding="utf-8")
     done = run_pelican(tmp_path / "out3", content=content, extra=cache_override(tmp_path / "c3"))
     assert done.returncode == 0, done.log
