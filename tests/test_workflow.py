@@ -3,11 +3,15 @@
 - Every `invoke` call in .github/workflows/*.yml names a task (and options)
   that `invoke` really has.
 - The publish job's "Pull approved replies" step, its own shell text taken
-  from the YAML, runs in a scratch clone set up by `script/bootstrap` (as the
-  job does) against a local Isso holding one approved reply: it writes the
-  reply file, commits it and pushes it to a local bare repository.
-- `script/bootstrap && .venv/bin/invoke serve` in that clone gives a site whose
+  from the YAML, runs in a scratch clone with only what requirements.lock pins
+  (what `script/bootstrap` installs, as in the job) against a local Isso
+  holding one approved reply: it writes the reply file, commits it and pushes
+  it to a local bare repository.
+- `invoke serve` in that clone (the README's first command) gives a site whose
   reply form and subscribe form are accepted by the servers `serve` started.
+- What `invoke schedule` prints, filled in, publishes (a timer's env file and
+  crontab line; the workflow's variables); each docs/examples/<target>.env is
+  complete; `invoke publish` names every missing setting at once.
 """
 
 import json
@@ -22,6 +26,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from importlib import metadata
+from pathlib import Path
 
 import pytest
 import yaml
@@ -100,16 +106,48 @@ def test_every_invoke_call_in_the_workflows_names_a_real_task():
 
 
 # -- A scratch clone, set up as the publish job does ---------------------------------
+LOCK_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+
+
+def lock_only_venv(root):
+    """root/.venv holding exactly what requirements.lock pins, as `script/bootstrap`
+    (without --test) installs it, made offline from this test environment's copies
+    (no test may reach a package index): each pinned distribution's files, its
+    scripts, and this project on the path as an editable install puts it."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    python = root / ".venv/bin/python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    pins = [m.groups() for m in map(LOCK_LINE.match, (root / "requirements.lock").read_text().splitlines()) if m]
+    assert pins, "requirements.lock pins nothing"
+    for name, version in pins:
+        dist = metadata.distribution(name)
+        assert dist.version == version, f"{name}: requirements.lock pins {version}, the test lock {dist.version}"
+        for file in dist.files:
+            source = Path(file.locate()).resolve()
+            if str(file).startswith("../"):  # a script: bin/NAME, run by the new environment's Python
+                if source.parent.name == "bin" and source.is_file():
+                    script = root / ".venv/bin" / source.name
+                    first, rest = source.read_text(encoding="utf-8").split("\n", 1)
+                    script.write_text(f"#!{python}\n{rest}" if first.startswith("#!") else first + "\n" + rest)
+                    script.chmod(0o755)
+            elif source.is_file() and "__pycache__" not in file.parts:
+                target = site / file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(source)
+    (site / "the_extra_mile.pth").write_text(f"{root}\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
-    """This repository's committed HEAD, cloned, with one more article, after `script/bootstrap`."""
+    """This repository's committed HEAD, cloned, with one more article, and the
+    environment `script/bootstrap` makes there (as the publish job runs it)."""
     root = tmp_path_factory.mktemp("clone") / "site"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(root)], check=True)
     (root / "content/posts" / f"{SLUG}.md").write_text(ARTICLE, encoding="utf-8")
     git("add", "-A", cwd=root)
     git("-c", "user.name=Tests", "-c", "user.email=tests@localhost", "commit", "-qm", "An article", cwd=root)
-    booted = subprocess.run(["script/bootstrap"], cwd=root, capture_output=True, text=True, timeout=900)
-    assert booted.returncode == 0, booted.stderr[-3000:]
+    lock_only_venv(root)
     return root
 
 
