@@ -315,15 +315,20 @@ def test_a_timer_set_up_from_invoke_schedule_publishes(clone, tmp_path):
     env_file, www = tmp_path / "publish.env", tmp_path / "www"
     printed = schedule(clone, "--target", "rsync", "--env-file", str(env_file), "--user", "publisher")
     block = printed.split(f"Put these lines in {env_file}", 1)[1].split("\n\n")[1]
-    env = filled(block.splitlines(), {**LOCAL, "RSYNC_DEST": str(www)})
+    # A value with & and a space, quoted as the instructions say.
+    action = "https://newsletter.example.net/subscribe?list=1&name=The Extra Mile"
+    env = filled(block.splitlines(), {**LOCAL, "RSYNC_DEST": str(www), "SUBSCRIBE_PROVIDER": "generic",
+                                      "SUBSCRIBE_ACTION": action})
     assert env["DEPLOY_TARGET"] == "rsync"
-    env_file.write_text("".join(f"{name}={value}\n" for name, value in env.items()), encoding="utf-8")
+    env_file.write_text("".join(f"{name}={shlex.quote(value)}\n" for name, value in env.items()), encoding="utf-8")
     [cron] = [line for line in printed.splitlines() if line.startswith("*/5 * * * * ")]
     ran = subprocess.run(["sh", "-c", cron.split(" ", 5)[5]], capture_output=True, text=True, timeout=600,
                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
     log = (tmp_path / "extramile-publish.log").read_text(encoding="utf-8")
     assert ran.returncode == 0, log
     assert "Due: " in log and (www / "index.html").exists() and (www / f"posts/{SLUG}/index.html").exists()
+    assert 'action="https://newsletter.example.net/subscribe?list=1&amp;name=The Extra Mile"' in \
+        (www / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_workflow_publishes_with_the_variables_invoke_schedule_names(clone, tmp_path):

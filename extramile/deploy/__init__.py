@@ -1,10 +1,10 @@
 """Deploy the built site (output/) to the host that DEPLOY_TARGET names.
 
-Each target is a small module naming its VARIABLES (REQUIRED ones are checked,
-with every setting the production build needs, before anything is built) and a ``deploy(output, config, dry_run, manifest)``
-that uploads or, with ``dry_run``, prints what would change, then leaves the
-manifest (deploy/manifest.py) on the host; ``read_manifest(config)`` reads it
-back for `invoke publish --if-due`. Settings come from the environment, or
+Each target is a small module naming its VARIABLES (REQUIRED ones are checked
+before anything is built, with every setting the production build needs) and
+a ``deploy(output, config, dry_run, manifest)`` that uploads or, with
+``dry_run``, prints what would change, then leaves the manifest
+(deploy/manifest.py) on the host; ``read_manifest(config)`` reads it back for `invoke publish --if-due`. Settings come from the environment, or
 from publishconf.py under the same names; only the chosen target's variables
 are read, so no rsync/SSH setting is needed to publish to GitHub Pages or S3.
 """
@@ -53,7 +53,7 @@ def build_problems(settings):
     from extramile.plugins.subscribe.subscribe import SubscribeConfigError, check_public, form_config
     from extramile.plugins.validate.validate import check_settings
 
-    problems = [problem.message for problem in check_settings(settings)]
+    problems = [str(problem) for problem in check_settings(settings)]
     try:
         check_public(form_config(settings.get("SUBSCRIBE_PROVIDER"), settings.get("SUBSCRIBE_ACTION")), settings)
     except SubscribeConfigError as err:

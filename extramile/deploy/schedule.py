@@ -144,7 +144,8 @@ the Actions tab turns them back on.
     return f"""\
 A server deploying with {target_name}: run `invoke publish --if-due` every {every} minutes,
 so a scheduled post appears within {every} minutes (plus the build) of its date.
-Put these lines in {env_file} (mode 600), each filled in:
+Put these lines in {env_file} (mode 600), each filled in, 'in single quotes' where a value
+has a space, &, $ or a quote (cron reads the file as shell; systemd takes the quotes off):
 
 {listed}
 
