@@ -327,8 +327,9 @@ def lock(c):
 def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=9, pictures=False):
     """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
     corpus = " --pictures" if pictures else ""
-    c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
-          pty=False)
+    with c.cd(str(ROOT)):  # bench/ is a developer tool beside the package, importable from the checkout only
+        c.run(f"{sys.executable} -m bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
+              pty=False)
 
 
 # -- Readers' replies (plugins/replies): files in content/replies/<slug>/ ------
@@ -374,10 +375,11 @@ def _replies_settings(content):
                                     "content": "the content folder (default content/)"})
 def replies_add(c, message, article="", name="", content=str(CONTENT)):
     """Turn a saved email into a reply file in content/replies/<article>/ (never its address)."""
-    from extramile.plugins.replies import intake
+    from extramile.intake import files as intake
+    from extramile.intake.mail import reply_from_email
 
     try:
-        reply = intake.reply_from_email(Path(message).read_bytes())
+        reply = reply_from_email(Path(message).read_bytes())
     except (OSError, intake.IntakeError) as err:
         raise Exit(f"{message}: {err}", code=1) from None
     settings = _replies_settings(content)
@@ -425,14 +427,15 @@ def replies_pull(c, isso="", content=str(CONTENT)):
     import urllib.request
 
     from extramile.devtools.isso_server import admin_password
-    from extramile.plugins.replies import intake
+    from extramile.intake import isso as intake
+    from extramile.intake.files import articles
 
     isso = (isso or os.environ.get("ISSO_URL") or SETTINGS["ISSO_URL"]).rstrip("/")
     settings = _replies_settings(content)
     replies_dir = Path(content) / settings["REPLIES_PATH"]
     state = intake.PullState(str(replies_dir))
     counts = {}
-    for slug, _title, url in intake.articles(settings):
+    for slug, _title, url in articles(settings):
         query = urllib.parse.urlencode({"uri": f"/{url}", "plain": "1"})
         try:
             with urllib.request.urlopen(f"{isso}/?{query}", timeout=30) as response:
