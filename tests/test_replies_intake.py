@@ -272,9 +272,13 @@ def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxie
         form.locator("[role=status]").filter(has_text="awaits moderation").wait_for(timeout=10000)
         assert page.errors == []
         assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 1
+        # Anyone can type an author's name into the form: held until the owner says it is hers.
         tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content))
         out = capsys.readouterr().out
-        assert "1 new" in out and "signed 'Cynthia Kay', an author's name" in out
+        assert "1 held" in out and "reads as the author Cynthia Kay's name" in out and "--approve 1" in out
+        assert not list((content / "replies").rglob("*.md"))
+        tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content), approve=["1"])
+        assert "1 new" in capsys.readouterr().out
         result = run_pelican(output, conf="publishconf.py", content=content, env=env)
         assert result.returncode == 0, result.log
         status, _headers, body = fetch(f"{url}/posts/{SLUG}/")

@@ -7,7 +7,13 @@ they signed with, the date, their website if they gave one, and the text.
 import hashlib
 import re
 import unicodedata
+from datetime import timezone
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from pelican.utils import get_date
+
+from extramile.intake.names import has_address, without_addresses
 from extramile.plugins.validate.validate import CONTROL_CHARACTER, check_file, iter_sources
 
 PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -17,8 +23,24 @@ class IntakeError(Exception):
     """A message or a server answer that cannot become a reply file."""
 
 
+class Article(NamedTuple):
+    slug: str
+    title: str
+    url: str
+    date: object  # aware datetime, or None when the header has none the build would accept
+
+
+def article_date(value, settings):
+    """An article's Date header (in the site's TIMEZONE) as an aware datetime, or None."""
+    try:
+        date = get_date(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return date if date.tzinfo else date.replace(tzinfo=ZoneInfo(settings.get("TIMEZONE") or "UTC"))
+
+
 def articles(settings):
-    """[(slug, title, url)] of the articles in the content folder (drafts included)."""
+    """[Article] in the content folder (drafts included)."""
     found = []
     for kind, abspath, shown in iter_sources(settings, []):
         if kind != "article":
@@ -26,8 +48,17 @@ def articles(settings):
         source, _problems, _warnings = check_file(kind, abspath, shown, settings, None)
         if source and source.slug and source.meta.get("title"):
             url = settings["ARTICLE_URL"].format(slug=source.slug)
-            found.append((source.slug, source.meta["title"].strip(), url))
+            found.append(Article(source.slug, source.meta["title"].strip(), url,
+                                 article_date(source.meta.get("date", ""), settings)))
     return sorted(found)
+
+
+def check_after_article(date, article):
+    """A reply dated before its article answers something else: IntakeError."""
+    if article.date is not None and date < article.date:
+        raise IntakeError(f"the reply is dated {date:%Y-%m-%d %H:%M} UTC, before the article "
+                          f"{article.title!r} ({article.date.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC): "
+                          "it answers another article, or its date is wrong")
 
 
 def normal(title):
@@ -44,6 +75,12 @@ def articles_for_subject(subject, known):
 
 
 def reply_file(name, date, text, website="", parent="", source=""):
+    """The reply file's text. The last guard before anything is written: no
+    email address in the name or website (IntakeError), none in the text
+    (each becomes "(address removed)")."""
+    if has_address(name) or has_address(website):
+        raise IntakeError(f"the name or website holds an email address ({name!r}), which is never published")
+    text = without_addresses(text)
     lines = [f"Author: {name}", f"Date: {date}"]
     if website:
         lines.append(f"Website: {website}")
