@@ -35,8 +35,8 @@ UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, IndexError, Ke
 WROTE = r"(wrote|writes|schrieb|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał|escreveu)"
 # "On Mon, 30 Nov 2026 at 10:00, Ada <ada@example.org> wrote:" and its translations; its two-line
 # form puts the address and "wrote:" on the second line.
-ATTRIBUTION_END = re.compile(rf".*\b{WROTE}\s*:\s*$", re.IGNORECASE)
 ATTRIBUTION_START = re.compile(r"\s*(on|am|le|el|il|op|den|em|w dniu)\b", re.IGNORECASE)
+ATTRIBUTION_END = re.compile(rf"(.*\b{WROTE}|{ATTRIBUTION_START.pattern}.*\b{WROTE}\b.*)\s*:\s*$", re.IGNORECASE)
 # Outlook's history: a line of underscores, "-----Original Message-----", "----- Forwarded message -----".
 SEPARATOR = re.compile(r"\s*(_{8,}|={8,}|-{3,}\s*\w[^-]*?\s*-{3,})\s*")
 # Outlook's quoted header block: From: then Sent:/Date:/To:/Subject: (bold in HTML: *From:*).
@@ -117,7 +117,8 @@ def without_history(text):
         if ATTRIBUTION_END.match(line):
             while kept and not kept[-1].strip():
                 kept.pop()
-            if kept and ATTRIBUTION_START.match(kept[-1]) and not ATTRIBUTION_START.match(line):
+            if kept and ATTRIBUTION_START.match(kept[-1]) and not ATTRIBUTION_START.match(line) \
+                    and not re.search(WROTE, kept[-1], re.IGNORECASE):
                 kept.pop()  # the first line of the two-line form
             break
         if not line.lstrip().startswith(">"):
