@@ -348,3 +348,18 @@ def test_a_reply_edited_before_its_first_pull_or_signed_as_an_author_is_held(tmp
     assert "2 new" in pull(content, isso, capsys, approve=[str(first["id"]), f"isso-{lookalike['id']}"])
     names = sorted(p.read_text(encoding="utf-8").split("\n", 1)[0] for p in (content / "replies").rglob("*.md"))
     assert names == ["Author: Ada", "Author: Cynthia Kay"]  # the author's own spelling, once the owner said so
+
+
+def test_no_address_from_isso_reaches_a_reply_file(tmp_path, isso, capsys):
+    content = make_content(tmp_path, FILES)
+    isso["start"]("http://127.0.0.1:9")
+    comment(isso, "Same here.", author="victim@private.example")
+    isso_api(isso["url"], "POST", f"/new?uri=%2Fposts%2F{SLUG}%2F", {
+        "text": "Write to me: ada@private.example", "author": "Ada", "title": TITLE,
+        "website": "https://ada.example.org/?contact=ada@private.example"})
+    assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 2
+    out = pull(content, isso, capsys)
+    assert "1 held" in out and "signed with an email address" in out and "1 new" in out
+    (written,) = (content / "replies" / SLUG).glob("*.md")
+    text = written.read_text(encoding="utf-8")
+    assert "private.example" not in text and "Write to me: (address removed)" in text and "Website" not in text
