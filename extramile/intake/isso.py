@@ -68,7 +68,8 @@ def isso_reply(comment, parent_stem, article, settings, approved_by_owner):
     # Isso stores the name HTML-escaped; the file holds it as written.
     name = clean_name(html.unescape(comment.get("author") or ""))[:MAX_NAME] or "Anonymous"
     if has_address(name):
-        return None, "signed with an email address, which is never published: change the name in Isso's admin"
+        return None, ("signed with an email address, which is never published: change the name in Isso's admin, "
+                      f"then run `invoke replies-pull --approve {comment['id']}`")
     author = author_it_reads_as(name, settings["AUTHORS_INFO"])
     if author and not approved_by_owner:
         return None, f"signed {name!r}, which reads as the author {author}'s name: if {author} wrote it, {again}"
