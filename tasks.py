@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -329,8 +328,9 @@ def lock(c):
 def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=9, pictures=False):
     """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
     corpus = " --pictures" if pictures else ""
-    c.run(f"{sys.executable} -m extramile.bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
-          pty=False)
+    with c.cd(str(ROOT)):  # bench/ is a developer tool beside the package, importable from the checkout only
+        c.run(f"{sys.executable} -m bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
+              pty=False)
 
 
 # -- Readers' replies (plugins/replies): files in content/replies/<slug>/ ------
@@ -373,124 +373,99 @@ def _replies_settings(content):
 @task(positional=["message"], help={"message": "a saved email (.eml)",
                                     "article": "the article's slug, when the subject names none or several",
                                     "name": "the name to show, when the From header has none",
+                                    "as-author": "the sender is the author whose name they signed with",
                                     "content": "the content folder (default content/)"})
-def replies_add(c, message, article="", name="", content=str(CONTENT)):
+def replies_add(c, message, article="", name="", as_author=False, content=str(CONTENT)):
     """Turn a saved email into a reply file in content/replies/<article>/ (never its address)."""
-    from extramile.plugins.replies import intake
+    from extramile.intake import files as intake
+    from extramile.intake.mail import reply_from_email
+    from extramile.intake.names import author_it_reads_as, has_address
 
+    settings = _replies_settings(content)
     try:
-        reply = intake.reply_from_email(Path(message).read_bytes())
+        reply = reply_from_email(Path(message).read_bytes(), settings["REPLY_MAX_CHARS"])
     except (OSError, intake.IntakeError) as err:
         raise Exit(f"{message}: {err}", code=1) from None
-    settings = _replies_settings(content)
-    known = intake.articles(settings)
-    if article:
-        matches = [a for a in known if a[0] == article]
-        if not matches:
-            raise Exit(f"No article has the slug {article!r}. Slugs: {', '.join(a[0] for a in known)}", code=1)
-    else:
-        matches = intake.articles_for_subject(reply["subject"], known)
-    if len(matches) != 1:
-        choices = matches or known
-        if not sys.stdin.isatty():
-            raise Exit(f"The subject {reply['subject']!r} names {'several articles' if matches else 'no article'}; "
-                       f"say which with --article: {', '.join(a[0] for a in choices)}", code=1)
-        for number, (slug, title, _url) in enumerate(choices, start=1):
-            print(f"  {number}. {title} ({slug})")
-        answer = input(f"Which article does {reply['subject']!r} answer? Number: ").strip()
-        if not answer.isdigit() or not 1 <= int(answer) <= len(choices):
-            raise Exit("No article chosen: nothing was written.", code=1)
-        matches = [choices[int(answer) - 1]]
-    slug = matches[0][0]
+    chosen = _article_for(reply["subject"], article, intake.articles(settings))
     shown = name or reply["name"]
     if not shown:
         if not sys.stdin.isatty():
             raise Exit("The From header has no name (only an address, never published): give one with --name.", code=1)
         shown = input("The sender gave no name; the name to show with the reply: ").strip()
-    stem = f"{reply['date'][:10]}-email-{intake.file_id(reply['message_id'] or reply['text'])}"
-    path = Path(content) / settings["REPLIES_PATH"] / slug / f"{stem}.md"
-    if path.exists():
-        raise Exit(f"{path} exists already (this message was added before): nothing was written.",
+    if has_address(shown):
+        raise Exit(f"The name {shown!r} holds an email address, which is never published: give a name with --name.",
                    code=1)
+    author = author_it_reads_as(shown, settings["AUTHORS_INFO"])
+    if author and not as_author:
+        raise Exit(f"The reply is signed {shown!r}, which reads as the author {author}'s name (look-alike and "
+                   f"invisible characters set aside): nothing was written. If {author} sent it, add --as-author.",
+                   code=1)
+    date = datetime.datetime.strptime(reply["date"], "%Y-%m-%d %H:%M").replace(tzinfo=datetime.timezone.utc)
+    try:
+        intake.check_after_article(date, chosen)
+        text = intake.reply_file(author or shown, reply["date"], reply["text"], source="email")
+    except intake.IntakeError as err:
+        raise Exit(f"{message}: {err}: nothing was written.", code=1) from None
+    stem = f"{reply['date'][:10]}-email-{intake.file_id(reply['message_id'] or reply['text'])}"
+    path = Path(content) / settings["REPLIES_PATH"] / chosen.slug / f"{stem}.md"
+    if path.exists():
+        raise Exit(f"{path} exists already (this message was added before): nothing was written.", code=1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(intake.reply_file(shown, reply["date"], reply["text"], source="email"), encoding="utf-8")
-    print(f"Wrote {path}: a reply by {shown} to {matches[0][1]!r}. Read it, then build.")
+    path.write_text(text, encoding="utf-8")
+    print(f"Wrote {path}: a reply by {author or shown} to {chosen.title!r}. Read it, then build.")
 
 
-@task(help={"isso": "the Isso server (default: ISSO_URL from the environment, else pelicanconf.py's)",
-            "content": "the content folder (default content/)"})
-def replies_pull(c, isso="", content=str(CONTENT)):
+def _article_for(subject, slug, known):
+    """The article a reply answers: --article, else the one its subject names, else asked."""
+    from extramile.intake.files import articles_for_subject
+
+    if slug:
+        matches = [a for a in known if a.slug == slug]
+        if not matches:
+            raise Exit(f"No article has the slug {slug!r}. Slugs: {', '.join(a.slug for a in known)}", code=1)
+    else:
+        matches = articles_for_subject(subject, known)
+    if len(matches) == 1:
+        return matches[0]
+    choices = matches or known
+    if not sys.stdin.isatty():
+        raise Exit(f"The subject {subject!r} names {'several articles' if matches else 'no article'}; "
+                   f"say which with --article: {', '.join(a.slug for a in choices)}", code=1)
+    for number, choice in enumerate(choices, start=1):
+        print(f"  {number}. {choice.title} ({choice.slug})")
+    answer = input(f"Which article does {subject!r} answer? Number: ").strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(choices):
+        raise Exit("No article chosen: nothing was written.", code=1)
+    return choices[int(answer) - 1]
+
+
+@task(iterable=["approve"], help={
+    "isso": "the Isso server (default: ISSO_URL from the environment, else pelicanconf.py's)",
+    "approve": "an Isso comment id held for you (edited after approval, or signed with an author's name) that you "
+               "read in Isso's admin and want published as it is now; repeat for more",
+    "content": "the content folder (default content/)"})
+def replies_pull(c, isso="", approve=None, content=str(CONTENT)):
     """Fetch the replies approved in Isso into content/replies/ (never overwrites a file changed by hand)."""
-    import json as json_module
-    import re
-    import urllib.parse
-    import urllib.request
-
     from extramile.devtools.isso_server import admin_password
-    from extramile.plugins.replies import intake
+    from extramile.intake import isso as intake
+    from extramile.intake.files import articles
 
     isso = (isso or os.environ.get("ISSO_URL") or SETTINGS["ISSO_URL"]).rstrip("/")
     settings = _replies_settings(content)
-    replies_dir = Path(content) / settings["REPLIES_PATH"]
-    state = intake.PullState(str(replies_dir))
-    counts = {}
-    for slug, _title, url in intake.articles(settings):
-        query = urllib.parse.urlencode({"uri": f"/{url}", "plain": "1"})
-        try:
-            with urllib.request.urlopen(f"{isso}/?{query}", timeout=30) as response:
-                answer = json_module.load(response)
-        except urllib.error.HTTPError as err:
-            if err.code == 404:
-                continue
-            raise Exit(f"Isso at {isso} answered {err.code} for /{url}: nothing more was pulled.", code=1) from None
-        except OSError as err:
-            raise Exit(f"Isso at {isso} cannot be reached ({err}): nothing was pulled.", code=1) from None
-        stems = {}
-        for comment in intake.isso_comments(answer):
-            parent = stems.get(comment.get("parent"))
-            name, text = intake.isso_reply(comment, parent, settings["REPLY_MAX_CHARS"])
-            if name is None:
-                if text != "not approved":
-                    print(f"  skipped Isso comment {comment['id']} on /{url}: {text}")
-                continue
-            stems[comment["id"]] = name[:-3]
-            outcome = state.write(str(replies_dir), f"{slug}/{name}", text)
-            signed = text.split("\n", 1)[0].removeprefix("Author: ")
-            if outcome == "new" and signed in SETTINGS["AUTHORS_INFO"]:
-                # Shown as the author's answer: anyone can type a name into Isso's form.
-                print(f"  check content/replies/{slug}/{name}: signed {signed!r}, an author's name")
-            counts[outcome] = counts.get(outcome, 0) + 1
-            if outcome in ("changed by hand", "deleted by hand"):
-                print(f"  kept content/replies/{slug}/{name} as it is ({outcome})")
-    state.save()
-    print("Pulled from Isso: " + (", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no approved replies"))
+    try:
+        counts, notes = intake.pull(isso, settings, articles(settings), Path(content) / settings["REPLIES_PATH"],
+                                    approve or ())
+    except intake.IntakeError as err:
+        raise Exit(str(err), code=1) from None
+    print("\n".join(notes + ["Pulled from Isso: " + (", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+                                                     or "no approved replies")]))
     password = os.environ.get("ISSO_ADMIN_PASSWORD") or (
         admin_password(ISSO_FOLDER) if urlsplit(isso).hostname == HOST else "")
-    pending = None
-    if password:
-        try:
-            opener = urllib.request.build_opener(_NoRedirect)
-            data = urllib.parse.urlencode({"password": password}).encode()
-            try:
-                opener.open(f"{isso}/login/", data=data, timeout=30)
-                cookie = ""
-            except urllib.error.HTTPError as err:  # the 302 that carries the session cookie
-                cookie = "; ".join(h.split(";", 1)[0] for h in err.headers.get_all("Set-Cookie", []))
-            request = urllib.request.Request(f"{isso}/admin/?mode=2", headers={"Cookie": cookie})
-            with urllib.request.urlopen(request, timeout=30) as response:
-                found = re.search(r"Pending \((\d+)\)", response.read().decode("utf-8", "replace"))
-            pending = int(found[1]) if found else None
-        except OSError:
-            pending = None
-    if pending is None:
+    waiting = intake.pending(isso, password) if password else None
+    if waiting is None:
         print(f"Replies waiting for moderation: see {isso}/admin/ (set ISSO_ADMIN_PASSWORD to count them here).")
     else:
-        print(f"{pending} repl{'y waits' if pending == 1 else 'ies wait'} for moderation: {isso}/admin/")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+        print(f"{waiting} repl{'y waits' if waiting == 1 else 'ies wait'} for moderation: {isso}/admin/")
 
 
 # -- Links to other sites (tools/links.py): checked on a schedule, never before a publish --

@@ -3,6 +3,7 @@ reply file, and `invoke replies-pull` fetches the replies approved in a real
 Isso server (started here on 127.0.0.1) after a reader posted one with the
 form in Chromium."""
 
+import json
 import re
 import socket
 import subprocess
@@ -272,9 +273,13 @@ def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxie
         form.locator("[role=status]").filter(has_text="awaits moderation").wait_for(timeout=10000)
         assert page.errors == []
         assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 1
+        # Anyone can type an author's name into the form: held until the owner says it is hers.
         tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content))
         out = capsys.readouterr().out
-        assert "1 new" in out and "signed 'Cynthia Kay', an author's name" in out
+        assert "1 held" in out and "reads as the author Cynthia Kay's name" in out and "--approve 1" in out
+        assert not list((content / "replies").rglob("*.md"))
+        tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content), approve=["1"])
+        assert "1 new" in capsys.readouterr().out
         result = run_pelican(output, conf="publishconf.py", content=content, env=env)
         assert result.returncode == 0, result.log
         status, _headers, body = fetch(f"{url}/posts/{SLUG}/")
@@ -282,3 +287,79 @@ def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxie
         assert "Author’s answer".encode() in body
     finally:
         nginx.stop()
+
+
+# -- Moderation holds: what the owner approved is what is published ------------
+def isso_api(url, method, path, data, cookie=""):
+    """A call to Isso's JSON API as a commenter's browser makes it: (answer, the comment's edit cookie)."""
+    request = urllib.request.Request(f"{url}{path}", data=json.dumps(data).encode(), method=method,
+                                     headers={"Content-Type": "application/json", "Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        cookies = "; ".join(h.split(";", 1)[0] for h in response.headers.get_all("Set-Cookie", []))
+        return json.load(response), cookies
+
+
+def comment(isso, text, author="Ada"):
+    return isso_api(isso["url"], "POST", f"/new?uri=%2Fposts%2F{SLUG}%2F",
+                    {"text": text, "author": author, "title": TITLE})
+
+
+def pull(content, isso, capsys, **options):
+    tasks.replies_pull(context(), isso=isso["url"], content=str(content), **options)
+    return capsys.readouterr().out
+
+
+def test_a_reply_edited_after_approval_is_held_until_approved_again(tmp_path, isso, capsys, monkeypatch):
+    monkeypatch.delenv("ISSO_ADMIN_PASSWORD", raising=False)
+    content = make_content(tmp_path, FILES)
+    isso["start"]("http://127.0.0.1:9")  # no site: the commenter talks to Isso's API directly
+    password = isso_server.admin_password(isso["folder"])
+    posted, cookie = comment(isso, "Thank you for this story.")
+    assert approve_all(isso["url"], password) == 1
+    assert "1 new" in pull(content, isso, capsys)
+    (written,) = (content / "replies" / SLUG).glob("*.md")
+    approved = written.read_bytes()
+
+    # Within max-age Isso lets the commenter edit, and the comment stays approved.
+    edited, _ = isso_api(isso["url"], "PUT", f"/id/{posted['id']}",
+                         {"text": "Buy pills at https://spam.example", "author": "Ada"}, cookie)
+    assert edited["mode"] == 1
+    for _ in range(2):  # and the next pulls, too, keep it back
+        out = pull(content, isso, capsys)
+        assert "1 held" in out and "changed after approval" in out and f"--approve {posted['id']}" in out
+        assert "updated" not in out and written.read_bytes() == approved
+
+    # The owner read it in Isso's admin and publishes it as it is now.
+    assert "1 updated" in pull(content, isso, capsys, approve=[str(posted["id"])])
+    assert "Buy pills" in written.read_text(encoding="utf-8")
+    assert "1 unchanged" in pull(content, isso, capsys)
+
+
+def test_a_reply_edited_before_its_first_pull_or_signed_as_an_author_is_held(tmp_path, isso, capsys):
+    content = make_content(tmp_path, FILES)
+    isso["start"]("http://127.0.0.1:9")
+    first, cookie = comment(isso, "Lovely.")
+    lookalike, _ = comment(isso, "I wrote this article.", author="\u0421ynthia Kay\u200b")  # Cyrillic С, zero width
+    assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 2
+    isso_api(isso["url"], "PUT", f"/id/{first['id']}", {"text": "Lovely. Visit spam.example"}, cookie)
+    out = pull(content, isso, capsys)
+    assert "2 held" in out and "edited after it was posted" in out and "reads as the author Cynthia Kay's name" in out
+    assert not (content / "replies").exists() or not list((content / "replies").rglob("*.md"))
+    assert "2 new" in pull(content, isso, capsys, approve=[str(first["id"]), f"isso-{lookalike['id']}"])
+    names = sorted(p.read_text(encoding="utf-8").split("\n", 1)[0] for p in (content / "replies").rglob("*.md"))
+    assert names == ["Author: Ada", "Author: Cynthia Kay"]  # the author's own spelling, once the owner said so
+
+
+def test_no_address_from_isso_reaches_a_reply_file(tmp_path, isso, capsys):
+    content = make_content(tmp_path, FILES)
+    isso["start"]("http://127.0.0.1:9")
+    comment(isso, "Same here.", author="victim@private.example")
+    isso_api(isso["url"], "POST", f"/new?uri=%2Fposts%2F{SLUG}%2F", {
+        "text": "Write to me: ada@private.example", "author": "Ada", "title": TITLE,
+        "website": "https://ada.example.org/?contact=ada@private.example"})
+    assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 2
+    out = pull(content, isso, capsys)
+    assert "1 held" in out and "signed with an email address" in out and "1 new" in out
+    (written,) = (content / "replies" / SLUG).glob("*.md")
+    text = written.read_text(encoding="utf-8")
+    assert "private.example" not in text and "Write to me: (address removed)" in text and "Website" not in text

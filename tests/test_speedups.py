@@ -29,7 +29,7 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 
 import pelicanconf
-from extramile.bench import corpus
+from bench import corpus
 from extramile.devtools.warm_builder import WarmBuilder
 
 PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",

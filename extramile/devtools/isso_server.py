@@ -20,7 +20,7 @@ CONFIG = """\
 [general]
 dbpath = {db}
 host = {sites}
-max-age = 15m
+max-age = 5m
 notify = stdout
 reply-notifications = false
 gravatar = false

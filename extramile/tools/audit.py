@@ -4,7 +4,7 @@
 
 Builds the production site for http://127.0.0.1:PORT, with one more post that
 exists only in this build: a 12-megapixel cover photo and two photos in the
-text (generated, as in the pictures bench), serves it with Debian's
+text (generated: tools/photos.py), serves it with Debian's
 nginx and the server block `invoke nginx-config` generates (headers, gzip), then
 runs Lighthouse (mobile preset) on the home, an article and that pictures article, axe-core on
 every kind of page in light and dark mode, the Nu Html Checker on every page,
@@ -12,7 +12,6 @@ crawls every link, and measures an article page's requests and bytes. Prints a t
 docs/audit.md. Needs `script/bootstrap --test` (npm checkers, Chromium, Java).
 """
 
-import contextlib
 import datetime
 import gzip
 import json
@@ -25,14 +24,11 @@ from pathlib import Path
 
 from extramile import ROOT
 from extramile.tools import checkers
+from extramile.tools.chromium import CHROMIUM, CHROMIUM_ARGS, headless_chromium
+from extramile.tools.photos import exif_with_gps, photo
 from extramile.tools.serving import RESOURCES, Nginx, crawl, free_port
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-    "--disable-background-networking --disable-component-update --disable-sync"
-)
 LIGHTHOUSE_PAGES = {"home": "", "article": "posts/in-customers-we-trust/",
                     "pictures article": "posts/audit-pictures/"}
 PICTURES_POST = """Title: Audit pictures
@@ -55,16 +51,13 @@ AXE_PAGES = {
     "404": "404.html", "pictures article": "posts/audit-pictures/",
 }
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+
+
 def audit_content(folder):
     """The site's content plus the pictures post (4000x3000 photos with EXIF GPS)."""
-    from PIL import Image
-
-    from extramile.bench.pictures import GPS, photo
-
     shutil.copytree(ROOT / "content", folder)
     (folder / "images").mkdir(exist_ok=True)
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update(GPS)
+    exif = exif_with_gps()
     for seed, name in enumerate(("audit-cover", "audit-figure", "audit-inline")):
         photo(seed).save(folder / "images" / f"{name}.jpg", "JPEG", quality=90, exif=exif)
     (folder / "posts" / "audit-pictures.md").write_text(PICTURES_POST, encoding="utf-8")
@@ -86,7 +79,7 @@ def lighthouse(url, out):
     checkers.require(LIGHTHOUSE, "Lighthouse (npm)")
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
-                    f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROMIUM_FLAGS}"],
+                    f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={' '.join(CHROMIUM_ARGS)}"],
                    env=env, check=True, timeout=300)
     report = json.loads(Path(out).read_text())
     scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
@@ -95,19 +88,6 @@ def lighthouse(url, out):
         if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") in ("binary", "numeric")
     )
     return scores, failing
-
-
-@contextlib.contextmanager
-def headless_chromium():
-    """Debian's Chromium driven by Playwright, with this machine's flags; closed after."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS.split())
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def browser_checks(site_url, output):

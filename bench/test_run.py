@@ -13,7 +13,7 @@ CHECK = """
 import json, sys, threading, time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from extramile.bench import run
+from bench import run
 
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):

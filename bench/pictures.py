@@ -15,13 +15,12 @@ largest sum of the PSS of the build and all its processes (sampled every
 50 ms from /proc): both use several processes or threads, and forked workers
 share their parent's pages, which an RSS sum would count once per process.
 
-    .venv/bin/python -m extramile.bench.run --pictures [--runs 1]
+    .venv/bin/python -m bench.run --pictures [--runs 1]
 """
 
 import contextlib
 import io
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -31,14 +30,12 @@ import threading
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from extramile import ROOT
+from extramile.tools.photos import HEIGHT, WIDTH, exif_with_gps, photo
 
-COUNT, WIDTH, HEIGHT = 40, 4000, 3000
+COUNT = 40
 WIDTHS = [480, 800, 1200, 1600]
 SITEURL = "https://example.org/blog"
-GPS = {1: "N", 2: (52.0, 22.0, 1.5), 3: "E", 4: (13.0, 24.0, 2.5)}
 
 HUGO_CONFIG = """baseURL = "{siteurl}/"
 disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
@@ -53,25 +50,9 @@ HUGO_INDEX = """{{ range resources.Match "photos/*.jpg" }}{{ $p := . }}
 """
 
 
-def photo(seed):
-    """A photo-like picture: smooth shapes at three scales, then fine grain, so
-    it compresses like a camera photo (about 2 MB at q90), not like noise."""
-    rng = random.Random(seed)
-
-    def noise(w, h):
-        return Image.frombytes("RGB", (w, h), rng.randbytes(w * h * 3))
-
-    image = noise(12, 9).resize((1000, 750), Image.Resampling.BICUBIC)
-    image = Image.blend(image, noise(60, 45).resize((1000, 750), Image.Resampling.BICUBIC), 0.35)
-    image = Image.blend(image, noise(250, 188).resize((1000, 750), Image.Resampling.BICUBIC), 0.15)
-    image = image.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC)
-    return Image.blend(image, noise(WIDTH, HEIGHT), 0.04)
-
-
 def write_photos(folder):
     folder.mkdir(parents=True, exist_ok=True)
-    exif = Image.Exif()
-    exif.get_ifd(0x8825).update(GPS)
+    exif = exif_with_gps()
     for n in range(COUNT):
         out = io.BytesIO()
         photo(n).save(out, "JPEG", quality=90, exif=exif)

@@ -2,7 +2,7 @@
 then after editing one post, with a wall-clock timer around each phase and each
 plugin's signal handler.
 
-    .venv/bin/python bench/phases.py --n 1000 [--setting SPEEDUPS=false] [--dev]
+    .venv/bin/python -m bench.phases --n 1000 [--setting SPEEDUPS=false] [--dev]
 
 Pelican runs in this process (same command line as `pelican`), so the times
 are those of the main process; work it hands to other processes (parallel
@@ -81,7 +81,7 @@ def child(argv):
 def main():
     if sys.argv[1:2] == ["--child"]:
         return child(sys.argv[2:])
-    from extramile.bench import run
+    from bench import run
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000)
@@ -92,7 +92,7 @@ def main():
     try:
         edits, _ = run.write_sites(tmp, args.n)
         conf = "pelicanconf.py" if args.dev else "publishconf.py"
-        cmd = [sys.executable, "-m", "extramile.bench.phases", "--child", str(tmp / "ours" / "content"), "-s", str(ROOT / conf),
+        cmd = [sys.executable, "-m", "bench.phases", "--child", str(tmp / "ours" / "content"), "-s", str(ROOT / conf),
                "-o", str(tmp / "out"), "-e", f'CACHE_PATH="{tmp / "cache"}"', *args.setting]
         env = dict(os.environ, SITEURL=run.SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
         for label in ("cold", "edit"):

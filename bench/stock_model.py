@@ -1,7 +1,7 @@
 """Stock Pelican's share of an author's loop, measured: how long Pelican as
 shipped needs, after a save, before it holds the site it would render.
 
-    .venv/bin/python -m extramile.bench.stock_model SITE_FOLDER POST EDITS
+    .venv/bin/python -m bench.stock_model SITE_FOLDER POST EDITS
 
 SITE_FOLDER is the bench's stock Pelican site (its pelicanconf.py: no
 plugins, default theme). This process imports Pelican once, as a warm builder

@@ -1,6 +1,6 @@
 """Build benchmark: our production build against stock Pelican and Hugo.
 
-    .venv/bin/python bench/run.py --n 100,1000,5000 --runs 3
+    .venv/bin/python -m bench.run --n 100,1000,5000 --runs 3
     .venv/bin/invoke bench -n 100,1000,5000 --runs 3      (the same)
 
 For each N it writes a synthetic corpus (bench/corpus.py, seeded) into a
@@ -75,10 +75,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import corpus
 from extramile import ROOT
-from extramile.bench import corpus
 
-HERE = ROOT / "bench"  # the results live beside the README, not in the package
+HERE = Path(__file__).resolve().parent  # results beside the bench, out of the installable package
 
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "results.md"
@@ -384,7 +384,7 @@ def measure_edits(source, page, edits, label, after=None, timeout=300, idle=None
 @contextlib.contextmanager
 def chromium_on(url):
     """A page of headless Chromium (the audit's) showing `url`; None without Chromium or Playwright."""
-    from extramile.tools.audit import CHROMIUM, headless_chromium
+    from extramile.tools.chromium import CHROMIUM, headless_chromium
 
     try:
         import playwright  # noqa: F401
@@ -505,9 +505,9 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
                 print(f"  loop {name} : left out, {err}", flush=True)
             finally:
                 stop_server(proc)
-    # Stock Pelican, warm, from a save to its site model (extramile/bench/stock_model.py).
+    # Stock Pelican, warm, from a save to its site model (bench/stock_model.py).
     stock_post = tmp / "stock" / "content" / "posts" / f"{slug}.md"
-    got = subprocess.run([sys.executable, "-m", "extramile.bench.stock_model", str(tmp / "stock"), str(stock_post),
+    got = subprocess.run([sys.executable, "-m", "bench.stock_model", str(tmp / "stock"), str(stock_post),
                           str(edits)], cwd=ROOT, capture_output=True, text=True)
     if got.returncode == 0:
         results["stock-model"] = {"model": json.loads(got.stdout)}
@@ -612,7 +612,7 @@ def loop_table(result):
     names = {"ours": "ours (`invoke livereload`)", "hugo": "`hugo server --renderToDisk` (fast render, its default)",
              "hugo-full": "`hugo server --renderToDisk --disableFastRender`",
              "stock-model": ("stock Pelican, warm fork: save → its site model, before any page "
-                             "(`extramile/bench/stock_model.py`)")}
+                             "(`bench/stock_model.py`)")}
     for name, times in loop.items():
         page = statistics.median(times.get("page") or times["model"])
         build = f"{statistics.median(times['build']):.2f}" if times.get("build") else "–"
@@ -784,8 +784,8 @@ def main(argv=None):
 
 
 def pictures_bench(args):
-    """`--pictures`: extramile/bench/pictures.py, its table to bench/pictures.md."""
-    from extramile.bench import pictures
+    """`--pictures`: bench/pictures.py, its table to bench/pictures.md."""
+    from bench import pictures
 
     result = pictures.run(runs=args.runs, hugo_bin=ensure_hugo(), keep=args.keep)
     result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -799,8 +799,8 @@ def pictures_bench(args):
         (HERE / "pictures.md").write_text(
             f"# Pictures benchmark\n\n{result['date']} · {m['cpu']}, {m['nproc']} cores · {m['hugo']} · "
             f"Pillow from requirements.lock · site at {m['commit']} · {args.runs} cold run(s) each, medians\n\n"
-            f"{text}\n\n`.venv/bin/python -m extramile.bench.run --pictures --runs N` "
-            "(extramile/bench/pictures.py says what is measured).\n")
+            f"{text}\n\n`.venv/bin/python -m bench.run --pictures --runs N` "
+            "(bench/pictures.py says what is measured).\n")
 
 
 if __name__ == "__main__":

@@ -5,15 +5,15 @@ import json
 import subprocess
 import sys
 
+from bench import run
 from extramile import ROOT
-from extramile.bench import run
 
 
 def test_each_save_gives_one_time_and_the_edited_post_is_read_again_without_a_page_written(tmp_path):
     edits, _ = run.write_sites(tmp_path, 5)
     stock_post = edits[1]
     site = tmp_path / "stock"
-    got = subprocess.run([sys.executable, "-m", "extramile.bench.stock_model", str(site), str(stock_post), "3"],
+    got = subprocess.run([sys.executable, "-m", "bench.stock_model", str(site), str(stock_post), "3"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert got.returncode == 0, got.stderr
     times = json.loads(got.stdout)
