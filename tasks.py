@@ -1,7 +1,9 @@
 """Tasks for authors and deployers. `invoke --list` shows them all.
 
-Every build goes into a fresh folder and replaces output/ only when Pelican
-and its checks succeeded, so a failed build never leaves a half-written site.
+Every build goes into a fresh folder and replaces its output only when Pelican
+and its checks succeeded (extramile/staging.py), so a failed build never
+leaves a half-written site. `invoke publish` builds into a private folder of
+its own and deploys exactly that: output/ is the development site's alone.
 """
 
 import contextlib
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
+from extramile.buildenv import build_environment
 from extramile.devtools.dev_server import with_settings
 from extramile.plugins.validate.validate import FILL_IN
 from extramile.processes import preexec, stop
@@ -42,28 +45,15 @@ def pelican_command(conf, output, *extra, content=CONTENT):
 
 
 def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()):
-    """Build into a fresh sibling folder, then swap it in place of `output`."""
-    output = Path(output)
-    fresh = Path(tempfile.mkdtemp(prefix=".output-", dir=output.parent))
-    # mkdtemp makes a private (0700) folder; a web server must be able to read it.
-    umask = os.umask(0)
-    os.umask(umask)
-    fresh.chmod(0o777 & ~umask)
-    try:
-        # --fatal errors: an error Pelican would only log (a plugin that fails to
-        # load, a file it cannot read) fails the build instead of publishing less.
-        result = c.run(pelican_command(conf, fresh, "--fatal", "errors", *extra, content=content),
-                       env=env or {}, warn=True)
-        if result.failed:
-            raise Exit(f"Build failed: {output.name}/ was left as it was.", code=1)
-        old = output.with_name(output.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if output.exists():
-            output.rename(old)
-        fresh.rename(output)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
+    """Build `output` with Pelican. PELICAN_CLASS (extramile/staging.py) builds
+    into a fresh folder and swaps it in only if the build passed; the build sees
+    only the environment it reads (extramile/buildenv.py), never a credential."""
+    # --fatal errors: an error Pelican would only log (a plugin that fails to
+    # load, a file it cannot read) fails the build instead of publishing less.
+    result = c.run(pelican_command(conf, output, "--fatal", "errors", *extra, content=content),
+                   env=build_environment(env), replace_env=True, warn=True)
+    if result.failed:
+        raise Exit(f"Build failed: {Path(output).name}/ was left as it was.", code=1)
 
 
 @task
@@ -85,45 +75,55 @@ def production(c):
     build_into_place(c, PROD_CONF)
 
 
-PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time on this machine (deploy/lock.py)
+PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time from this checkout (deploy/lock.py)
 
 
-def publish_site(c, dry_run=False, output=OUTPUT, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK):
+def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK):
     """Check the deploy settings, build and check the site, then deploy it.
 
+    The production build goes into `output`, by default a private temporary
+    folder: the files deployed and the manifest are those of this build, and
+    the development output/ is never read nor written. One publish at a time
+    from this checkout (`lock`) and, where the target has a lock, on the target.
     With `if_due`, deploy only if the build differs from the manifest the last
-    publish left on the host (deploy/manifest.py); otherwise say "Nothing is
-    due" and touch nothing. Either way, say when the next scheduled post is due.
+    publish left on the host (deploy/manifest.py), naming the articles it makes
+    live; otherwise say "Nothing is due" and touch nothing. Either way, say when
+    the next scheduled post is due.
     """
     from extramile import clock, deploy
     from extramile.deploy import lock as locks
     from extramile.deploy import manifest, schedule
 
     try:
-        target, config = deploy.configure(os.environ, get_settings_from_file(str(PROD_CONF)))
+        settings = get_settings_from_file(str(PROD_CONF))
+        target, config = deploy.configure(os.environ, settings)
         try:
             now = clock.now()
         except ValueError as err:
             raise deploy.DeployError(str(err)) from None
-        with locks.held(lock), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
+        with locks.held(lock), deploy.locked(target, config), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
             # The host first: one that cannot be reached fails the run before a build.
             deployed = deploy.read_manifest(target, config) if if_due else None
             report = Path(scratch) / "schedule.json"
+            site = Path(output) if output else Path(scratch) / "site"
             # Nothing deploys unless the build and its checks passed (Exit: "Build failed: ...").
-            build_into_place(c, PROD_CONF, output=output, content=content,
+            build_into_place(c, PROD_CONF, output=site, content=content,
                              extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}"))
             upcoming = schedule.next_due(schedule.read_report(report), now)
+            built = manifest.of(site, target, config)
             if if_due:
-                changes = manifest.differences(deployed, manifest.of(output, target, config))
+                changes = manifest.differences(deployed, built)
                 if not changes:
                     print(f"Nothing is due: the host already has this build. {upcoming}")
                     return []
                 print(f"Due: {len(changes)} difference{'s' if len(changes) > 1 else ''} from the build on the host:")
+                for line in manifest.new_articles(site, deployed, settings):
+                    print("  " + line)
                 for line in changes[:20]:
                     print("  " + line)
                 if len(changes) > 20:
                     print(f"  ... and {len(changes) - 20} more")
-            result = deploy.deploy(target, output, config, dry_run=dry_run)
+            result = deploy.deploy(target, site, config, dry_run=dry_run, built=built)
             print(upcoming)
             return result
     except deploy.DeployError as err:
@@ -264,7 +264,7 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
     from extramile.devtools.dev_server import DevServer
 
     return DevServer(output, content, DEV_CONF, host=host, port=port, extra=extra, theme=ROOT / "theme",
-                     log=log)
+                     log=log, env=build_environment())
 
 
 @task(pre=[build])

@@ -1,15 +1,19 @@
-"""Builds that never leave a stale or half-written site in a kept output folder.
+"""Builds that never leave a stale or half-written site: the one "fresh folder,
+then swap" of the project, used by every build (plain `pelican`, every invoke
+task, the development server).
 
-Pelican writes into its output folder as it goes; a folder kept between builds
+Pelican writes into its output folder as it goes: a folder kept between builds
 (development: ``DELETE_OUTPUT_DIRECTORY = False``) keeps every file the new
 build no longer makes (a deleted post's page, a renamed tag's pages), and a
 failed build leaves half a site. ``StagedPelican`` (``PELICAN_CLASS``,
-Pelican's documented hook) builds into a fresh sibling folder, then brings the
-kept folder to exactly its content: a changed file is moved in (an atomic
-rename: no browser reads half a page), a file with the same bytes is left
-alone (its mtime stays: the development server reloads only changed pages), a
-file the build did not make is removed. Names in ``OUTPUT_RETENTION`` stay (the
-background search index lives there).
+Pelican's documented hook) always builds into a fresh sibling folder. Only
+once the build passed is the output made of it: a missing output folder is the
+fresh one renamed; an existing one is brought to exactly its content, where a
+changed file is moved in (an atomic rename: no browser reads half a page), a
+file with the same bytes is left alone (its mtime stays: the development server
+reloads only changed pages), a file the build did not make is removed. Names in
+``OUTPUT_RETENTION`` stay (the background search index lives there). A failed
+build leaves the output folder exactly as it was, or absent.
 
 During the build ``OUTPUT_PATH`` is the fresh folder and ``SITE_OUTPUT_PATH``
 the served one. Once the site is in place the blinker signal ``site_ready`` is
@@ -19,6 +23,7 @@ sent with the Pelican object (the background search index starts then).
 import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import blinker
@@ -85,23 +90,27 @@ def sync_tree(fresh, site, keep=()):
 
 
 class StagedPelican(Pelican):
-    """Pelican, building a kept output folder through a fresh one (module docstring)."""
+    """Pelican, building its output folder through a fresh one (module docstring)."""
 
     def run(self):
         site = os.path.abspath(self.output_path)
         self.settings["SITE_OUTPUT_PATH"] = site
-        if self.delete_outputdir or not os.path.isdir(site) or not os.listdir(site):
-            super().run()  # an empty or emptied folder: nothing in it can be stale
-        else:
-            parent, name = os.path.split(site)
-            staging = os.path.join(parent, f".{name}-staging")
-            shutil.rmtree(staging, ignore_errors=True)
-            self.output_path = self.settings["OUTPUT_PATH"] = staging
-            try:
-                super().run()
+        parent, name = os.path.split(site)
+        os.makedirs(parent, exist_ok=True)
+        # Its own name: two builds of one folder at once never share a staging folder.
+        staging = tempfile.mkdtemp(prefix=f".{name}-staging-", dir=parent)
+        self.output_path = self.settings["OUTPUT_PATH"] = staging
+        try:
+            super().run()
+            if os.path.isdir(site):
                 changed = sync_tree(staging, site, keep=self.settings["OUTPUT_RETENTION"])
                 logger.info("staging: %d files changed in %s", len(changed), site)
-            finally:
-                self.output_path = self.settings["OUTPUT_PATH"] = site
-                shutil.rmtree(staging, ignore_errors=True)
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700: a web server must read it
+                os.rename(staging, site)
+        finally:
+            self.output_path = self.settings["OUTPUT_PATH"] = site
+            shutil.rmtree(staging, ignore_errors=True)
         site_ready.send(self)

@@ -85,7 +85,7 @@ class WarmContext(Context):
         args = shlex.split(command)
         if args[:3] != self.PELICAN or os.environ.get("EXTRAMILE_TEST_FRESH"):
             return super().run(command, **kwargs)
-        environment = {**os.environ, **(kwargs.get("env") or {})}
+        environment = {**({} if kwargs.get("replace_env") else os.environ), **(kwargs.get("env") or {})}
         with tempfile.NamedTemporaryFile(prefix="pelican-", suffix=".log") as log:
             code = warm_builder().build(args[3:], env=environment, log_path=log.name)["code"]
             printed = Path(log.name).read_text(encoding="utf-8", errors="replace")

@@ -11,11 +11,12 @@ are read, so no rsync/SSH setting is needed to publish to GitHub Pages or S3.
 
 import contextlib
 import subprocess
+from pathlib import Path
 
 from . import ghpages, manifest, rsync, s3
 from .errors import DeployError
 
-__all__ = ["DeployError", "TARGETS", "configure", "deploy", "read_manifest"]
+__all__ = ["DeployError", "TARGETS", "configure", "deploy", "locked", "read_manifest"]
 TARGETS = {"rsync": rsync, "ghpages": ghpages, "s3": s3}
 FAILURE_WORDS = ("fatal", "error", "rejected", "denied", "refused", "failed", "not found", "no such", "could not")
 
@@ -98,7 +99,29 @@ def read_manifest(target, config):
         return target.read_manifest(config)
 
 
-def deploy(target, output, config, dry_run=False):
-    """Run the target, leaving the build's manifest on the host after the files."""
+@contextlib.contextmanager
+def locked(target, config):
+    """One publish at a time on the target, where the target has a lock (rsync's
+    folder lock). GitHub Pages needs none: git refuses a push that is not a
+    fast-forward of the commit the publish started from. S3 has none: two
+    publishes at once may interleave (the per-checkout lock, tasks.py, and one
+    scheduled publisher keep them apart)."""
     with reporting():
-        return target.deploy(output, config, dry_run=dry_run, manifest=manifest.of(output, target, config))
+        hold = target.lock(config) if hasattr(target, "lock") else contextlib.nullcontext()
+        with hold:
+            yield
+
+
+def links_in(folder):
+    """Symbolic links in a build: a host would serve what they point to on the host itself."""
+    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_symlink())
+
+
+def deploy(target, output, config, dry_run=False, built=None):
+    """Run the target on the build in `output` (`built`: its manifest, if computed
+    already), leaving the manifest on the host after the files."""
+    links = links_in(output)
+    if links:
+        raise DeployError(f"the build holds symbolic links ({', '.join(links[:5])}): nothing was deployed.")
+    with reporting():
+        return target.deploy(output, config, dry_run=dry_run, manifest=built or manifest.of(output, target, config))

@@ -53,3 +53,21 @@ def differences(old, new):
     lines += [f"changed  {p}" for p in after if p in before and before[p] != after[p]]
     lines += [f"deleted  {p}" for p in before if p not in after]
     return lines
+
+
+def new_articles(output, deployed, settings):
+    """A line for each article of the build in `output` whose page the host
+    lacks (the post that just went live), with its title and address, from the
+    build's JSON Feed; none when nothing was deployed yet (then all are new)."""
+    feed = Path(output) / settings.get("FEED_ALL_JSON", "")
+    if deployed is None or not settings.get("FEED_ALL_JSON") or not feed.is_file():
+        return []
+    site = settings["SITEURL"].rstrip("/") + "/"
+    lines = []
+    for item in json.loads(feed.read_text(encoding="utf-8")).get("items", []):
+        url = item.get("url", "")
+        page = url[len(site):]
+        page = page + "index.html" if page.endswith("/") or not page else page
+        if url.startswith(site) and page not in deployed.get("files", {}):
+            lines.append(f"new article: {item.get('title', '')!r} at {url}")
+    return lines

@@ -31,6 +31,7 @@ from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle
 from extramile.plugins.reading.series import Series
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.schedule.schedule import is_scheduled
+from extramile.plugins.validate import confinement
 
 logger = logging.getLogger(__name__)
 
@@ -637,7 +638,8 @@ def run_checks(settings):
     if not settings["VALIDATE"]:
         return
     warnings = []
-    problems = check_settings(settings) + validate_content(settings, warnings)
+    # Links out of the content folder first, alone: no other check reads (or walks) what they lead to.
+    problems = confinement.problems(settings, Problem) or check_settings(settings) + validate_content(settings, warnings)
     if warnings:
         # Printed plainly (not through Pelican's logger, which wraps lines) so
         # each stays one "file:line: ..." an editor can jump to.
