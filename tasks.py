@@ -106,9 +106,11 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
             deployed = deploy.read_manifest(target, config) if if_due else None
             report = Path(scratch) / "schedule.json"
             site = Path(output) if output else Path(scratch) / "site"
-            # Nothing deploys unless the build and its checks passed (Exit: "Build failed: ...").
-            build_into_place(c, PROD_CONF, output=site, content=content,
-                             extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}"))
+            try:  # nothing deploys unless the build and its checks passed
+                build_into_place(c, PROD_CONF, output=site, content=content,
+                                 extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}"))
+            except Exit:
+                raise Exit("Build failed: nothing was published.", code=1) from None
             upcoming = schedule.next_due(schedule.read_report(report), now)
             built = manifest.of(site, target, config)
             if if_due:

@@ -147,7 +147,8 @@ def test_invoke_build_and_publish_exit_non_zero_and_keep_output(tmp_path):
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 1, run.stdout + run.stderr
         assert "content/posts/broken.md:3: unknown author 'Nobody'." in run.stderr
-        assert run.stderr.rstrip().endswith("Build failed: output/ was left as it was.")
+        said = {"build": "output/ was left as it was.", "publish": "nothing was published."}[task]
+        assert run.stderr.rstrip().endswith(f"Build failed: {said}")
         assert "Traceback" not in run.stdout + run.stderr
         assert [p.name for p in (repo / "output").iterdir()] == ["index.html"]
         assert (repo / "output/index.html").read_text() == "the last good site"

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_content, post
 from test_builds import PROD_ENV, snapshot
+from test_deploy import site_env  # noqa: F401 - a fixture
+from test_schedule import AFTER, BEFORE, fixture_content, publish_at
 from test_validation import GOOD
 
 from extramile.deploy import manifest, rsync
@@ -207,3 +209,14 @@ def test_a_lock_from_another_machine_is_named_with_how_to_remove_it(tmp_path):
     assert str(refused.value) == (f"another publish (build-server 4242 2026-12-01T09:00:00Z) still holds "
                                   f"{www}/{rsync.LOCK} after 0 s; this run deployed nothing. "
                                   "If no publish is running, remove that folder.")
+
+
+def test_publish_if_due_names_the_article_that_went_live(site_env, tmp_path, capsys):  # noqa: F811
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", str(tmp_path / "www"))
+    content = fixture_content(tmp_path)
+    publish_at(BEFORE, tmp_path, content, capsys, site_env)
+    _, said = publish_at(AFTER, tmp_path, content, capsys, site_env)
+    due = said[said.index("Due: "):].splitlines()
+    assert due[1] == f"  new article: 'Soon okapi' at {PROD_ENV['SITEURL']}/posts/soon-okapi/"
+    assert not [line for line in due if "new article" in line and "Soon okapi" not in line]

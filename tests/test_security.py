@@ -1,9 +1,16 @@
 """Policies that keep readers safe: the Content-Security-Policy holds on every
-page in real Chromium, and links to other sites cannot reach back."""
+page in real Chromium, links to other sites cannot reach back, and nothing
+from outside the content folder is published."""
 
+import os
 from urllib.parse import urlsplit
 
-from conftest import PROD_SITEURL
+import pytest
+from conftest import PROD_SITEURL, cache_override, make_content, post, run_pelican
+from invoke import Exit
+from test_builds import PROD_ENV, context, snapshot
+
+import tasks
 
 # Records every CSP violation; init scripts run before the page's own, outside its CSP.
 RECORD_VIOLATIONS = """
@@ -52,3 +59,44 @@ def test_links_to_other_sites_have_noopener(prod_site):
                 assert "noopener" in a.get("rel", []), (rel, a)
                 checked += 1
     assert checked > 0
+
+
+SECRET = "marker-secret-0b9d41"
+
+
+def test_links_out_of_the_content_folder_stop_every_build_before_anything_is_written(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.txt").write_text(SECRET)
+    (outside / "folder" / "key.txt").write_text(SECRET)
+    content = make_content(tmp_path / "site", {"posts/good.md": post(title="Good", extra="Summary: Good.\n")})
+    links = {"images/env.txt": "/proc/self/environ", "images/passwd.txt": "/etc/passwd",
+             "images/linked": str(outside / "folder"), "images/deep/er/secret.png": str(outside / "secret.txt"),
+             "posts/stolen.md": str(outside / "secret.txt")}
+    for rel, target in links.items():
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, content / rel)
+    (content / "images/inside.png").symlink_to("../posts/good.md")  # inside: allowed, not reported
+
+    # Plain Pelican, as an author types it, with a secret in its environment.
+    plain = run_pelican(tmp_path / "plain", conf="publishconf.py", content=content, fresh=True,
+                        env={**PROD_ENV, "EXTRAMILE_SECRET": SECRET}, extra=cache_override(tmp_path / "cache"))
+    assert plain.returncode == 1 and "Traceback" not in plain.log, plain.log
+    assert f"Build stopped: {len(links)} problems to fix, nothing was written." in plain.log
+    for rel in links:
+        assert f"content/{rel}: a link to " in plain.log
+    assert not (tmp_path / "plain").exists()
+
+    # The tasks (`invoke build`, `production`, `publish`): the last good site stays as it was.
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "index.html").write_text("the last good site")
+    before = snapshot(output)
+    for conf in (tasks.DEV_CONF, tasks.PROD_CONF):
+        with pytest.raises(Exit):
+            tasks.build_into_place(context(), conf, output=output, content=content, env=PROD_ENV,
+                                   extra=cache_override(tmp_path / "cache"))
+        assert snapshot(output) == before
+    leaked = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink()
+              and outside not in p.parents and SECRET.encode() in p.read_bytes()]
+    assert leaked == []
