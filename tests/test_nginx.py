@@ -11,8 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT, cache_override, run_pelican
 
+from extramile.devtools import isso_server
 from extramile.tools.checkers import MissingTool
-from extramile.tools.serving import RESOURCES, Nginx, crawl, fetch, free_port
+from extramile.tools.serving import RESOURCES, Nginx, crawl, fetch, free_port, wait_for_port
 
 
 @pytest.fixture(scope="module", params=["", "/blog"], ids=["root", "sub-path"])
@@ -94,3 +95,29 @@ def test_generated_nginx_config_is_printed_by_invoke(nginx_site, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "root /var/www/site;" in out.stdout and "gzip_static on;" in out.stdout
     assert f"location {nginx_site.prefix}/ {{" in out.stdout
+
+
+def test_isso_under_the_site_cannot_be_framed(nginx_site, tmp_path):
+    """`invoke nginx-config --isso`: Isso's pages (its admin page) carry the
+    site's security headers, with a CSP that forbids framing."""
+    isso_port, port = free_port(), free_port()
+    isso = isso_server.start(tmp_path / "isso", isso_port, [nginx_site.url],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for_port(isso_port, isso, seconds=60), "Isso did not start"
+        root = nginx_site.output.parent if nginx_site.prefix else nginx_site.output
+        nginx = Nginx(tmp_path, nginx_site.output, nginx_site.prefix, root, port, isso=f"http://127.0.0.1:{isso_port}")
+        try:
+            for path in ("/isso/admin/", "/isso/config"):
+                status, headers, _ = fetch(f"http://127.0.0.1:{port}{nginx_site.prefix}{path}")
+                assert status == 200, path
+                assert headers.get_all("Content-Security-Policy") == ["frame-ancestors 'none'"], path
+                assert headers["X-Frame-Options"] == "DENY"
+                assert headers["X-Content-Type-Options"] == "nosniff"
+                assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+                assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        finally:
+            nginx.stop()
+    finally:
+        isso.terminate()
+        isso.wait(timeout=20)

@@ -3,6 +3,8 @@ page in real Chromium, links to other sites cannot reach back, and nothing
 from outside the content folder is published."""
 
 import os
+import stat
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +13,8 @@ from invoke import Exit
 from test_builds import PROD_ENV, context, snapshot
 
 import tasks
+from extramile.devtools import isso_server
+from extramile.tools.serving import free_port, wait_for_port
 
 # Records every CSP violation; init scripts run before the page's own, outside its CSP.
 RECORD_VIOLATIONS = """
@@ -100,3 +104,23 @@ def test_links_out_of_the_content_folder_stop_every_build_before_anything_is_wri
     leaked = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink()
               and outside not in p.parents and SECRET.encode() in p.read_bytes()]
     assert leaked == []
+
+
+def test_the_local_isso_keeps_its_password_and_readers_addresses_to_its_owner(tmp_path, monkeypatch):
+    monkeypatch.delenv("ISSO_ADMIN_PASSWORD", raising=False)
+    folder = tmp_path / "isso"
+    folder.mkdir(mode=0o755)
+    (folder / "comments.db").write_bytes(b"")  # left world-readable by an earlier version
+    (folder / "comments.db").chmod(0o644)
+    port = free_port()
+    isso = isso_server.start(folder, port, ["http://127.0.0.1:9"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for_port(port, isso, seconds=60), "Isso did not start"
+    finally:
+        isso.terminate()
+        isso.wait(timeout=20)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert {"isso.cfg", "comments.db", "admin-password"} <= modes.keys()
+    assert {name: mode for name, mode in modes.items() if mode != 0o600} == {}
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700

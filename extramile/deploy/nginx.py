@@ -27,12 +27,21 @@ def quote(value):
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def isso_location(prefix, upstream):
+# Isso's pages (its admin page above all) may never be framed; its own scripts
+# are inline, so the site's CSP would break them: this one says only that.
+ISSO_CSP = "frame-ancestors 'none'"
+
+
+def isso_location(prefix, upstream, security):
     """Isso (readers' replies, plugins/replies) proxied under the site, same
     origin: ISSO_URL is then the site's address + /isso. X-Script-Name tells
-    Isso the path it is mounted at (Isso's documentation, "sub-URI")."""
+    Isso the path it is mounted at (Isso's documentation, "sub-URI"). Its
+    responses carry the site's headers but for the CSP, which is ISSO_CSP."""
     if not upstream:
         return ""
+    headers = {**{name: value for name, value in security.items() if name != "Content-Security-Policy"},
+               "Content-Security-Policy": ISSO_CSP, "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
+    lines = "\n        ".join(f"add_header {name} {quote(value)} always;" for name, value in headers.items())
     return f"""
     # Isso, the reply server, at {prefix}/isso/ (build with ISSO_URL=<site>/isso).
     location {prefix}/isso/ {{
@@ -42,6 +51,10 @@ def isso_location(prefix, upstream):
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
         client_max_body_size 128k;
+        # Isso's own headers of these names would come twice: nginx's only.
+        proxy_hide_header X-Frame-Options;
+        proxy_hide_header Content-Security-Policy;
+        {lines}
     }}"""
 
 
@@ -97,6 +110,6 @@ server {{
     # Host configuration is not content.
     location = {prefix}/_headers {{
         return 404;
-    }}{isso_location(prefix, isso)}
+    }}{isso_location(prefix, isso, security)}
 }}
 """

@@ -6,6 +6,8 @@ its own SQLite database, moderation on, the admin page enabled.
 Writes `isso.cfg` into the folder and runs `isso -c isso.cfg run` (Isso's own
 server). The admin password is ISSO_ADMIN_PASSWORD, or one made up and kept
 in the folder (`admin-password`); `invoke replies-pull` reads the same.
+The folder is private (0700) and so is every file in it (0600): the config
+holds the admin password, the database readers' email addresses.
 """
 
 import argparse
@@ -39,32 +41,48 @@ password = {password}
 """
 
 
+def private_folder(folder):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def write_private(path, text):
+    """Write `text` to `path`, readable by its owner alone from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file made earlier, with other permissions
+    with open(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def admin_password(folder):
     """ISSO_ADMIN_PASSWORD, or the one made up for this folder's Isso."""
     if os.environ.get("ISSO_ADMIN_PASSWORD"):
         return os.environ["ISSO_ADMIN_PASSWORD"]
     path = Path(folder) / "admin-password"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(16) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        private_folder(folder)
+        write_private(path, secrets.token_urlsafe(16) + "\n")
     return path.read_text(encoding="utf-8").strip()
 
 
 def write_config(folder, port, sites):
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(folder)
     config = folder / "isso.cfg"
-    config.write_text(CONFIG.format(db=folder / "comments.db", sites="\n    ".join(sites), port=port,
-                                    password=admin_password(folder)), encoding="utf-8")
+    write_private(config, CONFIG.format(db=folder / "comments.db", sites="\n    ".join(sites), port=port,
+                                        password=admin_password(folder)))
+    for database in folder.glob("comments.db*"):  # made by an earlier version, world-readable
+        database.chmod(0o600)
     return config
 
 
 def start(folder, port, sites, **popen):
-    """Start Isso; returns the Popen. Isso's own executable, from this Python's environment."""
+    """Start Isso; returns the Popen. Isso's own executable, from this Python's environment.
+    What it creates (the database and its journals) is its owner's alone (umask 077)."""
     config = write_config(folder, port, sites)
     isso = Path(sys.executable).with_name("isso")
-    return subprocess.Popen([str(isso), "-c", str(config), "run"], **popen)
+    return subprocess.Popen([str(isso), "-c", str(config), "run"], **{"umask": 0o077, **popen})
 
 
 def main():
