@@ -193,3 +193,44 @@ def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
     monkeypatch.setenv("S3_BUCKET", "no-such-bucket")
     with pytest.raises(deploy.DeployError, match=r"^the object storage refused: .*NoSuchBucket"):
         deploy_again(tmp_path)
+
+
+def test_github_pages_a_publish_that_lost_the_race_is_refused(tmp_path, monkeypatch):
+    """GitHub Pages has no lock: git refuses a push that is not a fast-forward
+    of the commit the publish fetched, so of two publishes at once one lands
+    whole and the other fails, saying so; nothing of the first is lost."""
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    config = {"GHPAGES_REMOTE": str(remote), "GHPAGES_BRANCH": "gh-pages", "GHPAGES_CNAME": ""}
+    builds = {}
+    for name in ("first", "other", "late"):
+        builds[name] = tmp_path / name
+        builds[name].mkdir()
+        (builds[name] / "index.html").write_text(f"the {name} build")
+    deploy.deploy(deploy.ghpages, builds["first"], config)
+
+    raced, plain_git = [], deploy.ghpages.git
+
+    def git_with_another_publish(*args, cwd, **kwargs):
+        answer = plain_git(*args, cwd=cwd, **kwargs)
+        if args[0] == "ls-tree" and not raced:  # the late publish has fetched the branch: the other lands now
+            raced.append(True)
+            deploy.deploy(deploy.ghpages, builds["other"], config)
+        return answer
+
+    monkeypatch.setattr(deploy.ghpages, "git", git_with_another_publish)
+    with pytest.raises(deploy.DeployError, match=r"^ghp-import failed \(exit status \d+\): .*rejected"):
+        deploy.deploy(deploy.ghpages, builds["late"], config)
+    assert git("show", "gh-pages:index.html", cwd=remote) == "the other build"
+    assert git("rev-list", "--count", "gh-pages", cwd=remote).strip() == "2"
+
+
+def test_a_build_holding_a_link_is_not_deployed(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "index.html").write_text("a page")
+    (build / "passwd.txt").symlink_to("/etc/passwd")  # on the host, its own /etc/passwd
+    config = {"RSYNC_DEST": str(tmp_path / "www"), "RSYNC_SSH_PORT": "22"}
+    with pytest.raises(deploy.DeployError, match=r"^the build holds symbolic links \(passwd.txt\)"):
+        deploy.deploy(deploy.rsync, build, config)
+    assert not (tmp_path / "www").exists()

@@ -220,3 +220,35 @@ def test_publish_if_due_names_the_article_that_went_live(site_env, tmp_path, cap
     due = said[said.index("Due: "):].splitlines()
     assert due[1] == f"  new article: 'Soon okapi' at {PROD_ENV['SITEURL']}/posts/soon-okapi/"
     assert not [line for line in due if "new article" in line and "Soon okapi" not in line]
+
+
+# Stands in for ssh: runs the remote command here, as sshd would run it in the login shell.
+LOCAL_SSH = """#!/bin/sh
+while [ "${1#-}" != "$1" ]; do case "$1" in -p|-l|-o) shift 2;; *) shift;; esac; done
+shift
+exec sh -c "$*"
+"""
+
+
+def test_over_ssh_the_destination_is_locked_too(site_env, tmp_path, capsys):  # noqa: F811
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ssh").write_text(LOCAL_SSH)
+    (bin_dir / "ssh").chmod(0o755)
+    site_env.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    www = tmp_path / "web root"  # a space: the remote command is quoted
+    config = {"RSYNC_DEST": f"publisher@127.0.0.1:{www}", "RSYNC_SSH_PORT": "2222"}
+    with rsync.lock(config):
+        assert (www / rsync.LOCK / "owner").read_text().split()[1] == str(os.getpid())
+        with pytest.raises(rsync.DeployError, match=r"^another publish \(\S+ \d+ \S+\) still holds "), \
+                rsync.lock(config, wait=0):
+            pass
+    assert not (www / rsync.LOCK).exists()
+
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", config["RSYNC_DEST"])
+    site_env.setenv("RSYNC_SSH_PORT", config["RSYNC_SSH_PORT"])
+    publish_at(AFTER, tmp_path, fixture_content(tmp_path), capsys, site_env)
+    served, described = on_host(www)
+    assert served == described and "posts/soon-okapi/index.html" in served
+    assert not (www / rsync.LOCK).exists()
