@@ -58,8 +58,8 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
 
 @task
 def clean(c):
-    """Remove the built site and the build caches."""
-    for path in (OUTPUT, CACHE):
+    """Remove the built site, the build caches and what a killed build left (.output-staging-*)."""
+    for path in (OUTPUT, CACHE, *ROOT.glob(f".{OUTPUT.name}-staging-*")):
         shutil.rmtree(path, ignore_errors=True)
 
 
