@@ -7,6 +7,13 @@ a page whose stylesheet is gone. Unchanged files (same MD5 as the object's
 ETag) are not sent again. Precompressed copies and _headers are left out:
 object storage cannot choose an encoding per request. The manifest
 (deploy/manifest.py) is uploaded last, once the site is complete.
+
+There is no lock on the bucket. Each object is replaced whole, and a publish
+deletes only objects that were there when it listed the bucket, never one
+another publish uploaded after that; but two publishes from two machines at
+once may leave a mix of both builds until the next publish. Publish from one
+place (the scheduled timer or workflow); on one machine, publishes queue on
+the checkout's lock (tasks.py).
 """
 
 import hashlib
