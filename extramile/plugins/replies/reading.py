@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from pelican.utils import get_date
 
-from extramile.plugins.validate.validate import CONTROL_CHARACTER, META_LINE, Problem
+from extramile.plugins.validate.validate import Problem
+from extramile.sources import Scan, SourceError, decode, read_header
 
 KEYS = {"author", "website", "date", "in-reply-to", "source"}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
@@ -90,30 +91,16 @@ def read_reply(slug, abspath, shown, max_chars):
     except OSError as err:
         return problem(None, f"cannot be read ({err.strerror}). Check the file's permissions.")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        return problem(line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x}). Save it as UTF-8.")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = CONTROL_CHARACTER.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        return problem(line, f"the file contains the control character U+{ord(bad.group()):04X}, which "
-                       "pages and feeds cannot carry. Delete it.")
-    meta, at = {}, {}
+        text = decode(raw)
+    except SourceError as err:
+        return problem(err.line, err.message)
     lines = text.split("\n")
-    body_start = len(lines)
-    for number, line in enumerate(lines, start=1):
-        match = META_LINE.match(line)
-        if not line.strip() or not match:
-            body_start = number if line.strip() else number + 1
-            break
-        key = match["key"].lower()
-        if key not in KEYS:
-            problem(number, f"unknown key {match['key']!r}. A reply file has Author, Website, Date, "
-                    "In-Reply-To and Source, then a blank line and the text.")
-            continue
-        meta[key], at[key] = match["value"].strip(), number
+    header = Scan()
+    read_header(lines, header)
+    meta, at, body_start = header.meta, header.lines, header.body_start
+    for key in [key for key in meta if key not in KEYS]:
+        problem(at[key], f"unknown key {key.capitalize()!r}. A reply file has Author, Website, Date, "
+                "In-Reply-To and Source, then a blank line and the text.")
     body = "\n".join(lines[body_start - 1:]).strip()
     first = 1
     author = clean_name(meta.get("author", ""))

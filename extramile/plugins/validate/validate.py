@@ -31,20 +31,12 @@ from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle
 from extramile.plugins.reading.series import Series
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.schedule.schedule import is_scheduled
+from extramile.sources import CONTROL_CHARACTER, FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
-MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 STATUSES = {"published", "draft", "hidden"}
-# Python-Markdown's meta syntax: "Key: value", continued by indented lines.
-META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
-META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
-# What `invoke new-post` writes where the author still has a value to fill in.
-FILL_IN = "FILL-IN"
 MARKABLE = {"author", "category", "tags", "summary"}
-# Characters XML 1.0 forbids (so no feed can carry them); tab and newlines are fine.
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-INTERNAL_LINK = re.compile(r"\{(?:filename|static|attach)\}(?P<target>[^\s)\"'#?<>]+)")
 
 DEFAULTS = {
     "VALIDATE": True,  # False skips every check (a build of content known to be good)
@@ -70,80 +62,35 @@ class Source:
     kind: str  # "article" or "page"
     meta: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
-    body_start: int = 1
-    text: str = ""
-    abspath: str = ""
     marked: set = field(default_factory=set)  # keys whose FILL-IN marker is reported already
-    links: list = field(default_factory=list)  # see internal_links
+    links: list = field(default_factory=list)  # (line, link as written, the file it names)
     slug: str = ""
 
 
-def decode(path, raw, problems):
+def read_text(path, raw, problems):
     """Return the file's text, or None after recording why it cannot be read."""
     if not raw.strip():
         problems.append(Problem(path, None, "the file is empty. Add a metadata header "
                                 "(Title:, Date:, ...) and the text, or delete it."))
-        return None
-    if b"\x00" in raw:
+    elif b"\x00" in raw:
         problems.append(Problem(path, None, "this is a binary file, not markdown. "
                                 "Move it out of the content folder or rename it."))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        problems.append(Problem(path, line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x}). "
-                                "Save it as UTF-8 in your editor."))
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = CONTROL_CHARACTER.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        problems.append(Problem(path, line, f"the file contains the invisible control character "
-                                f"U+{ord(bad.group()):04X}, which feeds cannot carry. Delete it "
-                                "(often pasted from another program)."))
-        return None
-    return text
+    else:
+        try:
+            return decode(raw)
+        except SourceError as err:
+            problems.append(Problem(path, err.line, err.message))
+    return None
 
 
-def parse_header(source):
-    key = None
-    lines = source.text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            source.body_start = number + 1
-            return
-        match = META_LINE.match(line)
-        if match:
-            key = match["key"].lower()
-            if key in source.meta:
-                source.meta[key] += ", " + match["value"].strip()
-            else:
-                source.meta[key] = match["value"].strip()
-                source.lines[key] = number
-            continue
-        more = META_MORE.match(line)
-        if more and key:
-            source.meta[key] = (source.meta[key] + " " + more["value"].strip()).strip()
-            continue
-        # First line that is not metadata: the body starts here.
-        source.body_start = number
-        return
-    source.body_start = len(lines) + 1
-
-
-def check_markers(source, problems, warnings):
+def check_markers(source, markers, problems, warnings):
     """FILL-IN markers: a warning in a draft, an error in anything published.
 
     Returns the metadata keys still marked, whose other checks are skipped
     (a marked Author is not an unknown author, it is an unfilled one)."""
     draft = source.meta.get("status", "").strip().lower() == "draft"
-    marked = {key for key, value in source.meta.items() if FILL_IN in value}
-    found = [(source.lines[key], f"{key.capitalize()} is not filled in yet") for key in sorted(marked)]
-    body = source.text.split("\n")[source.body_start - 1:]
-    found += [(source.body_start + n, "the text is not written yet")
-              for n, line in enumerate(body) if FILL_IN in line]
-    for line, what in sorted(found):
+    for line, key in markers:
+        what = f"{key.capitalize()} is not filled in yet" if key else "the text is not written yet"
         if draft:
             warnings.append(Problem(source.path, line, f"{what} ({FILL_IN} marker); "
                                     "fine in a draft, fill it in before publishing."))
@@ -151,7 +98,7 @@ def check_markers(source, problems, warnings):
             problems.append(Problem(source.path, line, f"{what}: replace the {FILL_IN} marker "
                                     "with the real text, or keep 'Status: draft' until it is ready."))
     # Pelican itself must still read the title, date, slug and status.
-    return marked & MARKABLE
+    return {key for _, key in markers} & MARKABLE
 
 
 def check_source(source, settings, problems, marked=frozenset(), memo=None):
@@ -230,13 +177,13 @@ def check_reading_meta(source, problems):
 CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
-def check_series(sources, settings, problems):
+def check_series(sources, memo, problems):
     """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate;
     and a name that gives the series page an address."""
     by_name = {}
     for source in filter(published_article, sources):
         name = source.meta.get("series", "").strip()
-        if name and not named(Series, name, settings).slug:
+        if name and not memo.named(Series, name).slug:
             problems.append(Problem(source.path, source.lines["series"],
                                     f"the series name {name[:40]!r} gives no web address (it has no letters "
                                     "or digits). Give the series a name with words."))
@@ -285,20 +232,10 @@ def valid_date(text, memo=None):
     return True
 
 
-def internal_links(source, settings):
+def resolve_links(links, abspath, settings):
     """[(line, link as written, the file it names)] for each {filename}-style link."""
-    content_root = settings["PATH"]
-    base = os.path.dirname(source.abspath)
-    found = []
-    for offset, line in enumerate(source.text.split("\n")):
-        for match in INTERNAL_LINK.finditer(line):
-            target = match["target"]
-            if target.startswith("/"):
-                resolved = os.path.join(content_root, target.lstrip("/"))
-            else:
-                resolved = os.path.join(base, target)
-            found.append((offset + 1, match.group(0), resolved))
-    return found
+    return [(line, written, os.path.join(settings["PATH"], target.lstrip("/")) if target.startswith("/")
+             else os.path.join(os.path.dirname(abspath), target)) for line, written, target in links]
 
 
 def check_links(source, problems):
@@ -352,24 +289,22 @@ def iter_sources(settings, problems):
 
 
 def check_file(kind, abspath, shown, settings, memo):
-    """One file on its own: (its Source without the text, or None; problems; warnings)."""
+    """One file on its own: (its Source, or None; problems; warnings)."""
     problems, warnings = [], []
     try:
         with open(abspath, "rb") as f:
-            raw = f.read()
+            text = read_text(shown, f.read(), problems)
     except OSError as err:
         problems.append(Problem(shown, None, f"cannot be read ({err.strerror}). Check the file."))
         return None, problems, warnings
-    text = decode(shown, raw, problems)
     if text is None:
         return None, problems, warnings
-    source = Source(path=shown, kind=kind, text=text, abspath=abspath)
-    parse_header(source)
-    source.marked = check_markers(source, problems, warnings)
+    found = scan(text)
+    source = Source(path=shown, kind=kind, meta=found.meta, lines=found.lines)
+    source.marked = check_markers(source, found.markers, problems, warnings)
     check_source(source, settings, problems, source.marked, memo)
-    source.links = internal_links(source, settings)
+    source.links = resolve_links(found.links, abspath, settings)
     source.slug = slug_of(source, settings)
-    source.text = ""  # checked; not kept in the memo
     return source, problems, warnings
 
 
@@ -401,8 +336,8 @@ def validate_content(settings, warnings=None):
                                         "Give one of them a different Title or a 'Slug:' line."))
             else:
                 slugs[key] = shown
-    check_spellings(sources, settings, problems)
-    check_series(sources, settings, problems)
+    check_spellings(sources, memo, problems)
+    check_series(sources, memo, problems)
     check_output_paths(sources, settings, problems, memo)
     memo.save()
     return problems
@@ -420,14 +355,14 @@ def published_article(source):
     return source.kind == "article" and source.meta.get("status", "published").strip().lower() == "published"
 
 
-def check_spellings(sources, settings, problems):
+def check_spellings(sources, memo, problems):
     """Two spellings of one category or tag ("Travel", "travel") share a slug:
     Pelican silently merges them under whichever it met first."""
     for key, wrapper in (("category", Category), ("tags", Tag)):
         first = {}  # slug -> (name, file)
         for source in sources:
             for name in names(source, key):
-                slug = named(wrapper, name, settings).slug
+                slug = memo.named(wrapper, name).slug
                 seen = first.setdefault(slug, (name, source.path))
                 if seen[0] != name:
                     label = "Category" if key == "category" else "tag"
@@ -435,16 +370,6 @@ def check_spellings(sources, settings, problems):
                         source.path, source.lines[key],
                         f"{label} {name!r} is spelled {seen[0]!r} in {seen[1]}; both would share one page. "
                         "Use one spelling."))
-
-
-def named(wrapper, name, settings, _made={}):  # noqa: B006 - one table for the process
-    """The category, tag or author called `name`: one object per name, as each
-    slug and address costs a slugify (thousands of calls for a large blog)."""
-    key = (wrapper, name, id(settings))
-    made = _made.get(key)
-    if made is None or made[0] is not settings:
-        made = _made[key] = (settings, wrapper(name, settings))
-    return made[1]
 
 
 def save_as_inputs(source):
@@ -500,6 +425,15 @@ class Memo:
         self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
         self.old = load_pickle(self.path, self.key, {}) if self.path else {}
         self.new = {}
+        self.settings, self.made = settings, {}
+
+    def named(self, wrapper, name):
+        """The category, tag, author or series called `name`: one object per name,
+        as each slug and address costs a slugify (thousands for a large blog)."""
+        made = self.made.get((wrapper, name))
+        if made is None:
+            made = self.made[(wrapper, name)] = wrapper(name, self.settings)
+        return made
 
     def save_as(self, kind, inputs, settings):
         # Keyed by the metadata written in the source and, for a post, by
@@ -562,7 +496,7 @@ def check_output_paths(sources, settings, problems, memo):
             for name in names(source, key):
                 known = save_as_of.get(name)
                 if known is None:
-                    page_save_as = named(wrapper, name, settings).save_as
+                    page_save_as = memo.named(wrapper, name).save_as
                     known = save_as_of[name] = (page_save_as, bool(page_save_as) and too_long(page_save_as))
                 page_save_as, long_name = known
                 if long_name:
@@ -647,25 +581,12 @@ def run_checks(settings):
         report(problems)
 
 
-_checked = [None]  # the settings of the build whose checks ran
-
-
-def check_once(settings):
-    """Run this build's checks unless they ran already. Other plugins whose own
-    checks come before anything is written (pictures) call this first, so the
-    author gets every problem validate finds before theirs."""
-    if _checked[0] is not settings:
-        _checked[0] = settings
-        run_checks(settings)
-
-
-def check_build(generator):
-    """Once per build, when its first generator is made: after every
-    `initialized` receiver completed the settings (so the memo's key does not
-    depend on which ran first), before Pelican deletes, reads or writes
-    anything."""
-    check_once(generator.settings)
+def check_build(pelican):
+    run_checks(pelican.settings)
 
 
 def register():
-    signals.generator_init.connect(check_build)
+    # get_generators: every `initialized` receiver has completed the settings
+    # (the memo's key), and Pelican has not yet deleted, read or written
+    # anything. Listed before pictures and replies: its problems come first.
+    signals.get_generators.connect(check_build)
