@@ -21,14 +21,14 @@ from pelican import signals
 from pelican.contents import Article
 
 from extramile import clock
-from extramile.buildcache import add_defaults, atomic_write
+from extramile.buildcache import add_defaults, atomic_write, declare_run_settings
 
 logger = logging.getLogger(__name__)
 DEFAULTS = {"SCHEDULE_REPORT": ""}
-# Set (True) on a settings dict whose future-dated posts this plugin holds back.
-# "Now" itself stays out of the settings, which key the build caches.
-HELD_BACK = "_SCHEDULE_HOLDS_BACK_FUTURE_POSTS"
-NOW = {}  # id(settings) -> the build's one "now", read once when it starts
+# The build's one "now", read once when it starts, on a settings dict whose
+# future-dated posts this plugin holds back. A run setting: no cache key has it.
+HELD_BACK = "SCHEDULE_NOW"
+declare_run_settings(HELD_BACK)
 
 
 def take_over(pelican):
@@ -36,14 +36,13 @@ def take_over(pelican):
     add_defaults(settings, DEFAULTS)
     if not settings.get("WITH_FUTURE_DATES", True):
         settings["WITH_FUTURE_DATES"] = True  # Pelican's own check (machine clock) off...
-        settings[HELD_BACK] = True  # ...ours on
-        NOW[id(settings)] = clock.now()  # one "now" for the whole build
+        settings[HELD_BACK] = clock.now()  # ...ours on, with one "now" for the whole build
 
 
 def is_scheduled(date, settings):
     """Whether a post dated `date` is held back (a draft until then) in a build with these settings."""
     if settings.get(HELD_BACK):
-        return clock.is_after_now(date, NOW.get(id(settings)) or clock.now())
+        return clock.is_after_now(date, settings[HELD_BACK])
     if settings.get("WITH_FUTURE_DATES", True):
         return False
     return clock.is_after_now(date, datetime.datetime.now(datetime.UTC))  # Pelican's own clock
@@ -70,7 +69,7 @@ def report(generator):
     if settings.get("SCHEDULE_REPORT"):
         entries = [{"title": a.title, "date": a.date.isoformat(),
                     "source": os.path.relpath(a.source_path, settings["PATH"])} for a in scheduled]
-        now = NOW.get(id(settings)) or clock.now()
+        now = settings[HELD_BACK]
         atomic_write(settings["SCHEDULE_REPORT"],
                      json.dumps({"now": now.isoformat(), "scheduled": entries}, indent=1).encode())
 
