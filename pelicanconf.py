@@ -167,8 +167,8 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # settings of that build), never in its module, and names its signals below.
 PLUGINS = [
     "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
-    # initialized: takes the "is it scheduled?" decision from Pelican, with the
-    # build's one "now" (extramile.clock, EXTRAMILE_NOW in tests).
+    # initialized: takes the "is it scheduled?" decision from Pelican; get_generators,
+    # before validate uses it: the run's one "now" (extramile.clock, EXTRAMILE_NOW in tests).
     "extramile.plugins.schedule",
     # get_generators: stops the build on content to fix, before Pelican deletes,
     # reads or writes anything; before pictures and replies, so its problems come first.

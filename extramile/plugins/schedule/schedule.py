@@ -4,8 +4,10 @@ With ``WITH_FUTURE_DATES = False`` Pelican makes a post dated after "now" a
 draft, but reads "now" from the machine's clock itself. This plugin takes that
 decision over, with extramile.clock.now(), so EXTRAMILE_NOW moves it for the
 build, for `invoke publish --if-due` and for tests alike: on ``initialized``
-it turns Pelican's own check off and, for every article, makes a post dated
-after now a draft (``article.scheduled`` is then True).
+it turns Pelican's own check off; each run of the build (``get_generators``,
+again for every run of ``pelican --autoreload``) reads "now" once; and for
+every article it makes a post dated after now a draft (``article.scheduled``
+is then True).
 
 ``SCHEDULE_REPORT`` (a file path, default unset): after reading the articles
 the build writes there, as JSON, the scheduled posts (title, date, source
@@ -36,7 +38,13 @@ def take_over(pelican):
     add_defaults(settings, DEFAULTS)
     if not settings.get("WITH_FUTURE_DATES", True):
         settings["WITH_FUTURE_DATES"] = True  # Pelican's own check (machine clock) off...
-        settings[HELD_BACK] = clock.now()  # ...ours on, with one "now" for the whole build
+        settings[HELD_BACK] = clock.now()  # ...ours on
+
+
+def read_now(pelican):
+    """One "now" for the whole run (listed before validate, which uses it at this signal too)."""
+    if pelican.settings.get(HELD_BACK):
+        pelican.settings[HELD_BACK] = clock.now()
 
 
 def is_scheduled(date, settings):
@@ -76,5 +84,6 @@ def report(generator):
 
 def register():
     signals.initialized.connect(take_over)
+    signals.get_generators.connect(read_now)
     signals.content_object_init.connect(hold_back)
     signals.article_generator_finalized.connect(report)
