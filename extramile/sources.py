@@ -97,8 +97,9 @@ class Scan:
     markers: list = field(default_factory=list)  # (line, the marked key, or "" in the text)
 
 
-def read_header(lines, scan):
-    """Fill scan.meta, scan.lines and scan.body_start from the header."""
+def read_header(lines):
+    """A Scan of the header alone: meta, lines and body_start."""
+    scan = Scan()
     key = None
     for number, line in enumerate(lines, start=1):
         match = META_LINE.match(line)
@@ -114,8 +115,9 @@ def read_header(lines, scan):
             scan.meta[key] = (scan.meta[key] + " " + more["value"].strip()).strip()
         else:  # a blank line ends the header; any other starts the body
             scan.body_start = number + 1 if not line.strip() else number
-            return
+            return scan
     scan.body_start = len(lines) + 1
+    return scan
 
 
 def label_key(label):
@@ -166,8 +168,7 @@ def find_pictures(lines, first):
 def scan(text):
     """The Scan of one source's text."""
     lines = text.split("\n")
-    found = Scan()
-    read_header(lines, found)
+    found = read_header(lines)
     # Plain substring tests first: most posts have no picture and no link.
     if "![" in text or "<img" in text.lower():
         found.pictures = find_pictures(lines, found.body_start)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from pelican.utils import get_date
 
 from extramile.plugins.validate.validate import Problem
-from extramile.sources import Scan, SourceError, decode, read_header
+from extramile.sources import SourceError, decode, read_header
 
 KEYS = {"author", "website", "date", "in-reply-to", "source"}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
@@ -87,30 +87,25 @@ def read_reply(slug, abspath, shown, max_chars):
                        "address on the page). Rename it like 2026-11-30-ada.md.")
     try:
         with open(abspath, "rb") as f:
-            raw = f.read()
+            lines = decode(f.read()).split("\n")
     except OSError as err:
         return problem(None, f"cannot be read ({err.strerror}). Check the file's permissions.")
-    try:
-        text = decode(raw)
     except SourceError as err:
         return problem(err.line, err.message)
-    lines = text.split("\n")
-    header = Scan()
-    read_header(lines, header)
+    header = read_header(lines)
     meta, at, body_start = header.meta, header.lines, header.body_start
     for key in [key for key in meta if key not in KEYS]:
         problem(at[key], f"unknown key {key.capitalize()!r}. A reply file has Author, Website, Date, "
                 "In-Reply-To and Source, then a blank line and the text.")
     body = "\n".join(lines[body_start - 1:]).strip()
-    first = 1
     author = clean_name(meta.get("author", ""))
     if not author:
-        problem(at.get("author", first), "no Author. Add a line 'Author: the name the reader gave'.")
+        problem(at.get("author", 1), "no Author. Add a line 'Author: the name the reader gave'.")
     elif len(author) > MAX_NAME:
         problem(at["author"], f"the Author name has {len(author)} characters; shorten it to {MAX_NAME} or fewer.")
     date = None
     if not DATE.fullmatch(meta.get("date", "")):
-        problem(at.get("date", first), f"{'invalid Date ' + repr(meta['date']) if 'date' in meta else 'no Date'}. "
+        problem(at.get("date", 1), f"{'invalid Date ' + repr(meta['date']) if 'date' in meta else 'no Date'}. "
                 "Write it as 'Date: YYYY-MM-DD HH:MM' (UTC).")
     else:
         try:

@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pelican import signals
-from pelican.contents import Article, Page
-from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle, save_pickle, settings_key, sha256_file
-from extramile.plugins.reading.series import Series
+from extramile.buildcache import add_defaults
 from extramile.plugins.reading.sharing import HANDLE
-from extramile.plugins.schedule.schedule import is_scheduled
-from extramile.sources import CONTROL_CHARACTER, FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan  # noqa: F401
+from extramile.plugins.validate.memo import Memo
+from extramile.plugins.validate.problems import Problem, report
+from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
+from extramile.sources import CONTROL_CHARACTER, FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan  # noqa: F401 - tasks.py, intake
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +40,6 @@ MARKABLE = {"author", "category", "tags", "summary"}
 DEFAULTS = {
     "VALIDATE": True,  # False skips every check (a build of content known to be good)
 }
-
-
-@dataclass
-class Problem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self):
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -177,48 +165,6 @@ def check_reading_meta(source, problems):
 CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
-def check_series(sources, memo, problems):
-    """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate;
-    and a name that gives the series page an address."""
-    by_name = {}
-    for source in filter(published_article, sources):
-        name = source.meta.get("series", "").strip()
-        if name and not memo.named(Series, name).slug:
-            problems.append(Problem(source.path, source.lines["series"],
-                                    f"the series name {name[:40]!r} gives no web address (it has no letters "
-                                    "or digits). Give the series a name with words."))
-        elif name:
-            by_name.setdefault(name, []).append(source)
-    for name, parts in by_name.items():
-        numbered = [p for p in parts if p.meta.get("series_index", "").strip().isdigit()]
-        if not numbered:
-            continue  # in date order
-        if len(numbered) != len(parts):
-            for part in parts:
-                if part not in numbered:
-                    problems.append(Problem(part.path, part.lines["series"],
-                                            f"series {name!r} numbers its other parts with Series_index; "
-                                            "give this one a 'Series_index: N' line too."))
-            continue
-        seen = {}
-        for part in sorted(numbered, key=lambda p: p.path):
-            index = int(part.meta["series_index"])
-            if index in seen:
-                problems.append(Problem(part.path, part.lines["series_index"],
-                                        f"part {index} of series {name!r} is also {seen[index].path}. "
-                                        "Give each part its own Series_index."))
-            else:
-                seen[index] = part
-        expected = set(range(1, len(seen) + 1))
-        missing = sorted(expected - set(seen))
-        if missing:
-            after = seen[min(i for i in seen if i > missing[0])]  # the part after the gap
-            problems.append(Problem(after.path, after.lines["series_index"],
-                                    f"series {name!r} has no part {missing[0]} (its published parts are "
-                                    f"{', '.join(str(i) for i in sorted(seen))}). Number the parts 1, 2, 3... "
-                                    "with no gap (a draft part does not count until it is published)."))
-
-
 def valid_date(text, memo=None):
     """Whether Pelican can read `text` as a date (dateutil: 0.1 ms a date)."""
     if memo is not None and memo.known_date(text):
@@ -316,7 +262,7 @@ def validate_content(settings, warnings=None):
     sources = []
     memo = Memo(settings)
     for kind, abspath, shown in iter_sources(settings, problems):
-        source, found, warned = memo.file_checks(kind, abspath, shown, settings)
+        source, found, warned = memo.file_checks(check_file, kind, abspath, shown, settings)
         problems += found
         warnings += warned
         if source is None:
@@ -343,202 +289,6 @@ def validate_content(settings, warnings=None):
     return problems
 
 
-def names(source, key):
-    if key in source.marked or not source.meta.get(key, "").strip():
-        return []
-    if key == "category":
-        return [source.meta[key].strip()]
-    return [n.strip() for n in re.split(r"[,;]" if key == "author" else ",", source.meta[key]) if n.strip()]
-
-
-def published_article(source):
-    return source.kind == "article" and source.meta.get("status", "published").strip().lower() == "published"
-
-
-def check_spellings(sources, memo, problems):
-    """Two spellings of one category or tag ("Travel", "travel") share a slug:
-    Pelican silently merges them under whichever it met first."""
-    for key, wrapper in (("category", Category), ("tags", Tag)):
-        first = {}  # slug -> (name, file)
-        for source in sources:
-            for name in names(source, key):
-                slug = memo.named(wrapper, name).slug
-                seen = first.setdefault(slug, (name, source.path))
-                if seen[0] != name:
-                    label = "Category" if key == "category" else "tag"
-                    problems.append(Problem(
-                        source.path, source.lines[key],
-                        f"{label} {name!r} is spelled {seen[0]!r} in {seen[1]}; both would share one page. "
-                        "Use one spelling."))
-
-
-def save_as_inputs(source):
-    """What decides where Pelican writes `source`: its metadata as written."""
-    meta = {"title": source.meta.get("title", ""), "slug": source.slug,
-            "status": source.meta.get("status", "published").strip().lower()}
-    for key in ("save_as", "url", "lang", "template"):
-        if source.meta.get(key):
-            meta[key] = source.meta[key].strip()
-    if source.kind == "article":
-        meta["date"] = source.meta["date"]
-        meta["category"] = source.meta["category"].strip()
-    return meta
-
-
-def save_as(kind, inputs, settings):
-    """(path, date) where Pelican will write a source with these inputs, as
-    Pelican itself computes it; date is a post's date (None for a page)."""
-    meta = dict(inputs)
-    if kind == "page":
-        return Page("", metadata=meta, settings=settings).save_as, None
-    meta["date"] = get_date(meta["date"])
-    meta["category"] = Category(meta["category"], settings)
-    article = Article("", metadata=meta, settings=settings)
-    return article.save_as, article.date
-
-
-# The checks' own code: a memo made by other checks is not reused (buildcache's
-# code_key would cover it too, at 0.1 s a build).
-CHECKS_KEY = sha256_file(__file__)
-
-
-class Memo:
-    """What the last build worked out, by its inputs and the settings: each
-    source's output path (Pelican works it out by making an Article, signals
-    included: 0.4 s for 1000 posts), the dates that parse (dateutil: 0.1 s),
-    and each file's own checks (`check_file`: 0.1 s), by the file's stamp.
-    Most sources keep theirs from one build to the next. Kept in
-    CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
-
-    Key: the code (code_key: Pelican, dateutil, every plugin whose signals
-    making an Article runs) and every setting but RUN_SETTINGS; each entry
-    by its own inputs (a file's stamp, a date's text, the metadata that decides
-    an output path). Those are all a check reads, so a kept answer is the one
-    the check would give again.
-    """
-
-    def __init__(self, settings):
-        self.key = (code_key(), settings_key(settings))
-        if None in self.key:
-            self.key = None  # a setting without stable text: nothing is kept
-        cache = settings.get("CACHE_PATH")
-        self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
-        self.old = load_pickle(self.path, self.key, {}) if self.path else {}
-        self.new = {}
-        self.settings, self.made = settings, {}
-
-    def named(self, wrapper, name):
-        """The category, tag, author or series called `name`: one object per name,
-        as each slug and address costs a slugify (thousands for a large blog)."""
-        made = self.made.get((wrapper, name))
-        if made is None:
-            made = self.made[(wrapper, name)] = wrapper(name, self.settings)
-        return made
-
-    def save_as(self, kind, inputs, settings):
-        # Keyed by the metadata written in the source and, for a post, by
-        # whether its date is still ahead (scheduled: a draft until then).
-        key = (kind, tuple(sorted(inputs.items())))
-        known = self.old.get(key)
-        if known is not None and (known[1] is None or is_scheduled(known[1], settings) == known[2]):
-            path, date, _ = known
-        else:
-            path, date = save_as(kind, inputs, settings)
-        self.new[key] = (path, date, date is not None and is_scheduled(date, settings))
-        return path
-
-    def file_checks(self, kind, abspath, shown, settings):
-        """`check_file`'s answer, the remembered one if the file has not changed since."""
-        stamp = file_stamp(abspath)
-        key = ("file", kind, abspath, shown)
-        known = self.old.get(key)
-        if stamp is not None and known is not None and known[0] == stamp:
-            result = known[1]
-        else:
-            result = check_file(kind, abspath, shown, settings, self)
-        if stamp is not None:
-            self.new[key] = (stamp, result)
-        return result
-
-    def known_date(self, text):
-        if ("date", text) in self.old:
-            self.new[("date", text)] = True
-            return True
-        return False
-
-    def add_date(self, text):
-        self.new[("date", text)] = True
-
-    def save(self):
-        if self.path and self.key is not None and self.new != self.old:
-            save_pickle(self.path, self.key, self.new)
-
-
-# File systems allow 255 bytes a name; leave room for Pelican's own suffixes.
-MAX_NAME_BYTES = 200
-
-
-def too_long(path):
-    return any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.split("/"))
-
-
-def check_output_paths(sources, settings, problems, memo):
-    """Two things written to one file: the later silently replaces the other.
-    And no file name too long for a file system."""
-    writers = {}  # output path -> what writes it
-    for name in settings.get("DIRECT_TEMPLATES", []):
-        path = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
-        if path:
-            writers[path] = f"the {name} page"
-    for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
-        save_as_of = {}  # name -> (its page's output path, a property worked out on every read; too long?)
-        for source in filter(published_article, sources):
-            for name in names(source, key):
-                known = save_as_of.get(name)
-                if known is None:
-                    page_save_as = memo.named(wrapper, name).save_as
-                    known = save_as_of[name] = (page_save_as, bool(page_save_as) and too_long(page_save_as))
-                page_save_as, long_name = known
-                if long_name:
-                    problems.append(Problem(
-                        source.path, source.lines[key],
-                        f"the {wrapper.__name__.lower()} name {name[:40]!r}... is too long for a page "
-                        f"address ({len(name)} characters). Shorten it."))
-                    continue
-                if page_save_as:
-                    writers.setdefault(page_save_as, f"the page of {wrapper.__name__.lower()} {name!r}")
-    feeds = [settings.get(k) for k in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")]
-    writers.update({feed: "a feed" for feed in feeds if feed})
-    by_source = {}
-    for source in sources:
-        if not source.slug:
-            continue  # no title: already reported
-        try:
-            path = memo.save_as(source.kind, save_as_inputs(source), settings)
-        except Exception:
-            continue
-        if not path:
-            continue  # not written (a draft in production)
-        if too_long(path):
-            problems.append(Problem(
-                source.path, source.lines.get("slug") or source.lines.get("title"),
-                f"the title makes an address of {len(source.slug)} characters, too long for a file "
-                "name. Add a shorter 'Slug:' line."))
-            continue
-        path = os.path.normpath(path)
-        other = by_source.get(path)
-        if other and (other.kind, other.slug) == (source.kind, source.slug):
-            continue  # the duplicate slug is already reported
-        by_source[path] = source
-        if path in writers:
-            problems.append(Problem(
-                source.path, source.lines.get("slug") or source.lines.get("save_as") or source.lines.get("title"),
-                f"it would be written to {path}, which is also {writers[path]}. "
-                "Give it another 'Slug:' (or Save_as:)."))
-        else:
-            writers[path] = source.path
-
-
 def check_settings(settings):
     problems = []
     for name, info in (settings.get("AUTHORS_INFO") or {}).items():
@@ -555,15 +305,6 @@ def check_settings(settings):
                                     f"SITEURL is {url!r}, but a production build needs the site's absolute "
                                     "address. Set it: SITEURL=https://example.org (or https://example.org/blog)."))
     return problems
-
-
-def report(problems):
-    """Print every problem and stop the build with status 1."""
-    count = len(problems)
-    lines = [f"Build stopped: {count} problem{'s' if count != 1 else ''} to fix, nothing was written."]
-    lines += [f"  {p}" for p in problems]
-    print("\n".join(lines), file=sys.stderr)
-    raise SystemExit(1)
 
 
 def run_checks(settings):
