@@ -4,24 +4,22 @@ picture has transparency) fallback in several widths, never upscaled, with
 width and height, lazy loading except the page's first picture or cover, no
 EXIF/GPS/XMP in any published file, and the original not published.
 
-How a build goes:
+A build's pictures live in its ``PicturesGenerator`` (``get_generators``):
 
-1. When Pelican makes this build's generators (``get_generators`` returns
-   ``PicturesGenerator``, which holds the build's pictures), before it empties
-   output/: every markdown source is read by ``extramile.sources.scan`` for its
-   pictures (``![...](...)``, ``![...][ref]``, ``<img>``, ``Cover:``). Missing alt
-   text, a missing file, an SVG, a remote picture, something that is not a
-   picture, a damaged file or one over ``PICTURES_MAX_PIXELS`` stops the build
-   with ``file:line: problem. How to fix it.``, before anything is written.
-   Every picture is then encoded (on all cores) into the cache, unless there.
+1. Made with Pelican's own generators, before output/ is emptied: the
+   pictures of every source (``extramile.sources.scan``: ``![...](...)``,
+   ``![...][ref]``, ``<img>``, ``Cover:``) are checked and encoded (on all
+   cores) into the cache. Missing alt text, a missing, remote, SVG or damaged
+   file, or one over ``PICTURES_MAX_PIXELS``, stops the build with
+   ``file:line: problem. How to fix it.``, before anything is written.
 2. ``all_generators_finalized`` (everything read, nothing written): each
    post's ``<img>`` tags become ``<picture>`` markup; a titled picture alone
    in its paragraph becomes ``<figure>`` with ``<figcaption>``. Done per build
    on the read HTML, never inside the content cache: an edited picture file is
    always picked up. A post's ``Cover:`` becomes ``article.cover``.
-3. The generator's ``generate_output`` (after Pelican's own generators wrote
-   the pages): the variants this build uses are hard-linked from the cache
-   into output/``PICTURES_DIR``.
+3. Its ``generate_output``, after Pelican's generators wrote the pages: the
+   variants this build uses are hard-linked from the cache into
+   output/``PICTURES_DIR``.
 
 Decorative pictures: an empty alt is accepted only when marked
 ``![](images/rule.png){: .decorative }`` (attr_list, enabled by markdown
@@ -34,14 +32,7 @@ and this code's version): nothing else goes into a variant, so a variant is
 a pure function of its key; ``meta.json`` is written last, so a half-made
 folder is made again. A source's sha256 is remembered by its file_stamp.
 
-Settings (defaults in DEFAULTS): ``PICTURES`` (True), ``PICTURES_WIDTHS``,
-``PICTURES_FORMATS`` (modern formats besides the fallback), ``PICTURES_QUALITY``,
-``PICTURES_AVIF_SPEED``, ``PICTURES_WEBP_METHOD``, ``PICTURES_MAX_PIXELS``, ``PICTURES_SIZES`` (the
-reading column, from theme/static/css/style.css), ``PICTURES_CARD_SIZES``,
-``PICTURES_FALLBACK_WIDTH`` (the <img src> and feeds' width),
-``PICTURES_SOCIAL_SIZE``, ``PICTURES_DIR``, ``PICTURES_CACHE_PATH``,
-``PICTURES_PUBLISH_ORIGINALS`` (False), ``PICTURES_WORKERS`` (None: all cores),
-``PICTURES_CACHE_MAX_AGE`` (days unused variants are kept).
+Settings: ``DEFAULTS`` below, each with its default.
 """
 
 import hashlib
@@ -77,9 +68,9 @@ from .processing import MIME, SUFFIX, PictureError, Record, cache_root, encode_a
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "PICTURES": True,
+    "PICTURES": True,  # False: pictures stay as written, nothing checked or encoded
     "PICTURES_WIDTHS": [480, 800, 1200, 1600],
-    "PICTURES_FORMATS": ["avif", "webp"],
+    "PICTURES_FORMATS": ["avif", "webp"],  # besides the JPEG or PNG fallback
     "PICTURES_QUALITY": {"avif": 60, "webp": 75, "jpeg": 75},
     # libavif speed 9: 2.5x faster than 8 for the same quality setting (0.11 s
     # against 0.28 s for a 1600 px photo), files no larger.
@@ -91,12 +82,12 @@ DEFAULTS = {
     # .site-main is 38rem wide with 1rem padding each side (style.css).
     "PICTURES_SIZES": "(min-width: 38rem) 36rem, calc(100vw - 2rem)",
     "PICTURES_CARD_SIZES": "6rem",  # .post-card__cover
-    "PICTURES_FALLBACK_WIDTH": 800,
+    "PICTURES_FALLBACK_WIDTH": 800,  # the <img src> and the feeds' picture
     "PICTURES_SOCIAL_SIZE": [1200, 630],
     "PICTURES_DIR": "pictures",
     "PICTURES_CACHE_PATH": None,  # CACHE_PATH/pictures
-    "PICTURES_PUBLISH_ORIGINALS": False,
-    "PICTURES_WORKERS": None,
+    "PICTURES_PUBLISH_ORIGINALS": False,  # True copies content/images as they are, EXIF and all
+    "PICTURES_WORKERS": None,  # processes that encode; None: one per core
     # Days a cached picture's variants are kept after the last build that used
     # them (an edited or removed picture leaves its old ones behind).
     "PICTURES_CACHE_MAX_AGE": 30,
