@@ -68,7 +68,7 @@ from .processing import MIME, SUFFIX, PictureError, Record, cache_root, encode_a
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "PICTURES": True,  # False: pictures stay as written, nothing checked or encoded
+    "PICTURES": True,  # False: no picture is checked, encoded or rewritten
     "PICTURES_WIDTHS": [480, 800, 1200, 1600],
     "PICTURES_FORMATS": ["avif", "webp"],  # besides the JPEG or PNG fallback
     "PICTURES_QUALITY": {"avif": 60, "webp": 75, "jpeg": 75},
