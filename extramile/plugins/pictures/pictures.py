@@ -33,6 +33,9 @@ a pure function of its key; ``meta.json`` is written last, so a half-made
 folder is made again. A source's sha256 is remembered by its file_stamp.
 
 Settings: ``DEFAULTS`` below, each with its default.
+
+Relied on in Pelican (test_pictures checks it): a content's HTML is kept in
+``content._content``, from which ``content.content`` is made.
 """
 
 import hashlib

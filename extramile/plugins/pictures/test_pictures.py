@@ -113,3 +113,14 @@ def test_cache_folders_unused_for_the_max_age_go_used_ones_are_stamped(tmp_path)
     assert prune_cache(str(tmp_path), {"used"}, 30, now=now) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hashes.pickle", "recent", "used"]
     assert (tmp_path / "used").stat().st_mtime == now
+
+
+def test_pelican_still_makes_content_from_the_html_we_rewrite():
+    # PicturesGenerator.rewrite replaces content._content, Pelican's stored HTML.
+    from pelican.contents import Page
+    from pelican.settings import DEFAULT_CONFIG
+
+    page = Page("<p>before</p>", metadata={"title": "T"}, settings=DEFAULT_CONFIG)
+    assert page._content == "<p>before</p>"
+    page._content = "<p>after</p>"
+    assert page.content == "<p>after</p>"
