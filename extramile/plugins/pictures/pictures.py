@@ -62,8 +62,8 @@ from extramile.buildcache import (
     settings_key,
     sha256_file,
 )
-from extramile.plugins.validate.validate import Problem, report
-from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, scan
+from extramile.plugins.validate.validate import Problem, iter_sources, report
+from extramile.sources import FILL_IN, scan
 
 from . import markup
 from .processing import MIME, SUFFIX, PictureError, Record, cache_root, encode_all, open_source, prune_cache
@@ -132,16 +132,6 @@ def resolve(src, source_path, content_root):
             return candidate
     raise PictureError(f"{target} does not exist (looked in {', '.join(os.path.relpath(c) for c in candidates)}). "
                        "Check the name, or write '{static}/images/NAME' for content/images/NAME.")
-
-
-def markdown_sources(settings):
-    root = settings["PATH"]
-    for folder in [*settings.get("ARTICLE_PATHS", []), *settings.get("PAGE_PATHS", [])]:
-        for dirpath, dirnames, filenames in os.walk(os.path.join(root, folder)):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.lower().endswith(MARKDOWN_EXTENSIONS):
-                    yield os.path.join(dirpath, name)
 
 
 def may_have_pictures(text):
@@ -258,15 +248,14 @@ class PicturesGenerator:
         """Check and encode every picture the sources name, before anything is written."""
         settings = self.settings
         problems, uses_of = [], {}
-        for abspath in markdown_sources(settings):
+        for _, abspath, shown in iter_sources(settings, []):  # validate reports what is wrong with folders
             try:
                 with open(abspath, encoding="utf-8-sig") as f:
                     text = f.read()
             except (OSError, UnicodeDecodeError):
                 continue  # the validate plugin reports unreadable sources
             if not may_have_pictures(text):
-                continue  # most posts; and not even the path to show (relpath: 15 ms for 1000 posts)
-            shown = os.path.relpath(abspath)
+                continue  # most posts
             for use in scan(text).pictures:
                 path = check_use(shown, use, abspath, settings, problems)
                 if path:

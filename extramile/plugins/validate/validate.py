@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from pelican import signals
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import add_defaults
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
@@ -36,10 +35,6 @@ logger = logging.getLogger(__name__)
 
 STATUSES = {"published", "draft", "hidden"}
 MARKABLE = {"author", "category", "tags", "summary"}
-
-DEFAULTS = {
-    "VALIDATE": True,  # False skips every check (a build of content known to be good)
-}
 
 
 @dataclass
@@ -308,8 +303,7 @@ def check_settings(settings):
 
 
 def run_checks(settings):
-    add_defaults(settings, DEFAULTS)
-    if not settings["VALIDATE"]:
+    if not settings.get("VALIDATE", True):  # False skips every check (a build of content known to be good)
         return
     warnings = []
     problems = check_settings(settings) + validate_content(settings, warnings)
