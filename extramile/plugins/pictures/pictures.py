@@ -50,7 +50,7 @@ from urllib.parse import unquote
 from jinja2 import pass_context
 from markupsafe import Markup
 from pelican import signals
-from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
+from pelican.generators import StaticGenerator
 
 from extramile.buildcache import (
     add_defaults,
@@ -160,24 +160,6 @@ def check_use(shown, use, abspath, settings, problems):
         return None
 
 
-def contents(generators):
-    for generator in generators:
-        if isinstance(generator, ArticlesGenerator):
-            names = ("articles", "translations", "hidden_articles", "hidden_translations", "drafts",
-                     "drafts_translations")
-        elif isinstance(generator, PagesGenerator):
-            names = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages",
-                     "draft_translations")
-        else:
-            continue
-        seen = set()
-        for name in names:
-            for content in getattr(generator, name, []):
-                if id(content) not in seen:
-                    seen.add(id(content))
-                    yield content
-
-
 def line_of(source_path, needle):
     try:
         with open(source_path, encoding="utf-8-sig") as f:
@@ -210,7 +192,7 @@ class PicturesGenerator:
     build (``get_generators``), so nothing is shared between builds."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
-        self.settings, self.output_path = settings, output_path
+        self.context, self.settings, self.output_path = context, settings, output_path
         self.records = {}
         # No code key (the code changed after this process loaded it): the variants
         # made now are this build's alone, under a key no other build works out,
@@ -334,7 +316,8 @@ class PicturesGenerator:
 
     def rewrite_all(self, generators):
         problems = []
-        for content in contents(generators):
+        # Every article and page read, whatever its status (None: a file Pelican could not read).
+        for content in filter(None, self.context["generated_content"].values()):
             content.cover = None
             self.add_cover(content, problems)
             self.rewrite(content, problems)
