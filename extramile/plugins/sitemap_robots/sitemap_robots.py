@@ -40,7 +40,7 @@ class SitemapGenerator:
     generators wrote every page."""
 
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
-        self.settings, self.output_path = settings, output_path
+        self.context, self.settings, self.output_path = context, settings, output_path
         self.pages = {}  # path of each written page -> its lastmod (a datetime)
         # id(list) -> (list, newest date): every page of a paginated list (the home
         # page, a tag, a category) passes the same whole list; without this, each of
