@@ -29,7 +29,7 @@ from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
-from extramile.sources import CONTROL_CHARACTER, FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan  # noqa: F401 - tasks.py, intake
+from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan
 
 logger = logging.getLogger(__name__)
 
