@@ -156,35 +156,51 @@ THEME = "theme"
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
 
 # -- Plugins: maintained ones from PyPI, and ours in the extramile package,
-# all by import name (script/bootstrap installs the package). Their order does
-# not matter: Pelican's signals call receivers in no set order, so a plugin
-# that needs another's work calls it (theme_context asks subscribe for the
-# form's origin) or waits for a later signal (drafts prunes after
-# related_posts scored; host_headers writes at granular-signals' "sitemap",
-# after every `finalized` writer), and one that needs another plugin listed
-# stops the build naming it (host_headers needs theme_context).
+# all by import name (script/bootstrap installs the package). The order of this
+# list is the order of work: Pelican calls each signal's receivers in the order
+# the plugins connected them (pelican/plugins/signals.py, OrderedSet), and
+# signals come in the build's order: initialized, get_generators, the
+# generators' *_init, reading (content_object_init), *_finalized,
+# all_generators_finalized, writing (content_written, *_writer_finalized; then
+# the generate_output of generators plugins add), finalized. Each plugin
+# keeps its build's state on the build's own objects (a generator, the
+# settings of that build), never in its module, and names its signals below.
 PLUGINS = [
     "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
-    # Posts dated after extramile.clock.now() (EXTRAMILE_NOW in tests) are scheduled:
-    # before validate, which works out where each post is written.
+    # initialized: takes the "is it scheduled?" decision from Pelican; get_generators,
+    # before validate uses it: the run's one "now" (extramile.clock, EXTRAMILE_NOW in tests).
     "extramile.plugins.schedule",
+    # get_generators: stops the build on content to fix, before Pelican deletes,
+    # reads or writes anything; before pictures and replies, so its problems come first.
     "extramile.plugins.validate",
-    "extramile.plugins.subscribe",  # the newsletter form; its origin goes into theme_context's CSP
-    "extramile.plugins.replies",  # readers' replies (content/replies); its Isso origin goes into the CSP
+    "extramile.plugins.subscribe",  # initialized: SUBSCRIBE, before theme_context puts its origin in the CSP
+    # initialized: REPLIES_CONFIG (Isso's origin for the CSP, so before theme_context);
+    # article_generator_init: reads content/replies/; article_generator_finalized: attaches them.
+    "extramile.plugins.replies",
+    # initialized: the CSP, fingerprinted asset names, the palette; generator_init:
+    # asset() and jsonld() for templates; finalized: the fingerprinted copies.
     "extramile.plugins.theme_context",
-    "extramile.plugins.typeset",
-    "extramile.plugins.pictures",  # <picture> in widths and formats, EXIF stripped, alt checked (README)
-    "extramile.plugins.feeds",  # JSON Feed; absolute links, content and updated dates in RSS
+    "extramile.plugins.typeset",  # readers_init: its Markdown reader; content_object_init: plain titles
+    # get_generators: a PicturesGenerator that checks and encodes every picture (README),
+    # then links the variants after the pages are written; all_generators_finalized: <picture> markup.
+    "extramile.plugins.pictures",
+    "extramile.plugins.feeds",  # feed_generated, article_writer_finalized: JSON Feed; RSS content
     "extramile.plugins.reading",  # contents, section links, series, sharing (README: Reading and sharing)
     "pelican.plugins.neighbors",
-    "pelican.plugins.related_posts",
-    "extramile.plugins.drafts",  # drops the empty tags related_posts makes for draft-only tags
+    "pelican.plugins.related_posts",  # article_generator_finalized
+    # all_generators_finalized, after related_posts: drops the empty tags it makes for draft-only tags.
+    "extramile.plugins.drafts",
     "pelican.plugins.readtime",
-    "extramile.plugins.search_index",  # Pagefind index of the published articles, in every build
-    "extramile.plugins.social_images",  # 1200x630 PNG per article for og:image, cached by content
-    "extramile.plugins.sitemap_robots",  # sitemap.xml and robots.txt
-    "extramile.plugins.speedups",  # parallel reading; keyed caches of pure results (README)
+    # finalized, after theme_context's copies: the Pagefind index of what was written.
+    "extramile.plugins.search_index",
+    # initialized: the site-wide card's path; article_generator_finalized: each
+    # article's (after typeset made its title); article_writer_finalized: draws them.
+    "extramile.plugins.social_images",
+    "extramile.plugins.sitemap_robots",  # content_written: every page; its generator writes sitemap.xml
+    "extramile.plugins.speedups",  # last: parallel reading; keyed caches of pure results (README)
 ]
+# publishconf.py adds host_headers (finalized, after every plugin above wrote
+# its files) and precompress (granular-signals' "compress", after finalized).
 # plugins/pictures checks every picture's alt text itself, with file:line, and
 # accepts an empty one marked {: .decorative }: Pelican's own warning would
 # repeat it for those on purpose.

@@ -23,8 +23,8 @@ from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
 from extramile.buildenv import build_environment
 from extramile.devtools.dev_server import with_settings
-from extramile.plugins.validate.validate import FILL_IN
 from extramile.processes import preexec, stop
+from extramile.sources import FILL_IN
 from extramile.tools import links as link_check
 
 ROOT = Path(__file__).resolve().parent

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from pelican.utils import get_date
 
 from extramile.intake.names import has_address, without_addresses
-from extramile.plugins.validate.validate import CONTROL_CHARACTER, check_file, iter_sources
+from extramile.plugins.validate.validate import check_file, iter_sources
+from extramile.sources import CONTROL_CHARACTER
 
 PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 

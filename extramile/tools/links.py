@@ -52,7 +52,8 @@ from urllib.parse import urljoin, urlsplit
 import markdown
 
 from extramile.plugins.replies import rendering as replies_rendering
-from extramile.plugins.validate.validate import Problem, Source, decode, iter_sources, parse_header
+from extramile.plugins.validate.validate import Problem, iter_sources, read_text
+from extramile.sources import read_header
 
 JOBS = 8
 TIMEOUT = 10.0
@@ -120,12 +121,11 @@ def links_in_text(text, shown, render):
     Python-Markdown keeps no line numbers, so each address it renders as a
     link is looked up in the source; written on several lines, it is reported
     on each (a mention of it in a code block too)."""
-    source = Source(path=shown, kind="", text=text)
-    parse_header(source)
     lines = text.split("\n")
-    hrefs = [value for value in source.meta.values() if HEADER_URL.fullmatch(value)]
+    header = read_header(lines)
+    hrefs = [value for value in header.meta.values() if HEADER_URL.fullmatch(value)]
     parser = _Hrefs()
-    parser.feed(render("\n".join(lines[source.body_start - 1:])))
+    parser.feed(render("\n".join(lines[header.body_start - 1:])))
     found = []
     for href in dict.fromkeys(hrefs + parser.found):
         if url := outbound(href):
@@ -161,7 +161,7 @@ def find_links(settings, root, settings_file=None):
         except OSError as err:
             problems.append(Problem(shown, None, f"cannot be read ({err.strerror})."))
             return
-        text = decode(shown, raw, problems)
+        text = read_text(shown, raw, problems)
         if text is not None:
             links.extend(links_in_text(text, shown, render))
 

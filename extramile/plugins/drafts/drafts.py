@@ -7,9 +7,8 @@ gets an empty entry, and Pelican then writes a tag page and two feeds for it,
 the feeds stamped with the build time. This removes those entries after every
 generator is done and before anything is written.
 
-No order to keep in PLUGINS: related_posts scores at
-``article_generator_finalized``, which Pelican sends before
-``all_generators_finalized``, when this runs.
+related_posts scores at ``article_generator_finalized``, which Pelican
+sends before ``all_generators_finalized``, when this runs.
 """
 
 from pelican import signals

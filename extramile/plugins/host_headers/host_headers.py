@@ -13,11 +13,9 @@ header that two rules set, so setting it under `/*` would give two values.
 import os
 from urllib.parse import urlsplit
 
-import blinker
 from pelican import signals
-from pelican.plugins import granular_signals
 
-from extramile.buildcache import add_defaults, require_plugin
+from extramile.buildcache import add_defaults
 from extramile.deploy.headers import FINGERPRINTED, IMMUTABLE, security_headers
 
 DEFAULTS = {
@@ -56,26 +54,23 @@ def render(settings, output):
     return "\n".join(lines) + "\n"
 
 
-def check_dependencies(pelican):
-    # CSP_HEADER and the fingerprinted copies are theme_context's.
-    require_plugin(pelican.settings, "extramile.plugins.theme_context", "extramile.plugins.host_headers")
+def set_defaults(pelican):
     add_defaults(pelican.settings, DEFAULTS)
+    if "CSP_HEADER" not in pelican.settings:  # made at `initialized` by theme_context, listed before
+        raise SystemExit('Build stopped: host_headers needs "extramile.plugins.theme_context" before it in PLUGINS.')
 
 
 def write_headers(pelican):
-    if not pelican.settings["HOST_HEADERS_FILE"]:
+    settings = pelican.settings
+    if not settings["HOST_HEADERS_FILE"]:
         return
-    path = os.path.join(pelican.output_path, pelican.settings["HOST_HEADERS_FILE"])
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(render(pelican.settings, pelican.output_path))
+    with open(os.path.join(pelican.output_path, settings["HOST_HEADERS_FILE"]), "w", encoding="utf-8") as f:
+        f.write(render(settings, pelican.output_path))
 
 
 def register():
-    signals.initialized.connect(check_dependencies)
-    # Blinker calls one signal's receivers in no set order, so not at
-    # `finalized`, whose receivers still write fingerprinted files
-    # (theme_context's copies, search_index's chunks), but at
-    # pelican-granular-signals' "sitemap" signal, sent after all of them
-    # (and before precompress's "compress").
-    granular_signals.register()
-    blinker.signal("sitemap").connect(write_headers)
+    signals.initialized.connect(set_defaults)
+    # finalized: listed after theme_context and search_index (publishconf.py
+    # appends it last but precompress), so their `finalized` receivers have
+    # written every fingerprinted file (theme copies, index chunks) by now.
+    signals.finalized.connect(write_headers)

@@ -11,30 +11,12 @@ srcset (it rewrites single-URL attributes only), hence the token.
 import html
 import re
 
+from extramile.sources import DECORATIVE, IMG, attributes, classes, is_decorative  # noqa: F401
+
 TOKEN = "@pictures@"
-IMG = re.compile(r"<img\b[^>]*>", re.I)
-ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 # Markdown's output for a picture alone in its paragraph.
 LONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>", re.I)
 PICTURE = re.compile(r"<picture\b[^>]*>.*?</picture>", re.I | re.S)
-DECORATIVE = "decorative"
-
-
-def attributes(tag):
-    """The attributes of one <img ...> tag, values unescaped, in order."""
-    inner = tag[4:].rstrip(">").rstrip("/")
-    found = {}
-    for name, dq, sq, bare in ATTR.findall(inner):
-        found[name.lower()] = html.unescape(dq or sq or bare)
-    return found
-
-
-def classes(attrs):
-    return attrs.get("class", "").split()
-
-
-def is_decorative(attrs):
-    return DECORATIVE in classes(attrs)
 
 
 def figures(text):

@@ -10,14 +10,24 @@ it pixels and the ICC colour profile (colours, not personal data). The EXIF
 orientation is applied to the pixels first, so nothing shows sideways.
 """
 
+import contextlib
 import io
 import json
+import logging
+import multiprocessing
 import os
+import shutil
+import sys
+import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extramile.buildcache import atomic_write
+
+logger = logging.getLogger(__name__)
 
 # What Pillow can write for each format we publish, and the file suffix.
 SUFFIX = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
@@ -177,3 +187,107 @@ def make_variants_job(job):
         return None, str(err)
     except MemoryError:
         return None, "the picture is too large to decode here. Scale it down before adding it."
+
+
+@dataclass
+class Record:
+    """One source picture: where its variants are and what they are."""
+
+    source: str
+    key: str
+    name: str  # output file names start with it
+    width: int = 0
+    height: int = 0
+    widths: list = field(default_factory=list)
+    formats: list = field(default_factory=list)
+    fallback: str = "jpeg"
+    social: bool = False
+    used: bool = False
+
+    def url(self, width, fmt):
+        # NAME-WIDTH.KEY10.EXT: fingerprinted like the theme's files (deploy/headers.py
+        # FINGERPRINTED), so hosts may cache them for a year: new bytes, new name.
+        return f"{self.name}-{width}.{self.key[:10]}.{SUFFIX[fmt]}"
+
+    def mime(self, fmt):
+        return MIME[fmt]
+
+    @property
+    def display_size(self):
+        """width/height attributes: the upright original's, whose ratio is exact
+        (a variant's height is rounded; CSS max-width keeps it in the column)."""
+        return self.width, self.height
+
+    @property
+    def fallback_width(self):
+        return max([w for w in self.widths if w <= self.target_width] or [min(self.widths)])
+
+    target_width = 800
+
+    @property
+    def social_url(self):
+        return f"{self.name}-social.{self.key[:10]}.jpg"
+
+    def files(self):
+        """(cache file name, output name) of every variant."""
+        pairs = [(f"{w}.{SUFFIX[f]}", self.url(w, f)) for w in self.widths for f in self.formats]
+        if self.social:
+            pairs.append(("social.jpg", self.social_url))
+        return pairs
+
+
+def prune_cache(root, keys, max_age_days, now=None):
+    """Stamp the folders of `keys` as used now; remove other variant folders
+    no build has used for `max_age_days` (a folder being written is recent).
+    Removing only costs a later build the encoding: the cache fails closed."""
+    now = time.time() if now is None else now
+    for key in keys:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(os.path.join(root, key), (now, now))
+    pruned = 0
+    limit = now - max_age_days * 86400
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if (entry.is_dir(follow_symlinks=False) and entry.name not in keys
+                    and entry.stat(follow_symlinks=False).st_mtime < limit):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                pruned += 1
+    return pruned
+
+
+def cache_root(settings):
+    return settings["PICTURES_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "pictures")
+
+
+def spec(settings):
+    return {"widths": list(settings["PICTURES_WIDTHS"]), "formats": list(settings["PICTURES_FORMATS"]),
+            "quality": dict(settings["PICTURES_QUALITY"]), "avif_speed": settings["PICTURES_AVIF_SPEED"],
+            "webp_method": settings["PICTURES_WEBP_METHOD"],
+            "max_pixels": settings["PICTURES_MAX_PIXELS"]}
+
+
+def encode_all(records, settings):
+    """Make every record's variants (cached ones cost a file read); returns
+    {path: message} for sources that cannot be encoded."""
+    root = cache_root(settings)
+    base = spec(settings)
+    jobs = [(record.source, os.path.join(root, record.key),
+             {**base, "social": list(settings["PICTURES_SOCIAL_SIZE"]) if record.social else None})
+            for record in records]
+    started = time.perf_counter()
+    workers = settings["PICTURES_WORKERS"] or os.cpu_count() or 1
+    if len(jobs) > 1 and workers > 1:
+        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            results = list(pool.map(make_variants_job, jobs))
+    else:
+        results = [make_variants_job(job) for job in jobs]
+    failed = {}
+    for record, (meta, error) in zip(records, results, strict=True):
+        if error:
+            failed[record.source] = error
+            continue
+        record.width, record.height = meta["width"], meta["height"]
+        record.widths, record.formats, record.fallback = meta["widths"], meta["formats"], meta["fallback"]
+    logger.info("pictures: %d pictures ready in %.2f s", len(records), time.perf_counter() - started)
+    return failed

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from extramile.plugins.pictures import markup
-from extramile.plugins.pictures.pictures import Record, may_have_pictures, resolve, scan_text
-from extramile.plugins.pictures.processing import PictureError, make_variants, variant_widths
+from extramile.plugins.pictures.pictures import may_have_pictures, resolve
+from extramile.plugins.pictures.processing import PictureError, Record, make_variants, variant_widths
 
 SPEC = {"widths": [480, 800, 1200, 1600], "formats": ["avif", "webp"], "quality": {"avif": 60, "webp": 75, "jpeg": 75},
         "avif_speed": 9, "webp_method": 2, "max_pixels": 50_000_000, "social": [1200, 630]}
@@ -28,24 +28,10 @@ def test_a_lone_titled_picture_becomes_a_figure_only():
     assert markup.figures(untitled) == untitled and markup.figures(inline) == inline
 
 
-def test_scan_finds_pictures_with_lines_and_skips_code():
-    text = ("Title: T\nCover: images/c.jpg\nCover_alt: A cover\n\n![An owl](images/owl.jpg \"Night\")\n\n"
-            "```\n![not](code.jpg)\n```\n\n`![not](inline.jpg)` and ![](images/rule.png){: .decorative }\n"
-            '<img src="images/raw.jpg">\n')
-    uses = scan_text(text, "p.md")
-    assert [(u.line, u.src, u.alt, u.decorative, u.cover) for u in uses] == [
-        (5, "images/owl.jpg", "An owl", False, False),
-        (11, "images/rule.png", "", True, False),
-        (12, "images/raw.jpg", "", False, False),
-        (2, "images/c.jpg", "A cover", False, True),
-    ]
-
-
 def test_only_a_source_without_any_picture_marker_skips_the_scan():
     for text in ("![a](b.jpg)", "x <IMG src=b.jpg>", "Title: T\n  COVER: b.jpg", "![a][ref]"):
         assert may_have_pictures(text), text
     assert not may_have_pictures("Title: T\n\nAn exclamation! [a link](b.html) and <i>image</i>.")
-    assert scan_text("Title: T\n\nNo picture here.", "p.md") == []
 
 
 def test_resolve_refuses_remote_and_outside(tmp_path):
@@ -112,27 +98,10 @@ def test_feed_markup_is_one_plain_img_with_absolute_url():
     assert markup.on_page(html, "../..").count("../../pictures/owl-") == 10
 
 
-def test_scan_finds_reference_style_pictures_on_the_line_that_shows_them():
-    text = ("Title: T\n\nA ![An owl][owl] and ![Rule][]{: .decorative } and ![Hen].\n\n"
-            "Not a picture: ![no definition][nowhere], nor [owl] alone.\n\n"
-            "[OWL]: images/owl.jpg \"Night\"\n  [rule]: <images/rule.png>\n[hen]: {static}/images/hen.jpg\n")
-    uses = scan_text(text, "p.md")
-    assert [(u.line, u.src, u.alt, u.decorative) for u in uses] == [
-        (3, "images/owl.jpg", "An owl", False),
-        (3, "<images/rule.png>", "Rule", True),
-        (3, "{static}/images/hen.jpg", "Hen", False),
-    ]
-
-
-def test_scan_reports_a_reference_style_picture_without_alt():
-    uses = scan_text("Title: T\n\n![][owl]\n\n[owl]: images/owl.jpg\n", "p.md")
-    assert [(u.line, u.src, u.alt, u.decorative) for u in uses] == [(3, "images/owl.jpg", "", False)]
-
-
 def test_cache_folders_unused_for_the_max_age_go_used_ones_are_stamped(tmp_path):
     import os
 
-    from extramile.plugins.pictures.pictures import prune_cache
+    from extramile.plugins.pictures.processing import prune_cache
 
     day = 86400
     now = 1_800_000_000
@@ -144,3 +113,14 @@ def test_cache_folders_unused_for_the_max_age_go_used_ones_are_stamped(tmp_path)
     assert prune_cache(str(tmp_path), {"used"}, 30, now=now) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hashes.pickle", "recent", "used"]
     assert (tmp_path / "used").stat().st_mtime == now
+
+
+def test_pelican_still_makes_content_from_the_html_we_rewrite():
+    # PicturesGenerator.rewrite replaces content._content, Pelican's stored HTML.
+    from pelican.contents import Page
+    from pelican.settings import DEFAULT_CONFIG
+
+    page = Page("<p>before</p>", metadata={"title": "T"}, settings=DEFAULT_CONFIG)
+    assert page._content == "<p>before</p>"
+    page._content = "<p>after</p>"
+    assert page.content == "<p>after</p>"

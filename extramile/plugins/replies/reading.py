@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 
 from pelican.utils import get_date
 
-from extramile.plugins.validate.validate import CONTROL_CHARACTER, META_LINE, Problem
+from extramile.plugins.validate.validate import Problem
+from extramile.sources import SourceError, decode, read_header
 
 KEYS = {"author", "website", "date", "in-reply-to", "source"}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
@@ -86,44 +87,25 @@ def read_reply(slug, abspath, shown, max_chars):
                        "address on the page). Rename it like 2026-11-30-ada.md.")
     try:
         with open(abspath, "rb") as f:
-            raw = f.read()
+            lines = decode(f.read()).split("\n")
     except OSError as err:
         return problem(None, f"cannot be read ({err.strerror}). Check the file's permissions.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        return problem(line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x}). Save it as UTF-8.")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = CONTROL_CHARACTER.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        return problem(line, f"the file contains the control character U+{ord(bad.group()):04X}, which "
-                       "pages and feeds cannot carry. Delete it.")
-    meta, at = {}, {}
-    lines = text.split("\n")
-    body_start = len(lines)
-    for number, line in enumerate(lines, start=1):
-        match = META_LINE.match(line)
-        if not line.strip() or not match:
-            body_start = number if line.strip() else number + 1
-            break
-        key = match["key"].lower()
-        if key not in KEYS:
-            problem(number, f"unknown key {match['key']!r}. A reply file has Author, Website, Date, "
-                    "In-Reply-To and Source, then a blank line and the text.")
-            continue
-        meta[key], at[key] = match["value"].strip(), number
+    except SourceError as err:
+        return problem(err.line, err.message)
+    header = read_header(lines)
+    meta, at, body_start = header.meta, header.lines, header.body_start
+    for key in [key for key in meta if key not in KEYS]:
+        problem(at[key], f"unknown key {key.capitalize()!r}. A reply file has Author, Website, Date, "
+                "In-Reply-To and Source, then a blank line and the text.")
     body = "\n".join(lines[body_start - 1:]).strip()
-    first = 1
     author = clean_name(meta.get("author", ""))
     if not author:
-        problem(at.get("author", first), "no Author. Add a line 'Author: the name the reader gave'.")
+        problem(at.get("author", 1), "no Author. Add a line 'Author: the name the reader gave'.")
     elif len(author) > MAX_NAME:
         problem(at["author"], f"the Author name has {len(author)} characters; shorten it to {MAX_NAME} or fewer.")
     date = None
     if not DATE.fullmatch(meta.get("date", "")):
-        problem(at.get("date", first), f"{'invalid Date ' + repr(meta['date']) if 'date' in meta else 'no Date'}. "
+        problem(at.get("date", 1), f"{'invalid Date ' + repr(meta['date']) if 'date' in meta else 'no Date'}. "
                 "Write it as 'Date: YYYY-MM-DD HH:MM' (UTC).")
     else:
         try:

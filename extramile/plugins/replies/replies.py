@@ -30,6 +30,7 @@ def replies_root(settings):
 
 
 def configure(pelican):
+    """REPLIES_CONFIG, before theme_context (later in PLUGINS) makes the CSP from it."""
     settings = pelican.settings
     for name, value in DEFAULTS.items():
         settings.setdefault(name, value)
@@ -37,8 +38,13 @@ def configure(pelican):
         settings["REPLIES_CONFIG"] = replies_config(settings)
     except RepliesConfigError as err:
         raise SystemExit(f"Build stopped: {err}") from None  # a message, not a traceback
-    root = replies_root(settings)
-    replies, problems = read_all(root, os.path.dirname(os.path.abspath(settings["PATH"])),
+
+
+def read_replies(generator):
+    """Every reply file, threaded by article slug, kept on this build's articles
+    generator; a bad file stops the build before anything is deleted or written."""
+    settings = generator.settings
+    replies, problems = read_all(replies_root(settings), os.path.dirname(os.path.abspath(settings["PATH"])),
                                  settings["REPLY_MAX_CHARS"])
     by_article = {}
     for reply in replies:
@@ -51,14 +57,12 @@ def configure(pelican):
         report(problems)
     for reply in replies:
         reply.html = render(reply.text)
-    pelican.replies = threads
+    generator.replies = threads
 
 
 def attach(generator):
     """Give each article its replies; a folder for no article stops the build."""
-    if _current["settings"] is not generator.settings:
-        return
-    threads = _current["threads"]
+    threads = generator.replies
     config = generator.settings["REPLIES_CONFIG"]
     articles = [*generator.articles, *generator.translations, *generator.drafts,
                 *generator.drafts_translations, *getattr(generator, "hidden_articles", [])]
@@ -81,19 +85,11 @@ def attach(generator):
                 for slug in unknown])
 
 
-# The replies of the build being run, by its settings object (the generators
-# get the same one). Not a setting: settings are part of the content cache's key.
-_current = {"settings": None, "threads": None}
-
-
-def keep(pelican):
-    configure(pelican)
-    _current.update(settings=pelican.settings, threads=pelican.replies)
-
-
 def register():
-    # `initialized`: before anything is read or written. (theme_context, which
-    # needs REPLIES_CONFIG for the CSP, works it out itself if it runs first.)
-    signals.initialized.connect(keep)
-    # After the content cache is saved, before any page is written.
+    # initialized: theme_context, listed after this plugin, puts Isso's origin into the CSP.
+    signals.initialized.connect(configure)
+    # article_generator_init: before Pelican empties output/ or reads a post;
+    # the threads stay on the generator, for this build only.
+    signals.article_generator_init.connect(read_replies)
+    # article_generator_finalized: every article is read, none is written.
     signals.article_generator_finalized.connect(attach)

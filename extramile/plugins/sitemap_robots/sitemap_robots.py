@@ -29,37 +29,50 @@ from pelican import signals
 
 logger = logging.getLogger(__name__)
 
-# path of each written page -> its lastmod (a datetime)
-_pages = {}
+# The key under which this build's SitemapGenerator sits in Pelican's context,
+# which every written page's context is a copy of.
+CONTEXT_KEY = "sitemap_robots"
 
 
-# id(list) -> (list, newest date): every page of a paginated list (the home
-# page, a tag, a category) passes the same whole list; without this, each of
-# them went through it again, which grew as pages x articles (3 s at N=5000).
-_newest = {}
+class SitemapGenerator:
+    """This build's pages and their lastmod. Pelican makes one per build
+    (``get_generators``) and runs its generate_output after its own
+    generators wrote every page."""
 
+    def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
+        self.context, self.settings, self.output_path = context, settings, output_path
+        self.pages = {}  # path of each written page -> its lastmod (a datetime)
+        # id(list) -> (list, newest date): every page of a paginated list (the home
+        # page, a tag, a category) passes the same whole list; without this, each of
+        # them went through it again, which grew as pages x articles (3 s at N=5000).
+        self.newest_of = {}
+        context[CONTEXT_KEY] = self
 
-def newest(articles):
-    if not articles:
-        return None
-    known = _newest.get(id(articles))
-    if known is not None and known[0] is articles:
+    def newest(self, articles):
+        if not articles:
+            return None
+        known = self.newest_of.get(id(articles))
+        if known is None or known[0] is not articles:
+            dates = [getattr(a, "modified", None) or a.date for a in articles]
+            known = self.newest_of[id(articles)] = (articles, max(dates) if dates else None)
         return known[1]
-    dates = [getattr(a, "modified", None) or a.date for a in articles]
-    value = max(dates) if dates else None
-    _newest[id(articles)] = (articles, value)
-    return value
+
+    def add(self, path, context):
+        obj = context.get("article") or context.get("page")
+        if obj is not None and getattr(obj, "status", "published") != "published":
+            return  # drafts and hidden content are never listed
+        own = (getattr(obj, "modified", None) or getattr(obj, "date", None)) if obj else None
+        listed = context.get("dates") if obj is None else None
+        self.pages[os.path.normpath(path)] = own or self.newest(listed) or self.newest(context.get("articles"))
+
+    def generate_output(self, writer):
+        write_files(self.settings, self.output_path, self.pages)
 
 
 def queue_page(path, context):
-    if not path.endswith(".html"):
-        return
-    obj = context.get("article") or context.get("page")
-    if obj is not None and getattr(obj, "status", "published") != "published":
-        return  # drafts and hidden content are never listed
-    own = (getattr(obj, "modified", None) or getattr(obj, "date", None)) if obj else None
-    listed = context.get("dates") if obj is None else None
-    _pages[os.path.normpath(path)] = own or newest(listed) or newest(context.get("articles"))
+    sitemap = context.get(CONTEXT_KEY)
+    if sitemap is not None and path.endswith(".html"):
+        sitemap.add(path, context)
 
 
 def excluded_paths(settings):
@@ -92,27 +105,28 @@ def robots_txt(settings, sitemap_url):
     return "# A preview build: not for search engines.\nUser-agent: *\nDisallow: /\n"
 
 
-def write_files(pelican):
-    settings = pelican.settings
+def write_files(settings, output_path, pages):
     siteurl = settings["SITEURL"].rstrip("/")
     skip = {os.path.normpath(p) for p in excluded_paths(settings)}
     entries = {}
-    for path, lastmod in _pages.items():
-        rel = os.path.relpath(path, pelican.output_path)
+    for path, lastmod in pages.items():
+        rel = os.path.relpath(path, output_path)
         if rel in skip or rel.startswith(".."):
             continue
         entries[page_url(siteurl, rel)] = lastmod
-    _pages.clear()  # `pelican --autoreload` builds again in this process
-    _newest.clear()
-    with open(os.path.join(pelican.output_path, "sitemap.xml"), "w", encoding="utf-8", newline="\n") as f:
+    with open(os.path.join(output_path, "sitemap.xml"), "w", encoding="utf-8", newline="\n") as f:
         f.write(sitemap_xml(sorted(entries.items())))
-    with open(os.path.join(pelican.output_path, "robots.txt"), "w", encoding="utf-8", newline="\n") as f:
+    with open(os.path.join(output_path, "robots.txt"), "w", encoding="utf-8", newline="\n") as f:
         f.write(robots_txt(settings, f"{siteurl}/sitemap.xml"))
     logger.info("sitemap_robots: %d pages in sitemap.xml", len(entries))
 
 
+def sitemap_generator(pelican):
+    return SitemapGenerator
+
+
 def register():
+    # get_generators: a SitemapGenerator per build, which writes the files.
+    signals.get_generators.connect(sitemap_generator)
     # content_written: every page Pelican writes, with the context it used.
     signals.content_written.connect(queue_page)
-    # finalized: all pages are written.
-    signals.finalized.connect(write_files)

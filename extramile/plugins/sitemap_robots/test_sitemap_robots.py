@@ -19,15 +19,17 @@ def build(tmp_path):
     def run(production):
         settings = {"SITEURL": "https://example.org/blog", "PRODUCTION": production}
         out = str(tmp_path)
+        context = {}
+        sitemap = sitemap_robots.SitemapGenerator(context, settings, "content", "theme", out)
         older = SimpleNamespace(date=day(1), status="published")
         newer = SimpleNamespace(date=day(2), modified=day(9), status="published")
         draft = SimpleNamespace(date=day(5), status="draft")
-        sitemap_robots.queue_page(os.path.join(out, "posts/a/index.html"), {"article": older})
-        sitemap_robots.queue_page(os.path.join(out, "drafts/d/index.html"), {"article": draft})
-        sitemap_robots.queue_page(os.path.join(out, "index.html"), {"articles": [older, newer]})
-        sitemap_robots.queue_page(os.path.join(out, "404.html"), {"articles": [older]})
-        sitemap_robots.queue_page(os.path.join(out, "feeds/all.atom.xml"), {})
-        sitemap_robots.write_files(SimpleNamespace(settings=settings, output_path=out))
+        sitemap_robots.queue_page(os.path.join(out, "posts/a/index.html"), {**context, "article": older})
+        sitemap_robots.queue_page(os.path.join(out, "drafts/d/index.html"), {**context, "article": draft})
+        sitemap_robots.queue_page(os.path.join(out, "index.html"), {**context, "articles": [older, newer]})
+        sitemap_robots.queue_page(os.path.join(out, "404.html"), {**context, "articles": [older]})
+        sitemap_robots.queue_page(os.path.join(out, "feeds/all.atom.xml"), context)
+        sitemap.generate_output(writer=None)
         return (tmp_path / "sitemap.xml").read_text(), (tmp_path / "robots.txt").read_text()
     return run
 

@@ -73,12 +73,6 @@ TITLE_SIZES = range(76, 39, -4)
 TITLE_TOP, TITLE_BOTTOM = 190, 500
 LINE_HEIGHT = 1.14
 
-# Images of the current build: output path -> (key, kind, fields). The
-# site-wide ones are named once per run, the articles' on every build.
-_site_jobs = {}
-_article_jobs = {}
-
-
 @lru_cache(maxsize=None)
 def design_fingerprint():
     """What besides the text decides an image's bytes."""
@@ -247,25 +241,30 @@ def add_job(jobs, settings, kind, name, fields):
     return rel
 
 
-def plan_site_images(pelican):
-    """Name the site-wide card and the logo before any template is rendered."""
-    _site_jobs.clear()
-    settings = pelican.settings
-    add_defaults(settings, DEFAULTS)
-    if not settings["SOCIAL_IMAGES"]:
-        return
+def site_jobs(settings):
+    """{output path: (key, kind, fields)} of the site-wide card and the logo."""
+    jobs = {}
     sitename = plain(settings["SITENAME"])
     colours = card_colours(settings)
-    settings["SOCIAL_IMAGE_SITE"] = add_job(_site_jobs, settings, "card", "site", {
-        "title": plain(settings.get("SITESUBTITLE") or sitename), "byline": "", "sitename": sitename,
-        "colours": colours})
-    settings["SOCIAL_IMAGE_LOGO"] = add_job(_site_jobs, settings, "logo", "logo", {"colours": colours})
+    add_job(jobs, settings, "card", "site", {"title": plain(settings.get("SITESUBTITLE") or sitename), "byline": "",
+                                             "sitename": sitename, "colours": colours})
+    add_job(jobs, settings, "logo", "logo", {"colours": colours})
+    return jobs
+
+
+def plan_site_images(pelican):
+    """Name the site-wide card and the logo before any template is rendered."""
+    settings = pelican.settings
+    add_defaults(settings, DEFAULTS)
+    if settings["SOCIAL_IMAGES"]:
+        settings["SOCIAL_IMAGE_SITE"], settings["SOCIAL_IMAGE_LOGO"] = site_jobs(settings)  # the card's path, the logo's
 
 
 def plan_article_images(generator):
-    """Give every article that is written (drafts too) its card's path."""
+    """Give every article that is written (drafts too) its card's path; the
+    jobs stay on this build's articles generator."""
     settings = generator.settings
-    _article_jobs.clear()
+    generator.social_images = jobs = {}
     if not settings["SOCIAL_IMAGES"]:
         return
     sitename = plain(settings["SITENAME"])
@@ -277,14 +276,14 @@ def plan_article_images(generator):
         authors = ", ".join(plain(a.name) for a in getattr(article, "authors", []))
         fields = {"title": plain(article.title), "byline": f"By {authors}" if authors else "", "sitename": sitename,
                   "colours": colours}
-        article.social_image = add_job(_article_jobs, settings, "card", article.slug, fields)
+        article.social_image = add_job(jobs, settings, "card", article.slug, fields)
 
 
-def write_images(pelican):
-    settings = pelican.settings
-    jobs_by_path = {**_site_jobs, **_article_jobs}
-    if not jobs_by_path:
+def write_images(generator, writer):
+    settings = generator.settings
+    if not settings["SOCIAL_IMAGES"]:
         return
+    jobs_by_path = {**site_jobs(settings), **generator.social_images}
     started = time.perf_counter()
     # Key: an image's name is the hash of all it is drawn from (image_key:
     # its text, the design, the fonts' bytes, Pillow's version).
@@ -301,7 +300,7 @@ def write_images(pelican):
             render_to(*job)
     folders = set()
     for rel, (key, _, _) in jobs_by_path.items():
-        target = os.path.join(pelican.output_path, rel)
+        target = os.path.join(generator.output_path, rel)
         cached = os.path.join(cache, key + ".png")
         folder = os.path.dirname(target)
         if folder not in folders:
@@ -327,5 +326,6 @@ def register():
     signals.initialized.connect(plan_site_images)
     # article_generator_finalized: all articles are read, none is written yet.
     signals.article_generator_finalized.connect(plan_article_images)
-    # finalized: after Pelican emptied and filled the output folder.
-    signals.finalized.connect(write_images)
+    # article_writer_finalized: after Pelican emptied the output folder and
+    # wrote the articles; the jobs are on the articles generator it passes.
+    signals.article_writer_finalized.connect(write_images)

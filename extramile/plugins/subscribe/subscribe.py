@@ -212,10 +212,8 @@ def check_public(config, settings):
         )
 
 
-def configure_settings(settings):
-    """Set settings["SUBSCRIBE"] once (theme_context calls this too, for the CSP)."""
-    if "SUBSCRIBE" in settings:
-        return
+def configure(pelican):
+    settings = pelican.settings
     try:
         config = form_config(settings.get("SUBSCRIBE_PROVIDER"), settings.get("SUBSCRIBE_ACTION"))
         check_public(config, settings)
@@ -225,11 +223,7 @@ def configure_settings(settings):
     settings["SUBSCRIBE"] = config
 
 
-def configure(pelican):
-    configure_settings(pelican.settings)
-
-
 def register():
-    # `initialized`: before anything is read or written. theme_context, whose
-    # CSP needs SUBSCRIBE, calls configure_settings itself: no order to keep.
+    # initialized: before anything is read or written, and before theme_context
+    # (later in PLUGINS) puts the form's origin into the CSP.
     signals.initialized.connect(configure)

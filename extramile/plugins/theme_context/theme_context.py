@@ -16,9 +16,9 @@
 * The feed stylesheet and the favicon get the colour tokens of style.css
   written into them at build time (palette.py): the palette is typed once.
 
-Pelican's signals call their receivers in no set order (blinker keeps them
-in a set), so what this needs from another plugin it asks for by calling it:
-the subscribe form (``subscribe.configure_settings``) before the CSP is made.
+Pelican calls each signal's receivers in the order of PLUGINS, so the
+``initialized`` receivers of subscribe and replies, listed before this
+plugin, have set ``SUBSCRIBE`` and ``REPLIES_CONFIG`` when the CSP is made.
 """
 
 import base64
@@ -30,14 +30,8 @@ import shutil
 from markupsafe import Markup
 from pelican import signals
 
-from extramile.buildcache import has_plugin
-from extramile.plugins.replies.config import RepliesConfigError, replies_config
-from extramile.plugins.subscribe import subscribe
 from extramile.plugins.theme_context.jsonld import jsonld
 from extramile.plugins.theme_context.palette import PaletteError, insert_tokens, theme_palette
-
-SUBSCRIBE_PLUGIN = "extramile.plugins.subscribe"
-REPLIES_PLUGIN = "extramile.plugins.replies"
 
 # Directives a <meta http-equiv="Content-Security-Policy"> cannot carry.
 HEADER_ONLY_DIRECTIVES = {"frame-ancestors", "report-uri", "sandbox"}
@@ -97,19 +91,8 @@ def csp_policies(settings, script_hash):
     return meta, header
 
 
-def replies_settings(settings):
-    try:
-        return replies_config(settings)
-    except RepliesConfigError as err:
-        raise SystemExit(f"Build stopped: {err}") from None  # a message, not a traceback
-
-
 def add_context(pelican):
     settings = pelican.settings
-    if has_plugin(settings, SUBSCRIBE_PLUGIN):
-        subscribe.configure_settings(settings)  # its form's origin goes into the CSP
-    if has_plugin(settings, REPLIES_PLUGIN) and "REPLIES_CONFIG" not in settings:
-        settings["REPLIES_CONFIG"] = replies_settings(settings)  # Isso's origin goes into connect-src
     static_dir = os.path.join(settings["THEME"], "static")
     static_url = settings["THEME_STATIC_DIR"]
     try:

@@ -1,5 +1,6 @@
-"""typeset: titles become smart plain text; its memo is keyed by the code."""
+"""typeset: titles become smart plain text, kept in the content cache with the post."""
 
+import pytest
 from markupsafe import Markup
 
 from extramile.plugins.typeset import typeset
@@ -19,28 +20,6 @@ def test_outside_links_get_noopener_once():
         '<a rel="me" href="https://a.b/">z</a>')
 
 
-def settings(tmp_path):
-    return {"CACHE_CONTENT": True, "CACHE_PATH": str(tmp_path)}
-
-
-def test_the_memo_keeps_the_texts_of_the_last_build(tmp_path, monkeypatch):
-    memo = typeset.PlainTextMemo(settings(tmp_path))
-    memo.plain_text("It's")
-    memo.save()
-    monkeypatch.setattr(typeset, "plain_text", lambda raw: "recomputed")
-    assert typeset.PlainTextMemo(settings(tmp_path)).plain_text("It's") == "It\u2019s"
-
-
-def test_the_memo_is_forgotten_when_the_code_changes(tmp_path, monkeypatch):
-    memo = typeset.PlainTextMemo(settings(tmp_path))
-    memo.plain_text("It's")
-    memo.save()
-    # smartypants upgraded, or this module edited: its kept texts are not reused.
-    monkeypatch.setattr(typeset, "code_key", lambda: "another version")
-    monkeypatch.setattr(typeset, "plain_text", lambda raw: "recomputed")
-    assert typeset.PlainTextMemo(settings(tmp_path)).plain_text("It's") == "recomputed"
-
-
 def test_a_build_typesets_titles_and_bodies(tiny_build):
     post = """\
     Title: Don't "panic"
@@ -55,3 +34,11 @@ def test_a_build_typesets_titles_and_bodies(tiny_build):
     html = (output / "posts" / "dont-panic" / "index.html").read_text()
     assert "<title>Don\u2019t \u201cpanic\u201d" in html
     assert "It&#8217;s &#8212;&nbsp;&#8220;typeset&#8221;." in html  # typogrify: no widow dash
+
+
+def test_an_unchanged_posts_typeset_title_comes_from_the_content_cache(tiny_build, monkeypatch):
+    plugins = ["extramile.plugins.theme_context", "extramile.plugins.typeset"]
+    tiny_build(plugins)
+    monkeypatch.setattr(typeset, "plain_text", lambda raw: pytest.fail(f"typeset again: {raw}"))
+    html = (tiny_build(plugins) / "posts" / "first-post" / "index.html").read_text()
+    assert "<title>First post" in html

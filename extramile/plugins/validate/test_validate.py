@@ -5,7 +5,7 @@ import pytest
 from pelican.settings import read_settings
 
 from extramile import ROOT
-from extramile.plugins.validate import validate
+from extramile.plugins.validate import memo, validate
 
 GOOD = """\
 Title: A good post
@@ -76,7 +76,7 @@ def test_the_memo_is_forgotten_when_a_setting_or_the_code_changes(site, monkeypa
         settings = {**settings, "AUTHORS_INFO": {"Someone Else": {"bio": "", "links": []}}}
     else:
         # New code may check differently: the memo's key has the code's.
-        monkeypatch.setattr(validate, "code_key", lambda: "another version")
+        monkeypatch.setattr(memo, "code_key", lambda: "another version")
         monkeypatch.setattr(validate, "check_source", lambda source, settings, problems, *a: problems.append(
             validate.Problem(source.path, 1, "new check")))
     problems = validate.validate_content(settings)
@@ -87,8 +87,8 @@ def test_a_damaged_memo_costs_a_check_not_a_crash(site):
     posts, settings = site
     (posts / "good.md").write_text(GOOD)
     validate.validate_content(settings)
-    memo = site[0].parent.parent / "cache" / "validate-memo.pickle"
-    memo.write_bytes(memo.read_bytes()[:20])
+    kept = site[0].parent.parent / "cache" / "validate-memo.pickle"
+    kept.write_bytes(kept.read_bytes()[:20])
     assert validate.validate_content(settings) == []
 
 

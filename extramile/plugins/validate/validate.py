@@ -23,44 +23,19 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pelican import signals
-from pelican.contents import Article, Page
-from pelican.urlwrappers import Author, Category, Tag
 from pelican.utils import get_date, slugify
 
-from extramile.buildcache import add_defaults, code_key, file_stamp, load_pickle, save_pickle, settings_key, sha256_file
-from extramile.plugins.reading.series import Series
 from extramile.plugins.reading.sharing import HANDLE
-from extramile.plugins.schedule.schedule import is_scheduled
 from extramile.plugins.validate import confinement
+from extramile.plugins.validate.memo import Memo
+from extramile.plugins.validate.problems import Problem, report
+from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
+from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan
 
 logger = logging.getLogger(__name__)
 
-MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 STATUSES = {"published", "draft", "hidden"}
-# Python-Markdown's meta syntax: "Key: value", continued by indented lines.
-META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
-META_MORE = re.compile(r"^[ ]{4,}(?P<value>.*)$")
-# What `invoke new-post` writes where the author still has a value to fill in.
-FILL_IN = "FILL-IN"
 MARKABLE = {"author", "category", "tags", "summary"}
-# Characters XML 1.0 forbids (so no feed can carry them); tab and newlines are fine.
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-INTERNAL_LINK = re.compile(r"\{(?:filename|static|attach)\}(?P<target>[^\s)\"'#?<>]+)")
-
-DEFAULTS = {
-    "VALIDATE": True,  # False skips every check (a build of content known to be good)
-}
-
-
-@dataclass
-class Problem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self):
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -71,80 +46,35 @@ class Source:
     kind: str  # "article" or "page"
     meta: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
-    body_start: int = 1
-    text: str = ""
-    abspath: str = ""
     marked: set = field(default_factory=set)  # keys whose FILL-IN marker is reported already
-    links: list = field(default_factory=list)  # see internal_links
+    links: list = field(default_factory=list)  # (line, link as written, the file it names)
     slug: str = ""
 
 
-def decode(path, raw, problems):
+def read_text(path, raw, problems):
     """Return the file's text, or None after recording why it cannot be read."""
     if not raw.strip():
         problems.append(Problem(path, None, "the file is empty. Add a metadata header "
                                 "(Title:, Date:, ...) and the text, or delete it."))
-        return None
-    if b"\x00" in raw:
+    elif b"\x00" in raw:
         problems.append(Problem(path, None, "this is a binary file, not markdown. "
                                 "Move it out of the content folder or rename it."))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        problems.append(Problem(path, line, f"the file is not UTF-8 (byte 0x{raw[err.start]:02x}). "
-                                "Save it as UTF-8 in your editor."))
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = CONTROL_CHARACTER.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        problems.append(Problem(path, line, f"the file contains the invisible control character "
-                                f"U+{ord(bad.group()):04X}, which feeds cannot carry. Delete it "
-                                "(often pasted from another program)."))
-        return None
-    return text
+    else:
+        try:
+            return decode(raw)
+        except SourceError as err:
+            problems.append(Problem(path, err.line, err.message))
+    return None
 
 
-def parse_header(source):
-    key = None
-    lines = source.text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            source.body_start = number + 1
-            return
-        match = META_LINE.match(line)
-        if match:
-            key = match["key"].lower()
-            if key in source.meta:
-                source.meta[key] += ", " + match["value"].strip()
-            else:
-                source.meta[key] = match["value"].strip()
-                source.lines[key] = number
-            continue
-        more = META_MORE.match(line)
-        if more and key:
-            source.meta[key] = (source.meta[key] + " " + more["value"].strip()).strip()
-            continue
-        # First line that is not metadata: the body starts here.
-        source.body_start = number
-        return
-    source.body_start = len(lines) + 1
-
-
-def check_markers(source, problems, warnings):
+def check_markers(source, markers, problems, warnings):
     """FILL-IN markers: a warning in a draft, an error in anything published.
 
     Returns the metadata keys still marked, whose other checks are skipped
     (a marked Author is not an unknown author, it is an unfilled one)."""
     draft = source.meta.get("status", "").strip().lower() == "draft"
-    marked = {key for key, value in source.meta.items() if FILL_IN in value}
-    found = [(source.lines[key], f"{key.capitalize()} is not filled in yet") for key in sorted(marked)]
-    body = source.text.split("\n")[source.body_start - 1:]
-    found += [(source.body_start + n, "the text is not written yet")
-              for n, line in enumerate(body) if FILL_IN in line]
-    for line, what in sorted(found):
+    for line, key in markers:
+        what = f"{key.capitalize()} is not filled in yet" if key else "the text is not written yet"
         if draft:
             warnings.append(Problem(source.path, line, f"{what} ({FILL_IN} marker); "
                                     "fine in a draft, fill it in before publishing."))
@@ -152,7 +82,7 @@ def check_markers(source, problems, warnings):
             problems.append(Problem(source.path, line, f"{what}: replace the {FILL_IN} marker "
                                     "with the real text, or keep 'Status: draft' until it is ready."))
     # Pelican itself must still read the title, date, slug and status.
-    return marked & MARKABLE
+    return {key for _, key in markers} & MARKABLE
 
 
 def check_source(source, settings, problems, marked=frozenset(), memo=None):
@@ -231,48 +161,6 @@ def check_reading_meta(source, problems):
 CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
-def check_series(sources, settings, problems):
-    """The published parts of each series: all numbered or none, from 1 with no gap and no duplicate;
-    and a name that gives the series page an address."""
-    by_name = {}
-    for source in filter(published_article, sources):
-        name = source.meta.get("series", "").strip()
-        if name and not named(Series, name, settings).slug:
-            problems.append(Problem(source.path, source.lines["series"],
-                                    f"the series name {name[:40]!r} gives no web address (it has no letters "
-                                    "or digits). Give the series a name with words."))
-        elif name:
-            by_name.setdefault(name, []).append(source)
-    for name, parts in by_name.items():
-        numbered = [p for p in parts if p.meta.get("series_index", "").strip().isdigit()]
-        if not numbered:
-            continue  # in date order
-        if len(numbered) != len(parts):
-            for part in parts:
-                if part not in numbered:
-                    problems.append(Problem(part.path, part.lines["series"],
-                                            f"series {name!r} numbers its other parts with Series_index; "
-                                            "give this one a 'Series_index: N' line too."))
-            continue
-        seen = {}
-        for part in sorted(numbered, key=lambda p: p.path):
-            index = int(part.meta["series_index"])
-            if index in seen:
-                problems.append(Problem(part.path, part.lines["series_index"],
-                                        f"part {index} of series {name!r} is also {seen[index].path}. "
-                                        "Give each part its own Series_index."))
-            else:
-                seen[index] = part
-        expected = set(range(1, len(seen) + 1))
-        missing = sorted(expected - set(seen))
-        if missing:
-            after = seen[min(i for i in seen if i > missing[0])]  # the part after the gap
-            problems.append(Problem(after.path, after.lines["series_index"],
-                                    f"series {name!r} has no part {missing[0]} (its published parts are "
-                                    f"{', '.join(str(i) for i in sorted(seen))}). Number the parts 1, 2, 3... "
-                                    "with no gap (a draft part does not count until it is published)."))
-
-
 def valid_date(text, memo=None):
     """Whether Pelican can read `text` as a date (dateutil: 0.1 ms a date)."""
     if memo is not None and memo.known_date(text):
@@ -286,20 +174,10 @@ def valid_date(text, memo=None):
     return True
 
 
-def internal_links(source, settings):
+def resolve_links(links, abspath, settings):
     """[(line, link as written, the file it names)] for each {filename}-style link."""
-    content_root = settings["PATH"]
-    base = os.path.dirname(source.abspath)
-    found = []
-    for offset, line in enumerate(source.text.split("\n")):
-        for match in INTERNAL_LINK.finditer(line):
-            target = match["target"]
-            if target.startswith("/"):
-                resolved = os.path.join(content_root, target.lstrip("/"))
-            else:
-                resolved = os.path.join(base, target)
-            found.append((offset + 1, match.group(0), resolved))
-    return found
+    return [(line, written, os.path.join(settings["PATH"], target.lstrip("/")) if target.startswith("/")
+             else os.path.join(os.path.dirname(abspath), target)) for line, written, target in links]
 
 
 def check_links(source, problems):
@@ -353,24 +231,22 @@ def iter_sources(settings, problems):
 
 
 def check_file(kind, abspath, shown, settings, memo):
-    """One file on its own: (its Source without the text, or None; problems; warnings)."""
+    """One file on its own: (its Source, or None; problems; warnings)."""
     problems, warnings = [], []
     try:
         with open(abspath, "rb") as f:
-            raw = f.read()
+            text = read_text(shown, f.read(), problems)
     except OSError as err:
         problems.append(Problem(shown, None, f"cannot be read ({err.strerror}). Check the file."))
         return None, problems, warnings
-    text = decode(shown, raw, problems)
     if text is None:
         return None, problems, warnings
-    source = Source(path=shown, kind=kind, text=text, abspath=abspath)
-    parse_header(source)
-    source.marked = check_markers(source, problems, warnings)
+    found = scan(text)
+    source = Source(path=shown, kind=kind, meta=found.meta, lines=found.lines)
+    source.marked = check_markers(source, found.markers, problems, warnings)
     check_source(source, settings, problems, source.marked, memo)
-    source.links = internal_links(source, settings)
+    source.links = resolve_links(found.links, abspath, settings)
     source.slug = slug_of(source, settings)
-    source.text = ""  # checked; not kept in the memo
     return source, problems, warnings
 
 
@@ -382,7 +258,7 @@ def validate_content(settings, warnings=None):
     sources = []
     memo = Memo(settings)
     for kind, abspath, shown in iter_sources(settings, problems):
-        source, found, warned = memo.file_checks(kind, abspath, shown, settings)
+        source, found, warned = memo.file_checks(check_file, kind, abspath, shown, settings)
         problems += found
         warnings += warned
         if source is None:
@@ -402,208 +278,11 @@ def validate_content(settings, warnings=None):
                                         "Give one of them a different Title or a 'Slug:' line."))
             else:
                 slugs[key] = shown
-    check_spellings(sources, settings, problems)
-    check_series(sources, settings, problems)
+    check_spellings(sources, memo, problems)
+    check_series(sources, memo, problems)
     check_output_paths(sources, settings, problems, memo)
     memo.save()
     return problems
-
-
-def names(source, key):
-    if key in source.marked or not source.meta.get(key, "").strip():
-        return []
-    if key == "category":
-        return [source.meta[key].strip()]
-    return [n.strip() for n in re.split(r"[,;]" if key == "author" else ",", source.meta[key]) if n.strip()]
-
-
-def published_article(source):
-    return source.kind == "article" and source.meta.get("status", "published").strip().lower() == "published"
-
-
-def check_spellings(sources, settings, problems):
-    """Two spellings of one category or tag ("Travel", "travel") share a slug:
-    Pelican silently merges them under whichever it met first."""
-    for key, wrapper in (("category", Category), ("tags", Tag)):
-        first = {}  # slug -> (name, file)
-        for source in sources:
-            for name in names(source, key):
-                slug = named(wrapper, name, settings).slug
-                seen = first.setdefault(slug, (name, source.path))
-                if seen[0] != name:
-                    label = "Category" if key == "category" else "tag"
-                    problems.append(Problem(
-                        source.path, source.lines[key],
-                        f"{label} {name!r} is spelled {seen[0]!r} in {seen[1]}; both would share one page. "
-                        "Use one spelling."))
-
-
-def named(wrapper, name, settings, _made={}):  # noqa: B006 - one table for the process
-    """The category, tag or author called `name`: one object per name, as each
-    slug and address costs a slugify (thousands of calls for a large blog)."""
-    key = (wrapper, name, id(settings))
-    made = _made.get(key)
-    if made is None or made[0] is not settings:
-        made = _made[key] = (settings, wrapper(name, settings))
-    return made[1]
-
-
-def save_as_inputs(source):
-    """What decides where Pelican writes `source`: its metadata as written."""
-    meta = {"title": source.meta.get("title", ""), "slug": source.slug,
-            "status": source.meta.get("status", "published").strip().lower()}
-    for key in ("save_as", "url", "lang", "template"):
-        if source.meta.get(key):
-            meta[key] = source.meta[key].strip()
-    if source.kind == "article":
-        meta["date"] = source.meta["date"]
-        meta["category"] = source.meta["category"].strip()
-    return meta
-
-
-def save_as(kind, inputs, settings):
-    """(path, date) where Pelican will write a source with these inputs, as
-    Pelican itself computes it; date is a post's date (None for a page)."""
-    meta = dict(inputs)
-    if kind == "page":
-        return Page("", metadata=meta, settings=settings).save_as, None
-    meta["date"] = get_date(meta["date"])
-    meta["category"] = Category(meta["category"], settings)
-    article = Article("", metadata=meta, settings=settings)
-    return article.save_as, article.date
-
-
-# The checks' own code: a memo made by other checks is not reused (buildcache's
-# code_key would cover it too, at 0.1 s a build).
-CHECKS_KEY = sha256_file(__file__)
-
-
-class Memo:
-    """What the last build worked out, by its inputs and the settings: each
-    source's output path (Pelican works it out by making an Article, signals
-    included: 0.4 s for 1000 posts), the dates that parse (dateutil: 0.1 s),
-    and each file's own checks (`check_file`: 0.1 s), by the file's stamp.
-    Most sources keep theirs from one build to the next. Kept in
-    CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
-
-    Key: the code (code_key: Pelican, dateutil, every plugin whose signals
-    making an Article runs) and every setting but RUN_SETTINGS; each entry
-    by its own inputs (a file's stamp, a date's text, the metadata that decides
-    an output path). Those are all a check reads, so a kept answer is the one
-    the check would give again.
-    """
-
-    def __init__(self, settings):
-        self.key = (code_key(), settings_key(settings))
-        if None in self.key:
-            self.key = None  # a setting without stable text: nothing is kept
-        cache = settings.get("CACHE_PATH")
-        self.path = os.path.join(cache, "validate-memo.pickle") if cache and settings.get("CACHE_CONTENT") else None
-        self.old = load_pickle(self.path, self.key, {}) if self.path else {}
-        self.new = {}
-
-    def save_as(self, kind, inputs, settings):
-        # Keyed by the metadata written in the source and, for a post, by
-        # whether its date is still ahead (scheduled: a draft until then).
-        key = (kind, tuple(sorted(inputs.items())))
-        known = self.old.get(key)
-        if known is not None and (known[1] is None or is_scheduled(known[1], settings) == known[2]):
-            path, date, _ = known
-        else:
-            path, date = save_as(kind, inputs, settings)
-        self.new[key] = (path, date, date is not None and is_scheduled(date, settings))
-        return path
-
-    def file_checks(self, kind, abspath, shown, settings):
-        """`check_file`'s answer, the remembered one if the file has not changed since."""
-        stamp = file_stamp(abspath)
-        key = ("file", kind, abspath, shown)
-        known = self.old.get(key)
-        if stamp is not None and known is not None and known[0] == stamp:
-            result = known[1]
-        else:
-            result = check_file(kind, abspath, shown, settings, self)
-        if stamp is not None:
-            self.new[key] = (stamp, result)
-        return result
-
-    def known_date(self, text):
-        if ("date", text) in self.old:
-            self.new[("date", text)] = True
-            return True
-        return False
-
-    def add_date(self, text):
-        self.new[("date", text)] = True
-
-    def save(self):
-        if self.path and self.key is not None and self.new != self.old:
-            save_pickle(self.path, self.key, self.new)
-
-
-# File systems allow 255 bytes a name; leave room for Pelican's own suffixes.
-MAX_NAME_BYTES = 200
-
-
-def too_long(path):
-    return any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in path.split("/"))
-
-
-def check_output_paths(sources, settings, problems, memo):
-    """Two things written to one file: the later silently replaces the other.
-    And no file name too long for a file system."""
-    writers = {}  # output path -> what writes it
-    for name in settings.get("DIRECT_TEMPLATES", []):
-        path = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
-        if path:
-            writers[path] = f"the {name} page"
-    for key, wrapper in (("category", Category), ("tags", Tag), ("author", Author)):
-        save_as_of = {}  # name -> (its page's output path, a property worked out on every read; too long?)
-        for source in filter(published_article, sources):
-            for name in names(source, key):
-                known = save_as_of.get(name)
-                if known is None:
-                    page_save_as = named(wrapper, name, settings).save_as
-                    known = save_as_of[name] = (page_save_as, bool(page_save_as) and too_long(page_save_as))
-                page_save_as, long_name = known
-                if long_name:
-                    problems.append(Problem(
-                        source.path, source.lines[key],
-                        f"the {wrapper.__name__.lower()} name {name[:40]!r}... is too long for a page "
-                        f"address ({len(name)} characters). Shorten it."))
-                    continue
-                if page_save_as:
-                    writers.setdefault(page_save_as, f"the page of {wrapper.__name__.lower()} {name!r}")
-    feeds = [settings.get(k) for k in ("FEED_ATOM", "FEED_RSS", "FEED_ALL_ATOM", "FEED_ALL_RSS")]
-    writers.update({feed: "a feed" for feed in feeds if feed})
-    by_source = {}
-    for source in sources:
-        if not source.slug:
-            continue  # no title: already reported
-        try:
-            path = memo.save_as(source.kind, save_as_inputs(source), settings)
-        except Exception:
-            continue
-        if not path:
-            continue  # not written (a draft in production)
-        if too_long(path):
-            problems.append(Problem(
-                source.path, source.lines.get("slug") or source.lines.get("title"),
-                f"the title makes an address of {len(source.slug)} characters, too long for a file "
-                "name. Add a shorter 'Slug:' line."))
-            continue
-        path = os.path.normpath(path)
-        other = by_source.get(path)
-        if other and (other.kind, other.slug) == (source.kind, source.slug):
-            continue  # the duplicate slug is already reported
-        by_source[path] = source
-        if path in writers:
-            problems.append(Problem(
-                source.path, source.lines.get("slug") or source.lines.get("save_as") or source.lines.get("title"),
-                f"it would be written to {path}, which is also {writers[path]}. "
-                "Give it another 'Slug:' (or Save_as:)."))
-        else:
-            writers[path] = source.path
 
 
 def check_settings(settings):
@@ -624,18 +303,8 @@ def check_settings(settings):
     return problems
 
 
-def report(problems):
-    """Print every problem and stop the build with status 1."""
-    count = len(problems)
-    lines = [f"Build stopped: {count} problem{'s' if count != 1 else ''} to fix, nothing was written."]
-    lines += [f"  {p}" for p in problems]
-    print("\n".join(lines), file=sys.stderr)
-    raise SystemExit(1)
-
-
 def run_checks(settings):
-    add_defaults(settings, DEFAULTS)
-    if not settings["VALIDATE"]:
+    if not settings.get("VALIDATE", True):  # False skips every check (a build of content known to be good)
         return
     warnings = []
     # Links out of the content folder first, alone: no other check reads (or walks) what they lead to.
@@ -649,25 +318,12 @@ def run_checks(settings):
         report(problems)
 
 
-_checked = [None]  # the settings of the build whose checks ran
-
-
-def check_once(settings):
-    """Run this build's checks unless they ran already. Other plugins whose own
-    checks come before anything is written (pictures) call this first, so the
-    author gets every problem validate finds before theirs."""
-    if _checked[0] is not settings:
-        _checked[0] = settings
-        run_checks(settings)
-
-
-def check_build(generator):
-    """Once per build, when its first generator is made: after every
-    `initialized` receiver completed the settings (so the memo's key does not
-    depend on which ran first), before Pelican deletes, reads or writes
-    anything."""
-    check_once(generator.settings)
+def check_build(pelican):
+    run_checks(pelican.settings)
 
 
 def register():
-    signals.generator_init.connect(check_build)
+    # get_generators: every `initialized` receiver has completed the settings
+    # (the memo's key), and Pelican has not yet deleted, read or written
+    # anything. Listed before pictures and replies: its problems come first.
+    signals.get_generators.connect(check_build)

@@ -1,0 +1,24 @@
+"""A problem an author must fix, and the one report that stops the build."""
+
+import sys
+from dataclasses import dataclass
+
+
+@dataclass
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self):
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+def report(problems):
+    """Print every problem and stop the build with status 1."""
+    count = len(problems)
+    lines = [f"Build stopped: {count} problem{'s' if count != 1 else ''} to fix, nothing was written."]
+    lines += [f"  {p}" for p in problems]
+    print("\n".join(lines), file=sys.stderr)
+    raise SystemExit(1)
