@@ -198,6 +198,7 @@ PLUGINS = [
     "extramile.plugins.social_images",
     "extramile.plugins.sitemap_robots",  # content_written: every page; its generator writes sitemap.xml
     "extramile.plugins.speedups",  # last: parallel reading; keyed caches of pure results (README)
+    "extramile.plugins.editor",  # get_generators: /admin/, the browser editor (docs/editor.md)
 ]
 # publishconf.py adds host_headers (finalized, after every plugin above wrote
 # its files) and precompress (granular-signals' "compress", after finalized).

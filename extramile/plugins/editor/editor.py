@@ -1,0 +1,272 @@
+"""Editor: the browser editor at /admin/ (Decap CMS; docs/editor.md says why).
+
+Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
+
+* ``index.html``: says ``noindex`` and carries its own Content-Security-Policy
+  (``EDITOR_CSP`` plus the backend's origin), not the site's: no reader's page
+  links to it or loads its scripts.
+* ``decap-cms-<hash>/``: the CMS bundle as npm installed it (``package-lock.json``
+  pins it), copied from ``node_modules``: never a CDN.
+* ``format.<hash>.js``: our file format (``format.js`` beside this module).
+* ``config.yml``: the CMS configuration, made from the site's own definitions
+  on every build (authors from ``AUTHORS_INFO``, the categories and tags the
+  posts use), so no hand-kept copy can drift. It is JSON, which YAML reads.
+
+Development builds point the CMS at ``decap-server`` on 127.0.0.1
+(``EDITOR_LOCAL_BACKEND``; ``extramile/devtools/editor_backend.py`` runs it);
+production builds at the git host in ``EDITOR_BACKEND``, and without one they
+write no editor.
+
+A generator (``get_generators``), so its ``generate_context`` runs after the
+articles are read and its state lives in the generator of one build.
+
+The bundle (6.5 MB) is named by its content, so a development build that keeps
+its output folder (extramile/staging.py) copies it once into the served folder,
+which keeps ``EDITOR_PATH`` (``OUTPUT_RETENTION``): copying and comparing it on
+every rebuild took 30 to 100 ms of the author's loop.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from html import escape
+from urllib.parse import urlsplit
+
+from pelican import signals
+
+from extramile import ROOT
+from extramile.buildcache import add_defaults
+
+logger = logging.getLogger(__name__)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FORMAT_JS = os.path.join(HERE, "format.js")
+FORMAT_NAME = "pelican-md"  # what format.js registers
+BUNDLE_DIR = ROOT / "node_modules" / "decap-cms" / "dist"
+BUNDLE_MAIN = "decap-cms.js"
+
+DEFAULTS = {
+    "EDITOR_PATH": "admin",
+    # decap-server's address in development (the port editor_backend.py binds).
+    "EDITOR_LOCAL_BACKEND": "http://127.0.0.1:8081/api/v1",
+    # Production: Decap's `backend` block, e.g. {"name": "github", "repo": "owner/blog",
+    # "branch": "main"}; None writes no editor in production.
+    "EDITOR_BACKEND": None,
+    # The editor page's own policy; the backend's origin is added to connect-src.
+    # Chromium's violation reports on /admin/ showed what Decap needs beyond 'self':
+    # 'unsafe-eval' (its config check compiles JSON schemas with ajv, which uses
+    # new Function), inline styles (emotion inserts <style> elements) and
+    # data:/blob: pictures. No reader's page has this policy.
+    "EDITOR_CSP": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
+
+# The API origin of each git host Decap's backends talk to, when not configured.
+API_ORIGINS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com",
+               "bitbucket": "https://api.bitbucket.org"}
+
+# Post fields, in the order `invoke new-post` writes them; the rules are validate's
+# (plugins/validate: Title, Date, Author, Category and at least one tag are required;
+# plugins/pictures: a cover needs its Cover_alt).
+DATE_FORMAT = "YYYY-MM-DD HH:mm"  # validate accepts YYYY-MM-DD or YYYY-MM-DD HH:MM
+
+
+def sha10(data):
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def bundle_files():
+    """The bundle's files the browser may load: the main script, its chunks, wasm, license."""
+    names = sorted(os.listdir(BUNDLE_DIR))
+    return [n for n in names if n == BUNDLE_MAIN or n == BUNDLE_MAIN + ".LICENSE.txt"
+            or (n.endswith("." + BUNDLE_MAIN) and n.split(".", 1)[0].isdigit()) or n.endswith(".wasm")]
+
+
+def origin_of(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def backend_origin(backend):
+    if backend.get("api_root"):
+        return origin_of(backend["api_root"])
+    if backend.get("base_url"):
+        return origin_of(backend["base_url"])
+    return API_ORIGINS.get(backend.get("name"))
+
+
+def policy(settings, extra_origin):
+    directives = {name: list(values) for name, values in settings["EDITOR_CSP"].items()}
+    if extra_origin:
+        directives.setdefault("connect-src", ["'self'"]).append(extra_origin)
+    return "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in directives.items())
+
+
+def post_fields(authors, categories, tags):
+    return [
+        {"name": "title", "label": "Title", "widget": "string"},
+        {"name": "date", "label": "Date", "widget": "datetime", "format": DATE_FORMAT,
+         "date_format": "YYYY-MM-DD", "time_format": "HH:mm", "picker_utc": True},
+        {"name": "author", "label": "Author", "widget": "select", "options": authors},
+        {"name": "category", "label": "Category", "widget": "select", "options": categories},
+        {"name": "tags", "label": "Tags", "widget": "select", "multiple": True, "min": 1,
+         "options": tags, "hint": "At least one. A tag not in the list: write it below."},
+        {"name": "new_tags", "label": "New tags", "widget": "string", "required": False,
+         "hint": "Tags not in the list above, separated by commas."},
+        {"name": "summary", "label": "Summary", "widget": "text",
+         "hint": "One or two sentences that say what the article is about."},
+        {"name": "status", "label": "Status", "widget": "select", "default": "draft",
+         "options": ["draft", "published"]},
+        {"name": "cover", "label": "Cover", "widget": "image", "required": False,
+         "hint": "Optional: a photo shown above the article and in link previews."},
+        {"name": "cover_alt", "label": "Cover_alt", "widget": "string", "required": False,
+         "hint": "Required with a cover: what the cover shows, for readers who cannot see it."},
+        {"name": "series", "label": "Series", "widget": "string", "required": False},
+        # Raw markdown only: the rich-text mode would rewrite the whole body on save.
+        {"name": "body", "label": "Text", "widget": "markdown", "modes": ["raw"]},
+    ]
+
+
+class EditorGenerator:
+    """Makes /admin/ for one build: what the posts use is read in
+    generate_context, the files are written in generate_output."""
+
+    def __init__(self, context, settings, path, theme, output_path, **kwargs):
+        self.context = context
+        self.settings = settings
+        self.output_path = output_path
+        self.categories = []
+        self.tags = []
+
+    def backend(self):
+        """(Decap's backend block, the origin the page talks to), or None: no editor."""
+        if self.settings.get("PRODUCTION"):
+            backend = self.settings["EDITOR_BACKEND"]
+            return (dict(backend), backend_origin(backend)) if backend else None
+        url = self.settings["EDITOR_LOCAL_BACKEND"]
+        return {"name": "proxy", "proxy_url": url}, origin_of(url)
+
+    def generate_context(self):
+        posts = [*self.context.get("articles", []), *self.context.get("drafts", []),
+                 *self.context.get("hidden_articles", [])]
+        self.categories = sorted({str(post.category) for post in posts if getattr(post, "category", None)},
+                                 key=str.casefold)
+        self.tags = sorted({str(tag) for post in posts for tag in getattr(post, "tags", None) or []},
+                           key=str.casefold)
+
+    def config(self, backend):
+        # Paths as decap-server sees them: from the site's root, the folder holding content/.
+        content = os.path.basename(os.path.normpath(self.settings["PATH"]))
+        posts_folder = os.path.join(content, self.settings["ARTICLE_PATHS"][0])
+        return {
+            "backend": backend,
+            "media_folder": os.path.join(content, "images"),
+            "public_folder": "images",
+            "collections": [{
+                "name": "posts", "label": "Posts", "label_singular": "Post",
+                "folder": posts_folder, "extension": "md", "format": FORMAT_NAME,
+                "create": True, "slug": "{{slug}}", "summary": "{{title}}",
+                "fields": post_fields(list(self.settings.get("AUTHORS_INFO", {})), self.categories, self.tags),
+            }],
+        }
+
+    def icon(self):
+        """The site's favicon (plugins/theme_context's fingerprinted name), linked from /admin/."""
+        url = (self.settings.get("THEME_ASSETS") or {}).get("favicon.svg")
+        return f'\n<link rel="icon" href="../{escape(url)}" type="image/svg+xml">' if url else ""
+
+    def copy_bundle(self):
+        """Copy the CMS bundle into a folder named by its hash; return that name.
+        A kept output folder already holding it is left alone."""
+        bundle = f"decap-cms-{sha10((BUNDLE_DIR / BUNDLE_MAIN).read_bytes())}"
+        kept = self.settings["EDITOR_PATH"] in self.settings["OUTPUT_RETENTION"]
+        root = self.settings.get("SITE_OUTPUT_PATH", self.output_path) if kept else self.output_path
+        admin = os.path.join(root, self.settings["EDITOR_PATH"])
+        target = os.path.join(admin, bundle)
+        if os.path.isdir(target):
+            return bundle  # complete: it is moved into place only once written
+        partial = os.path.join(admin, f".{bundle}-partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        os.makedirs(partial)
+        for name in bundle_files():
+            shutil.copyfile(BUNDLE_DIR / name, os.path.join(partial, name))
+        for old in os.listdir(admin):  # an earlier version's bundle
+            if old.startswith("decap-cms-") and old != bundle:
+                shutil.rmtree(os.path.join(admin, old), ignore_errors=True)
+        os.rename(partial, target)
+        return bundle
+
+    def generate_output(self, writer):
+        chosen = self.backend()
+        if chosen is None:
+            logger.info("editor: no EDITOR_BACKEND in production, so no /admin/ editor")
+            return
+        if not os.path.exists(BUNDLE_DIR / BUNDLE_MAIN):
+            logger.warning("editor: %s is missing, so no /admin/ editor: run `npm ci`", BUNDLE_DIR / BUNDLE_MAIN)
+            return
+        backend, origin = chosen
+        folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])
+        os.makedirs(folder, exist_ok=True)
+        bundle = self.copy_bundle()
+        with open(FORMAT_JS, "rb") as f:
+            format_js = f.read()
+        format_name = f"format.{sha10(format_js)}.js"
+        with open(os.path.join(folder, format_name), "wb") as f:
+            f.write(format_js)
+        with open(os.path.join(folder, "config.yml"), "w", encoding="utf-8") as f:
+            json.dump(self.config(backend), f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        page = PAGE.format(
+            lang=escape(self.settings.get("DEFAULT_LANG", "en")),
+            csp=escape(policy(self.settings, origin), quote=False).replace('"', "&quot;"),
+            title=escape(f"Editor · {self.settings.get('SITENAME', '')}"),
+            bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon())
+        with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as f:
+            f.write(page)
+
+
+PAGE = """\
+<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<title>{title}</title>
+<link href="config.yml" type="text/yaml" rel="cms-config-url">{icon}
+</head>
+<body>
+<script src="{bundle}"></script>
+<script src="{format}"></script>
+</body>
+</html>
+"""
+
+
+def configure(pelican):
+    settings = pelican.settings
+    add_defaults(settings, DEFAULTS)
+    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+        # A kept output folder keeps the bundle between builds (module docstring).
+        settings["OUTPUT_RETENTION"] = [*settings["OUTPUT_RETENTION"], settings["EDITOR_PATH"]]
+
+
+def get_generators(pelican):
+    return EditorGenerator
+
+
+def register():
+    signals.initialized.connect(configure)
+    signals.get_generators.connect(get_generators)
