@@ -108,6 +108,11 @@
     if ("tags" in data) {
       data.tags = splitTags(data.tags);
     }
+    for (const [key, value] of Object.entries(IMPLIED)) {
+      if (!(key in data)) {
+        data[key] = value; // the form shows what Pelican reads (and a required field is filled)
+      }
+    }
     data.body = parsed.body;
     data[SOURCE] = parsed;
     return data;

@@ -56,6 +56,11 @@ for (const name of posts) {
     assert.equal(changed[0][2], changed[0][1].replace(" the ", " THE "));
   });
 
+  test(`${name}: the form shows the Status Pelican reads`, () => {
+    const line = text.split("\n").find((l) => l.startsWith("Status:"));
+    assert.equal(fromFile(text).status, line ? line.slice(7).trim() : "published");
+  });
+
   test(`${name}: the tags the form shows are the file's`, () => {
     const data = fromFile(text);
     const line = text.split("\n").find((l) => l.startsWith("Tags:"));

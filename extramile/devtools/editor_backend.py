@@ -1,0 +1,112 @@
+"""The editor's local backend: decap-server (npm, pinned by package-lock.json)
+on 127.0.0.1, reading and writing the working folder for /admin/ (plugins/editor).
+
+It runs in decap-server's "fs" mode: a save writes the file and commits
+nothing, like an author's text editor; the development server's rebuild then
+picks the change up. Only pages on 127.0.0.1 may call it (``ORIGIN``).
+
+    with editor_backend.serving(ROOT, SETTINGS, site="http://127.0.0.1:8000"):
+        ...  # /admin/ edits ROOT/content
+"""
+
+import contextlib
+import logging
+import os
+import queue
+import subprocess
+import threading
+from urllib.parse import urlsplit
+
+from extramile import ROOT
+from extramile.plugins.editor.editor import DEFAULTS
+from extramile.processes import preexec
+
+logger = logging.getLogger(__name__)
+
+SERVER_JS = ROOT / "node_modules" / "decap-server" / "dist" / "index.js"
+HOST = "127.0.0.1"
+READY = "listening on"  # decap-server's line once it accepts connections
+START_SECONDS = 30
+
+
+class BackendError(RuntimeError):
+    pass
+
+
+class DecapServer:
+    """decap-server for the site folder `repo` on 127.0.0.1:`port`; start() waits until it listens."""
+
+    def __init__(self, repo, port, origin=None, node="node"):
+        self.repo, self.port, self.origin, self.node = os.fspath(repo), port, origin, node
+        self.url = f"http://{HOST}:{port}/api/v1"
+        self.proc = None
+        self.lines = queue.Queue()
+
+    def start(self):
+        env = {**os.environ, "PORT": str(self.port), "BIND_HOST": HOST, "MODE": "fs",
+               "GIT_REPO_DIRECTORY": self.repo, "LOG_LEVEL": "info", "NO_COLOR": "1"}
+        if self.origin:
+            env["ORIGIN"] = self.origin  # only the site's own pages may call it
+        # cwd: decap-server also reads a .env file there; the variables above win over it.
+        self.proc = subprocess.Popen([self.node, str(SERVER_JS)], cwd=self.repo, env=env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, errors="replace",
+                                     preexec_fn=preexec())  # it ends with us, even if we are killed
+        threading.Thread(target=self._read, daemon=True).start()
+        seen = []
+        while True:
+            try:
+                line = self.lines.get(timeout=START_SECONDS)
+            except queue.Empty:
+                self.stop()
+                raise BackendError(f"decap-server did not start within {START_SECONDS} s: {' | '.join(seen)}") from None
+            if line is None:  # it ended
+                self.proc.wait()
+                raise BackendError(f"decap-server ended (status {self.proc.returncode}): {' | '.join(seen)}")
+            seen.append(line)
+            if READY in line:
+                return self
+
+    def _read(self):
+        # Every line is logged, and passed to start() until it has seen READY.
+        for line in self.proc.stdout:
+            line = line.rstrip()
+            logger.info("decap-server: %s", line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextlib.contextmanager
+def decap_server(repo, port, origin=None):
+    server = DecapServer(repo, port, origin).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def serving(repo, settings, site=None):
+    """decap-server where EDITOR_LOCAL_BACKEND in `settings` points, for the
+    pages of `site` (an origin), while the development server runs. Without
+    node_modules (`npm ci`) it says so and yields None: the site is served
+    without the editor's backend."""
+    url = urlsplit(settings.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"]))
+    if not SERVER_JS.exists():
+        print(f"The editor at /admin/ needs decap-server: run `npm ci` ({SERVER_JS} is missing)")
+        yield None
+        return
+    if url.hostname != HOST:
+        raise BackendError(f"EDITOR_LOCAL_BACKEND {url.geturl()!r} must be on {HOST}")
+    with decap_server(repo, url.port, origin=site) as server:
+        print(f"Editor on {site or 'the site'}/admin/ (decap-server on {HOST}:{url.port}, editing {repo})")
+        yield server

@@ -1,0 +1,157 @@
+"""The editor at /admin/ in real Chromium, against decap-server on 127.0.0.1
+editing a scratch copy of the site: what an author does in the browser is a
+file on disk, byte for byte, and nothing is fetched from another host."""
+
+import json
+import shutil
+import subprocess
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from extramile import ROOT
+from extramile.devtools.editor_backend import decap_server
+from extramile.tools.serving import free_port
+from tests.browser import StaticServer
+from tests.conftest import cache_override, run_pelican
+
+pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-server").exists(),
+                                reason="node_modules is missing: run script/bootstrap --test")
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+
+
+class Editor:
+    """The built /admin/, decap-server on the scratch site, and a fresh browser tab."""
+
+    def __init__(self, repo, origin, backend, tab, requests):
+        self.repo, self.origin, self.backend, self.tab, self.requests = repo, origin, backend, tab, requests
+
+    def open(self, fragment=""):
+        self.tab.goto(f"{self.origin}/admin/")
+        self.tab.get_by_role("button", name="Login").click()  # the local backend asks for no credentials
+        self.tab.get_by_text("In Customers We Trust").wait_for()
+        if fragment:
+            self.tab.goto(f"{self.origin}/admin/#{fragment}")
+            self.tab.get_by_label("Title", exact=True).wait_for()
+
+    def choose(self, label, *options):
+        for option in options:
+            self.tab.get_by_label(label, exact=True).click()
+            self.tab.get_by_role("option", name=option, exact=True).click()
+
+    def publish(self):
+        self.tab.get_by_role("button", name="Publish", exact=True).click()
+        self.tab.get_by_text("Publish now").click()
+
+    def wait_for_file(self, rel, unlike=None, seconds=30):
+        """The file's bytes once it exists (and differs from `unlike`)."""
+        path = self.repo / rel
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if path.exists() and (unlike is None or path.read_bytes() != unlike):
+                return path.read_bytes()
+            time.sleep(0.05)
+        raise AssertionError(f"{rel} was not written within {seconds} s")
+
+    def git(self, *args):
+        return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def editor(tmp_path, browser_without_profile):
+    repo = tmp_path / "site"
+    shutil.copytree(ROOT / "content", repo / "content")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
+        subprocess.run([*GIT, *args], cwd=repo, check=True)
+    port = free_port()
+    backend = f"http://127.0.0.1:{port}/api/v1"
+    build = run_pelican(tmp_path / "www", content=repo / "content",
+                        extra=cache_override(tmp_path / "cache", EDITOR_LOCAL_BACKEND=json.dumps(backend)))
+    assert build.returncode == 0, build.log
+    server = StaticServer(tmp_path / "www").start()
+    context = browser_without_profile.new_context()
+    tab = context.new_page()
+    requests = []
+    tab.on("request", lambda request: requests.append(request.url))
+    try:
+        with decap_server(repo, port, origin=server.origin):
+            yield Editor(repo, server.origin, f"http://127.0.0.1:{port}", tab, requests)
+    finally:
+        context.close()
+        server.stop()
+
+
+def origins(urls):
+    return {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in urls if urlsplit(u).scheme in ("http", "https")}
+
+
+def test_a_post_made_in_the_editor_is_the_file_an_author_would_write(editor):
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill("Notes from a test post")
+    tab.get_by_label("Date", exact=True).fill("2026-12-01T10:30")
+    editor.choose("Author", "Cynthia Kay")
+    editor.choose("Category", "Service Culture")
+    editor.choose("Tags", "training", "travel")
+    tab.get_by_label("New tags", exact=False).fill("night shift")
+    tab.get_by_label("Summary", exact=True).fill("What the post says.")
+    body = tab.locator("[data-slate-editor]")
+    body.click()
+    tab.keyboard.type("First paragraph.")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Enter")
+    tab.keyboard.type("Second paragraph.")
+    editor.publish()
+    written = editor.wait_for_file("content/posts/notes-from-a-test-post.md")
+    assert written.decode("utf-8") == (
+        "Title: Notes from a test post\n"
+        "Date: 2026-12-01 10:30\n"
+        "Author: Cynthia Kay\n"
+        "Category: Service Culture\n"
+        "Tags: training, travel, night shift\n"
+        "Summary: What the post says.\n"
+        "Status: draft\n"
+        "\n"
+        "First paragraph.\n"
+        "\n"
+        "Second paragraph.\n"
+    )
+    assert origins(editor.requests) == {editor.origin, editor.backend}  # nothing from another host
+
+
+def changed_lines(diff):
+    return [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_one_word_changed_in_a_seed_article_text_is_a_one_line_diff(editor):
+    rel = "content/posts/in-customers-we-trust.md"
+    before = (editor.repo / rel).read_bytes()
+    editor.open("/collections/posts/entries/in-customers-we-trust")
+    word = editor.tab.locator("[data-slate-editor]").get_by_text("Showing a little faith in people")
+    word.dblclick(position={"x": 3, "y": 5})  # the paragraph's first word
+    editor.tab.keyboard.type("Giving")
+    editor.publish()
+    editor.wait_for_file(rel, unlike=before)
+    diff = editor.git("diff", "--unified=0", "--", rel)
+    assert changed_lines(diff) == [
+        "-Showing a little faith in people can improve customer experience greatly. A gesture of kindness, "
+        "after all, is often remembered for a long time to come.",
+        "+Giving a little faith in people can improve customer experience greatly. A gesture of kindness, "
+        "after all, is often remembered for a long time to come.",
+    ], diff
+
+
+def test_one_word_changed_in_a_seed_article_field_is_a_one_line_diff(editor):
+    rel = "content/posts/in-customers-we-trust.md"
+    before = (editor.repo / rel).read_bytes()
+    editor.open("/collections/posts/entries/in-customers-we-trust")
+    summary = editor.tab.get_by_label("Summary", exact=True)
+    summary.fill(summary.input_value().replace("most customers", "most clients"))
+    editor.publish()
+    editor.wait_for_file(rel, unlike=before)
+    diff = editor.git("diff", "--unified=0", "--", rel)
+    changed = changed_lines(diff)
+    assert len(changed) == 2, diff
+    assert changed[0].startswith("-Summary: ") and changed[1] == changed[0].replace(
+        "-Summary:", "+Summary:").replace("most customers", "most clients")
