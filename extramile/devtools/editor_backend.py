@@ -14,12 +14,12 @@ import logging
 import os
 import queue
 import subprocess
+import sys
 import threading
 from urllib.parse import urlsplit
 
 from extramile import ROOT
-from extramile.plugins.editor.editor import DEFAULTS
-from extramile.processes import preexec
+from extramile.processes import die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,13 @@ class DecapServer:
                "GIT_REPO_DIRECTORY": self.repo, "LOG_LEVEL": "info", "NO_COLOR": "1"}
         if self.origin:
             env["ORIGIN"] = self.origin  # only the site's own pages may call it
+        # Through main() below, so it ends with us even if we are killed (PR_SET_PDEATHSIG
+        # survives exec; a preexec_fn is unsafe here: the caller may run threads).
         # cwd: decap-server also reads a .env file there; the variables above win over it.
-        self.proc = subprocess.Popen([self.node, str(SERVER_JS)], cwd=self.repo, env=env,
+        command = [sys.executable, "-m", __name__, str(os.getpid()), self.node, str(SERVER_JS)]
+        self.proc = subprocess.Popen(command, cwd=self.repo, env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, errors="replace",
-                                     preexec_fn=preexec())  # it ends with us, even if we are killed
+                                     stderr=subprocess.STDOUT, text=True, errors="replace")
         threading.Thread(target=self._read, daemon=True).start()
         seen = []
         while True:
@@ -100,6 +102,8 @@ def serving(repo, settings, site=None):
     pages of `site` (an origin), while the development server runs. Without
     node_modules (`npm ci`) it says so and yields None: the site is served
     without the editor's backend."""
+    from extramile.plugins.editor.editor import DEFAULTS  # Pelican's import, only here
+
     url = urlsplit(settings.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"]))
     if not SERVER_JS.exists():
         print(f"The editor at /admin/ needs decap-server: run `npm ci` ({SERVER_JS} is missing)")
@@ -110,3 +114,14 @@ def serving(repo, settings, site=None):
     with decap_server(repo, url.port, origin=site) as server:
         print(f"Editor on {site or 'the site'}/admin/ (decap-server on {HOST}:{url.port}, editing {repo})")
         yield server
+
+
+def main(argv):
+    """`python -m extramile.devtools.editor_backend PARENT_PID COMMAND...`: run
+    COMMAND (decap-server) so that it ends when process PARENT_PID does."""
+    die_with_parent(parent=int(argv[0]))
+    os.execvp(argv[1], argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
