@@ -155,3 +155,31 @@ def test_one_word_changed_in_a_seed_article_field_is_a_one_line_diff(editor):
     assert len(changed) == 2, diff
     assert changed[0].startswith("-Summary: ") and changed[1] == changed[0].replace(
         "-Summary:", "+Summary:").replace("most customers", "most clients")
+
+
+def test_saving_in_the_editor_rebuilds_and_reloads_the_open_article_under_livereload(
+        tmp_path, browser_without_profile):
+    """`invoke livereload` with the editor's backend: a save in /admin/ is a rebuild and a reload."""
+    from test_livereload import connected, start_server, stop_server, wait_for
+
+    repo = tmp_path / "site"
+    shutil.copytree(ROOT / "content", repo / "content")
+    port = free_port()
+    output = tmp_path / "output"
+    extra = cache_override(tmp_path / "cache", EDITOR_LOCAL_BACKEND=json.dumps(f"http://127.0.0.1:{port}/api/v1"))
+    assert run_pelican(output, content=repo / "content", extra=extra).returncode == 0
+    proc, url = start_server(tmp_path, repo / "content", output, extra)
+    context = browser_without_profile.new_context()
+    try:
+        with decap_server(repo, port, origin=url):
+            article = context.new_page()
+            article.goto(f"{url}/posts/in-customers-we-trust/")
+            connected(article)
+            editor = Editor(repo, url, f"http://127.0.0.1:{port}", context.new_page(), [])
+            editor.open("/collections/posts/entries/in-customers-we-trust")
+            editor.tab.get_by_label("Title", exact=True).fill("In Customers We Trust, Edited")
+            editor.publish()
+            wait_for(article, "() => document.querySelector('h1').textContent.includes('Edited')", 60)
+    finally:
+        context.close()
+        assert stop_server(proc) == 0
