@@ -102,6 +102,11 @@ def test_a_post_made_in_the_editor_is_the_file_an_author_would_write(editor):
     tab.keyboard.press("Enter")
     tab.keyboard.press("Enter")
     tab.keyboard.type("Second paragraph.")
+    preview = tab.frame_locator("iframe").locator("article.post")  # in the site's look
+    assert preview.locator("h1.post__title").inner_text() == "Notes from a test post"
+    assert preview.locator(".prose p").first.inner_text() == "First paragraph."
+    token = preview.evaluate("e => getComputedStyle(e).getPropertyValue('--color-text')")
+    assert token.strip(), "the theme's stylesheet is not applied in the preview"
     editor.publish()
     written = editor.wait_for_file("content/posts/notes-from-a-test-post.md")
     assert written.decode("utf-8") == (

@@ -7,7 +7,8 @@ Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
   links to it or loads its scripts.
 * ``decap-cms-<hash>/``: the CMS bundle as npm installed it (``package-lock.json``
   pins it), copied from ``node_modules``: never a CDN.
-* ``format.<hash>.js``: our file format (``format.js`` beside this module).
+* ``format.<hash>.js``: our file format (``format.js`` beside this module), and
+  ``preview.<hash>.js``: the preview pane in the theme's own stylesheet.
 * ``config.yml``: the CMS configuration, made from the site's own definitions
   on every build (authors from ``AUTHORS_INFO``, the categories and tags the
   posts use), so no hand-kept copy can drift. It is JSON, which YAML reads.
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT_JS = os.path.join(HERE, "format.js")
+PREVIEW_JS = os.path.join(HERE, "preview.js")  # the preview in the theme's stylesheet
 FORMAT_NAME = "pelican-md"  # what format.js registers
 BUNDLE_DIR = ROOT / "node_modules" / "decap-cms" / "dist"
 BUNDLE_MAIN = "decap-cms.js"
@@ -181,10 +183,25 @@ class EditorGenerator:
             }],
         }
 
+    def theme_asset(self, name):
+        """A theme file's address from /admin/ (plugins/theme_context's fingerprinted name), or ""."""
+        url = (self.settings.get("THEME_ASSETS") or {}).get(name)
+        return f"../{url}" if url else ""
+
     def icon(self):
-        """The site's favicon (plugins/theme_context's fingerprinted name), linked from /admin/."""
-        url = (self.settings.get("THEME_ASSETS") or {}).get("favicon.svg")
-        return f'\n<link rel="icon" href="../{escape(url)}" type="image/svg+xml">' if url else ""
+        url = self.theme_asset("favicon.svg")
+        return f'\n<link rel="icon" href="{escape(url)}" type="image/svg+xml">' if url else ""
+
+    @staticmethod
+    def copy_script(folder, path):
+        """Copy one of our scripts into `folder`, named by its content; return the name."""
+        with open(path, "rb") as f:
+            data = f.read()
+        stem = os.path.splitext(os.path.basename(path))[0]
+        name = f"{stem}.{sha10(data)}.js"
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+        return name
 
     def copy_bundle(self):
         """Copy the CMS bundle into a folder named by its hash; return that name.
@@ -219,11 +236,7 @@ class EditorGenerator:
         folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])
         os.makedirs(folder, exist_ok=True)
         bundle = self.copy_bundle()
-        with open(FORMAT_JS, "rb") as f:
-            format_js = f.read()
-        format_name = f"format.{sha10(format_js)}.js"
-        with open(os.path.join(folder, format_name), "wb") as f:
-            f.write(format_js)
+        format_name, preview_name = (self.copy_script(folder, path) for path in (FORMAT_JS, PREVIEW_JS))
         with open(os.path.join(folder, "config.yml"), "w", encoding="utf-8") as f:
             json.dump(self.config(backend), f, indent=1, ensure_ascii=False)
             f.write("\n")
@@ -231,7 +244,8 @@ class EditorGenerator:
             lang=escape(self.settings.get("DEFAULT_LANG", "en")),
             csp=escape(policy(self.settings, origin), quote=False).replace('"', "&quot;"),
             title=escape(f"Editor · {self.settings.get('SITENAME', '')}"),
-            bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon())
+            bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon(),
+            preview=preview_name, style=escape(self.theme_asset("css/style.css")))
         with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as f:
             f.write(page)
 
@@ -250,6 +264,7 @@ PAGE = """\
 <body>
 <script src="{bundle}"></script>
 <script src="{format}"></script>
+<script src="{preview}" data-style="{style}"></script>
 </body>
 </html>
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extramile.conftest import POST
-from extramile.plugins.editor.editor import BUNDLE_DIR, FORMAT_JS
+from extramile.plugins.editor.editor import BUNDLE_DIR, FORMAT_JS, PREVIEW_JS
 
 EDITOR = "extramile.plugins.editor"
 THEME = "extramile.plugins.theme_context"  # the templates need it
@@ -40,7 +40,7 @@ class Head(HTMLParser):
         if tag == "meta":
             self.meta[attrs.get("name") or attrs.get("http-equiv")] = attrs.get("content")
         elif tag == "script":
-            self.scripts.append(attrs["src"])
+            self.scripts.append(attrs)
         elif tag == "link":
             self.links.append(attrs)
 
@@ -62,13 +62,15 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     policy = directives(head.meta["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'", "'unsafe-eval'"]
     assert policy["connect-src"] == ["'self'", "http://127.0.0.1:8081"]  # decap-server, nothing else
-    bundle, format_js = head.scripts
+    bundle, format_js, preview_js = (script["src"] for script in head.scripts)
     assert filecmp.cmp(admin / bundle, BUNDLE_DIR / "decap-cms.js", shallow=False)
     assert filecmp.cmp(admin / format_js, FORMAT_JS, shallow=False)
+    assert filecmp.cmp(admin / preview_js, PREVIEW_JS, shallow=False)
+    assert (admin / head.scripts[2]["data-style"]).read_bytes().startswith(b"/*")  # the theme's stylesheet
     chunks = {p.name for p in (admin / bundle).parent.iterdir()}
     assert {"decap-cms.js", "decap-cms.js.LICENSE.txt"} <= chunks
     assert not [name for name in chunks if name.endswith(".map") or name.startswith("cms.")]
-    assert all(re.fullmatch(r"[^:]+", src) for src in head.scripts)  # same origin, relative
+    assert all(re.fullmatch(r"[^:]+", script["src"]) for script in head.scripts)  # same origin, relative
     assert {"rel": "cms-config-url", "href": "config.yml", "type": "text/yaml"} in head.links
     (icon,) = [link["href"] for link in head.links if link["rel"] == "icon"]
     assert (admin / icon).is_file()  # the site's own favicon
