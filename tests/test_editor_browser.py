@@ -188,3 +188,31 @@ def test_saving_in_the_editor_rebuilds_and_reloads_the_open_article_under_livere
     finally:
         context.close()
         assert stop_server(proc) == 0
+
+
+def test_a_picture_without_alt_text_is_refused_with_validates_words_and_nothing_is_written(editor, tmp_path):
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill("A post with a bare picture")
+    tab.get_by_label("Date", exact=True).fill("2026-12-02T08:00")
+    editor.choose("Author", "The Editors")
+    editor.choose("Category", "Service Culture")
+    editor.choose("Tags", "training")
+    tab.get_by_label("Summary", exact=True).fill("It has a picture.")
+    tab.locator("[data-slate-editor]").click()
+    tab.keyboard.type("![](images/counter.jpg)")
+    editor.publish()
+    refusal = tab.get_by_text("has no alt text")
+    refusal.wait_for()
+    # The build says the same of the same text.
+    content = tmp_path / "bare" / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "bare.md").write_text(
+        "Title: Bare\nDate: 2026-12-02\nAuthor: The Editors\nCategory: Service Culture\nTags: training\n"
+        "Summary: It has a picture.\n\n![](images/counter.jpg)\n", encoding="utf-8")
+    build = run_pelican(tmp_path / "bare" / "www", content=content, extra=cache_override(tmp_path / "bare" / "cache"))
+    said = refusal.inner_text()
+    message = said[said.index("a picture ("):].strip()
+    assert build.returncode == 1 and f"posts/bare.md:8: {message}" in build.log, (said, build.log)
+    assert not (editor.repo / "content" / "posts" / "a-post-with-a-bare-picture.md").exists()
+    assert editor.git("status", "--porcelain") == ""

@@ -7,8 +7,10 @@ Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
   links to it or loads its scripts.
 * ``decap-cms-<hash>/``: the CMS bundle as npm installed it (``package-lock.json``
   pins it), copied from ``node_modules``: never a CDN.
-* ``format.<hash>.js``: our file format (``format.js`` beside this module), and
-  ``preview.<hash>.js``: the preview pane in the theme's own stylesheet.
+* ``format.<hash>.js``: our file format (``format.js`` beside this module);
+  ``preview.<hash>.js``: the preview pane in the theme's own stylesheet;
+  ``checks.<hash>.js``: a save with a picture or cover lacking its alt text is
+  refused before anything is written, in plugins/pictures' own words.
 * ``config.yml``: the CMS configuration, made from the site's own definitions
   on every build (authors from ``AUTHORS_INFO``, the categories and tags the
   posts use), so no hand-kept copy can drift. It is JSON, which YAML reads.
@@ -45,6 +47,7 @@ logger = logging.getLogger(__name__)
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT_JS = os.path.join(HERE, "format.js")
 PREVIEW_JS = os.path.join(HERE, "preview.js")  # the preview in the theme's stylesheet
+CHECKS_JS = os.path.join(HERE, "checks.js")  # refuses a save validate would refuse
 FORMAT_NAME = "pelican-md"  # what format.js registers
 BUNDLE_DIR = ROOT / "node_modules" / "decap-cms" / "dist"
 BUNDLE_MAIN = "decap-cms.js"
@@ -138,6 +141,19 @@ def post_fields(authors, categories, tags):
         # Raw markdown only: the rich-text mode would rewrite the whole body on save.
         {"name": "body", "label": "Text", "widget": "markdown", "modes": ["raw"]},
     ]
+
+
+def alt_messages(settings):
+    """plugins/pictures' messages for a cover and a picture without alt text,
+    the picture's address left as {src} (checks.js fills it in)."""
+    from extramile.plugins.pictures.pictures import Use, check_use
+
+    messages = {}
+    for key, use in (("cover", Use("", 1, "{src}", "", False, cover=True)), ("picture", Use("", 1, "{src}", "", False))):
+        problems = []
+        check_use(use, os.path.join(settings["PATH"], "{src}.md"), settings, problems)
+        messages[key] = problems[0].message  # then the missing file's, which the upload settles
+    return messages
 
 
 class EditorGenerator:
@@ -236,7 +252,8 @@ class EditorGenerator:
         folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])
         os.makedirs(folder, exist_ok=True)
         bundle = self.copy_bundle()
-        format_name, preview_name = (self.copy_script(folder, path) for path in (FORMAT_JS, PREVIEW_JS))
+        format_name, preview_name, checks_name = (self.copy_script(folder, path)
+                                                  for path in (FORMAT_JS, PREVIEW_JS, CHECKS_JS))
         with open(os.path.join(folder, "config.yml"), "w", encoding="utf-8") as f:
             json.dump(self.config(backend), f, indent=1, ensure_ascii=False)
             f.write("\n")
@@ -245,7 +262,8 @@ class EditorGenerator:
             csp=escape(policy(self.settings, origin), quote=False).replace('"', "&quot;"),
             title=escape(f"Editor · {self.settings.get('SITENAME', '')}"),
             bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon(),
-            preview=preview_name, style=escape(self.theme_asset("css/style.css")))
+            preview=preview_name, style=escape(self.theme_asset("css/style.css")),
+            checks=checks_name, messages=escape(json.dumps(alt_messages(self.settings))))
         with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as f:
             f.write(page)
 
@@ -265,6 +283,7 @@ PAGE = """\
 <script src="{bundle}"></script>
 <script src="{format}"></script>
 <script src="{preview}" data-style="{style}"></script>
+<script src="{checks}" data-messages="{messages}"></script>
 </body>
 </html>
 """

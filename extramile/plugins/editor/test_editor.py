@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extramile.conftest import POST
-from extramile.plugins.editor.editor import BUNDLE_DIR, FORMAT_JS, PREVIEW_JS
+from extramile.plugins.editor.editor import BUNDLE_DIR, CHECKS_JS, FORMAT_JS, PREVIEW_JS
 
 EDITOR = "extramile.plugins.editor"
 THEME = "extramile.plugins.theme_context"  # the templates need it
@@ -62,10 +62,11 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     policy = directives(head.meta["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'", "'unsafe-eval'"]
     assert policy["connect-src"] == ["'self'", "http://127.0.0.1:8081"]  # decap-server, nothing else
-    bundle, format_js, preview_js = (script["src"] for script in head.scripts)
+    bundle, format_js, preview_js, checks_js = (script["src"] for script in head.scripts)
     assert filecmp.cmp(admin / bundle, BUNDLE_DIR / "decap-cms.js", shallow=False)
-    assert filecmp.cmp(admin / format_js, FORMAT_JS, shallow=False)
-    assert filecmp.cmp(admin / preview_js, PREVIEW_JS, shallow=False)
+    for copy, ours in ((format_js, FORMAT_JS), (preview_js, PREVIEW_JS), (checks_js, CHECKS_JS)):
+        assert filecmp.cmp(admin / copy, ours, shallow=False)
+    assert set(json.loads(head.scripts[3]["data-messages"])) == {"cover", "picture"}
     assert (admin / head.scripts[2]["data-style"]).read_bytes().startswith(b"/*")  # the theme's stylesheet
     chunks = {p.name for p in (admin / bundle).parent.iterdir()}
     assert {"decap-cms.js", "decap-cms.js.LICENSE.txt"} <= chunks
