@@ -9,6 +9,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
@@ -216,3 +217,63 @@ def test_a_picture_without_alt_text_is_refused_with_validates_words_and_nothing_
     assert build.returncode == 1 and f"posts/bare.md:8: {message}" in build.log, (said, build.log)
     assert not (editor.repo / "content" / "posts" / "a-post-with-a-bare-picture.md").exists()
     assert editor.git("status", "--porcelain") == ""
+
+
+def test_a_post_with_a_picture_written_as_a_draft_then_published_builds_and_shows_it(editor, tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "till.jpg"
+    Image.new("RGB", (900, 600), (120, 80, 40)).save(picture, quality=80)
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill("A post with a picture")
+    tab.get_by_label("Date", exact=True).fill("2026-12-03T09:15")
+    editor.choose("Author", "Ron Kaufman")
+    editor.choose("Category", "Trust and Loyalty")
+    editor.choose("Tags", "trust", "loyalty")
+    tab.get_by_label("Summary", exact=True).fill("A picture and a caption.")
+    tab.get_by_role("button", name="Choose an image").click()
+    tab.locator("input[type=file]").set_input_files(str(picture))  # uploaded into content/images/
+    tab.get_by_role("button", name="Choose selected").click()
+    tab.get_by_label("Cover_alt", exact=False).fill("A brown test picture")
+    tab.locator("[data-slate-editor]").click()
+    tab.keyboard.type("A paragraph.")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Enter")
+    tab.keyboard.type('![The same brown picture](images/till.jpg "The caption")')
+    editor.publish()
+    rel = "content/posts/a-post-with-a-picture.md"
+    draft = editor.wait_for_file(rel)
+    expected = (
+        "Title: A post with a picture\n"
+        "Date: 2026-12-03 09:15\n"
+        "Author: Ron Kaufman\n"
+        "Category: Trust and Loyalty\n"
+        "Tags: trust, loyalty\n"
+        "Summary: A picture and a caption.\n"
+        "Status: draft\n"
+        "Cover: images/till.jpg\n"
+        "Cover_alt: A brown test picture\n"
+        "\n"
+        "A paragraph.\n"
+        "\n"
+        '![The same brown picture](images/till.jpg "The caption")\n'
+    )
+    assert draft.decode("utf-8") == expected
+    assert (editor.repo / "content" / "images" / "till.jpg").read_bytes() == picture.read_bytes()
+
+    editor.choose("Status", "published")
+    editor.publish()
+    published = editor.wait_for_file(rel, unlike=draft)
+    assert published.decode("utf-8") == expected.replace("Status: draft", "Status: published")
+
+    build = run_pelican(tmp_path / "built", content=editor.repo / "content",
+                        extra=cache_override(tmp_path / "built-cache"))
+    assert build.returncode == 0, build.log  # validate and pictures accept it
+    page = BeautifulSoup((tmp_path / "built" / "posts" / "a-post-with-a-picture" / "index.html").read_bytes(),
+                         "html.parser")
+    text = page.select_one(".post__body")
+    assert " ".join(text.p.get_text().split()) == "A paragraph."
+    assert text.figure.img["alt"] == "The same brown picture"
+    assert text.figure.figcaption.get_text() == "The caption"
+    assert page.find("img", alt="A brown test picture")  # the cover

@@ -63,14 +63,15 @@ DEFAULTS = {
     # Chromium's violation reports on /admin/ showed what Decap needs beyond 'self':
     # 'unsafe-eval' (its config check compiles JSON schemas with ajv, which uses
     # new Function), inline styles (emotion inserts <style> elements) and
-    # data:/blob: pictures. No reader's page has this policy.
+    # data:/blob: pictures, and fetches of blob: (an uploaded picture, read back to
+    # keep it in the draft). No reader's page has this policy.
     "EDITOR_CSP": {
         "default-src": ["'self'"],
         "script-src": ["'self'", "'unsafe-eval'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", "blob:"],
         "form-action": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

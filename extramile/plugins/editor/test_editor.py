@@ -61,7 +61,7 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     assert head.meta["robots"] == "noindex, nofollow"
     policy = directives(head.meta["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'", "'unsafe-eval'"]
-    assert policy["connect-src"] == ["'self'", "http://127.0.0.1:8081"]  # decap-server, nothing else
+    assert policy["connect-src"] == ["'self'", "blob:", "http://127.0.0.1:8081"]  # decap-server, nothing else
     bundle, format_js, preview_js, checks_js = (script["src"] for script in head.scripts)
     assert filecmp.cmp(admin / bundle, BUNDLE_DIR / "decap-cms.js", shallow=False)
     for copy, ours in ((format_js, FORMAT_JS), (preview_js, PREVIEW_JS), (checks_js, CHECKS_JS)):
@@ -129,7 +129,7 @@ def test_production_editor_talks_to_the_git_host_only(tiny_build):
     config = json.loads((output / "admin" / "config.yml").read_text(encoding="utf-8"))
     assert config["backend"] == backend
     head = Head((output / "admin" / "index.html").read_text(encoding="utf-8"))
-    assert directives(head.meta["Content-Security-Policy"])["connect-src"] == ["'self'", "https://api.github.com"]
+    assert directives(head.meta["Content-Security-Policy"])["connect-src"] == ["'self'", "blob:", "https://api.github.com"]
 
 
 def test_file_format_round_trips_in_node():
