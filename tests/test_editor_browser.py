@@ -73,14 +73,17 @@ def editor(tmp_path, browser_without_profile):
     server = StaticServer(tmp_path / "www").start()
     context = browser_without_profile.new_context()
     tab = context.new_page()
-    requests = []
+    requests, refused = [], []
     tab.on("request", lambda request: requests.append(request.url))
+    # /admin/'s own policy allows all the editor does: Chromium reports each refusal on the console.
+    tab.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
         with decap_server(repo, port, origin=server.origin):
             yield Editor(repo, server.origin, f"http://127.0.0.1:{port}", tab, requests)
     finally:
         context.close()
         server.stop()
+    assert refused == []
 
 
 def origins(urls):
