@@ -3,9 +3,9 @@ editing a scratch copy of the site: what an author does in the browser is a
 file on disk, byte for byte, and nothing is fetched from another host."""
 
 import json
+import re
 import shutil
 import subprocess
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +20,7 @@ from tests.conftest import cache_override, run_pelican
 pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-server").exists(),
                                 reason="node_modules is missing: run script/bootstrap --test")
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+SAVED = re.compile(r"^Entry (saved|published)$")  # Decap's notice once the backend has written
 
 
 class Editor:
@@ -45,15 +46,14 @@ class Editor:
         self.tab.get_by_role("button", name="Publish", exact=True).click()
         self.tab.get_by_text("Publish now").click()
 
-    def wait_for_file(self, rel, unlike=None, seconds=30):
-        """The file's bytes once it exists (and differs from `unlike`)."""
-        path = self.repo / rel
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if path.exists() and (unlike is None or path.read_bytes() != unlike):
-                return path.read_bytes()
-            time.sleep(0.05)
-        raise AssertionError(f"{rel} was not written within {seconds} s")
+    def saved(self, rel):
+        """The file's bytes once Decap says the save is done: decap-server answers
+        only after writing (a file seen earlier may still be half written)."""
+        notice = self.tab.get_by_text(SAVED)
+        notice.wait_for()
+        notice.click()  # dismissed, so the next save's notice is a new one
+        notice.wait_for(state="detached")
+        return (self.repo / rel).read_bytes()
 
     def git(self, *args):
         return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout
@@ -112,7 +112,7 @@ def test_a_post_made_in_the_editor_is_the_file_an_author_would_write(editor):
     token = preview.evaluate("e => getComputedStyle(e).getPropertyValue('--color-text')")
     assert token.strip(), "the theme's stylesheet is not applied in the preview"
     editor.publish()
-    written = editor.wait_for_file("content/posts/notes-from-a-test-post.md")
+    written = editor.saved("content/posts/notes-from-a-test-post.md")
     assert written.decode("utf-8") == (
         "Title: Notes from a test post\n"
         "Date: 2026-12-01 10:30\n"
@@ -141,7 +141,7 @@ def test_one_word_changed_in_a_seed_article_text_is_a_one_line_diff(editor):
     word.dblclick(position={"x": 3, "y": 5})  # the paragraph's first word
     editor.tab.keyboard.type("Giving")
     editor.publish()
-    editor.wait_for_file(rel, unlike=before)
+    assert editor.saved(rel) != before
     diff = editor.git("diff", "--unified=0", "--", rel)
     assert changed_lines(diff) == [
         "-Showing a little faith in people can improve customer experience greatly. A gesture of kindness, "
@@ -158,7 +158,7 @@ def test_one_word_changed_in_a_seed_article_field_is_a_one_line_diff(editor):
     summary = editor.tab.get_by_label("Summary", exact=True)
     summary.fill(summary.input_value().replace("most customers", "most clients"))
     editor.publish()
-    editor.wait_for_file(rel, unlike=before)
+    assert editor.saved(rel) != before
     diff = editor.git("diff", "--unified=0", "--", rel)
     changed = changed_lines(diff)
     assert len(changed) == 2, diff
@@ -188,6 +188,7 @@ def test_saving_in_the_editor_rebuilds_and_reloads_the_open_article_under_livere
             editor.open("/collections/posts/entries/in-customers-we-trust")
             editor.tab.get_by_label("Title", exact=True).fill("In Customers We Trust, Edited")
             editor.publish()
+            editor.saved("content/posts/in-customers-we-trust.md")
             wait_for(article, "() => document.querySelector('h1').textContent.includes('Edited')", 60)
     finally:
         context.close()
@@ -246,7 +247,7 @@ def test_a_post_with_a_picture_written_as_a_draft_then_published_builds_and_show
     tab.keyboard.type('![The same brown picture](images/till.jpg "The caption")')
     editor.publish()
     rel = "content/posts/a-post-with-a-picture.md"
-    draft = editor.wait_for_file(rel)
+    draft = editor.saved(rel)
     expected = (
         "Title: A post with a picture\n"
         "Date: 2026-12-03 09:15\n"
@@ -265,9 +266,10 @@ def test_a_post_with_a_picture_written_as_a_draft_then_published_builds_and_show
     assert draft.decode("utf-8") == expected
     assert (editor.repo / "content" / "images" / "till.jpg").read_bytes() == picture.read_bytes()
 
+    tab.wait_for_url(re.compile(r"#/collections/posts/entries/a-post-with-a-picture$"))  # the saved entry
     editor.choose("Status", "published")
     editor.publish()
-    published = editor.wait_for_file(rel, unlike=draft)
+    published = editor.saved(rel)
     assert published.decode("utf-8") == expected.replace("Status: draft", "Status: published")
 
     build = run_pelican(tmp_path / "built", content=editor.repo / "content",
