@@ -1,13 +1,13 @@
 /* Checks the editor makes before a save, with validate's own words: a picture
  * in the text without alt text, a cover without Cover_alt. The messages come
  * from plugins/pictures (plugins/editor puts them in this script's
- * data-messages); the pictures are found as plugins/pictures finds them
- * (tests/test_editor_checks.py compares the two on the same texts).
+ * data-messages); the pictures are found as extramile/sources.py finds them for the build
+ * (plugins/editor/test_checks.py compares the two on the same texts).
  * A problem stops the save: Decap shows the error and writes nothing. */
 (function (root) {
   "use strict";
 
-  // ![alt](target "title"){: attrs}, as plugins/pictures' MD_IMAGE.
+  // ![alt](target "title"){: attrs}, as MD_IMAGE in extramile/sources.py.
   const MD_IMAGE = /!\[((?:\\.|[^\]\\])*)\]\(\s*(<[^>]*>|[^\s)]+)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)(\{:?[^}]*\})?/g;
   const IMG = /<img\b[^>]*>/gi;
   const ATTR = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;

@@ -147,12 +147,13 @@ def post_fields(authors, categories, tags):
 def alt_messages(settings):
     """plugins/pictures' messages for a cover and a picture without alt text,
     the picture's address left as {src} (checks.js fills it in)."""
-    from extramile.plugins.pictures.pictures import Use, check_use
+    from extramile.plugins.pictures.pictures import check_use
+    from extramile.sources import Picture
 
     messages = {}
-    for key, use in (("cover", Use("", 1, "{src}", "", False, cover=True)), ("picture", Use("", 1, "{src}", "", False))):
+    for key, use in (("cover", Picture(1, "{src}", "", cover=True)), ("picture", Picture(1, "{src}", ""))):
         problems = []
-        check_use(use, os.path.join(settings["PATH"], "{src}.md"), settings, problems)
+        check_use("", use, os.path.join(settings["PATH"], "{src}.md"), settings, problems)
         messages[key] = problems[0].message  # then the missing file's, which the upload settles
     return messages
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from extramile.plugins.editor.editor import CHECKS_JS
-from extramile.plugins.pictures.pictures import scan_text
+from extramile.sources import scan
 
 HEADER = "Title: Pictures\n\n"  # the body starts on line 3
 BODY = """\
@@ -45,7 +45,7 @@ def test_the_editor_and_the_build_agree_on_pictures_without_alt_text():
               "process.stdout.write(JSON.stringify(c.picturesWithoutAlt(require('fs').readFileSync(0, 'utf8'))))")
     run = subprocess.run([node, "-e", script], input=BODY, capture_output=True, text=True, timeout=60, check=True)
     editor = [(p["line"] + 2, p["src"]) for p in json.loads(run.stdout)]
-    build = [(use.line, use.src) for use in scan_text(HEADER + BODY, "x.md")
+    build = [(use.line, use.src) for use in scan(HEADER + BODY).pictures
              if not use.cover and not use.alt and not use.decorative]
     assert editor == build
     assert [src for _, src in build] == ["images/b.jpg", "images/d.jpg", "images/e.jpg", "images/i.jpg",
