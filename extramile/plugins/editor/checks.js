@@ -1,9 +1,10 @@
-/* Checks the editor makes before a save, with validate's own words: a picture
- * in the text without alt text, a cover without Cover_alt. The messages come
- * from plugins/pictures (plugins/editor puts them in this script's
- * data-messages); the pictures are found as extramile/sources.py finds them for the build
- * (plugins/editor/test_checks.py compares the two on the same texts).
- * A problem stops the save: Decap shows the error and writes nothing. */
+/* Checks the editor makes before a save, with the build's own words: a
+ * picture in the text without alt text, a cover without Cover_alt. The
+ * messages come from plugins/pictures (plugins/editor puts them in this
+ * script's data-messages); the pictures are found as extramile/sources.py
+ * finds them for the build (plugins/editor/test_checks.py compares the two on
+ * the same texts). A problem stops the save: Decap shows the error and writes
+ * nothing. */
 (function (root) {
   "use strict";
 
