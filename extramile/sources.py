@@ -6,12 +6,14 @@ line), the pictures (``![alt](src "title")``, ``![alt][label]`` with its
 internal links (``{filename}``, ``{static}``, ``{attach}``) and the
 ``FILL-IN`` markers, each with its line. The validate, pictures and replies
 plugins read sources through it; Python-Markdown reads them once more for the
-HTML. ``decode`` turns a file's bytes into the text all of them read.
+HTML. ``decode`` turns a file's bytes into the text all of them read, and
+``read_date`` the ``Date:`` and ``Modified:`` values they hold.
 """
 
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mkd", ".mdown")
 # What `invoke new-post` writes where the author still has a value to fill in.
@@ -35,6 +37,11 @@ FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 IMG = re.compile(r"<img\b[^>]*>", re.I)
 ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 DECORATIVE = "decorative"  # the class of a picture screen readers skip (its alt is empty on purpose)
+# The dates an author may write, in UTC (docs/writing.md): one spelling of each
+# moment, none that a reader of the file could take for another day or hour.
+DATE_FORMATS = {"YYYY-MM-DD": "%Y-%m-%d", "YYYY-MM-DD HH:MM": "%Y-%m-%d %H:%M",
+                "YYYY-MM-DD HH:MM:SS": "%Y-%m-%d %H:%M:%S"}
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?")
 
 
 def attributes(tag):
@@ -75,6 +82,35 @@ def decode(raw):
     return text
 
 
+def read_date(text):
+    """The naive UTC datetime a Date or Modified value stands for, or ValueError
+    saying why not and how to write it (to follow "invalid Date '...': ").
+    dateutil, Pelican's parser, guesses instead: to it "06/12/2026" is 12 June
+    and "December 6th" midnight of the current year's 6 December."""
+    value = text.strip()
+    written = "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"
+    if not value:
+        raise ValueError(f"no date after the colon. Write it as {written}, in UTC.")
+    if DATE_SHAPE.fullmatch(value):
+        shape = next(shape for shape in DATE_FORMATS if len(shape) == len(value))
+        try:
+            return datetime.strptime(value, DATE_FORMATS[shape])
+        except ValueError:
+            raise ValueError(f"no such day or time. Write a real one, as {shape}.") from None
+    try:  # ISO 8601 with a "T" or an offset: say which UTC time it is.
+        moment = datetime.fromisoformat(value) if re.match(r"\d{4}-\d{2}-\d{2}T", value) else None
+    except ValueError:
+        moment = None
+    if moment is not None:
+        if moment.utcoffset() is not None:
+            moment = (moment - moment.utcoffset()).replace(tzinfo=None)
+        utc = moment.strftime("%Y-%m-%d %H:%M" + (":%S" if moment.second else ""))
+        raise ValueError(f"dates are written in UTC, as {written}. Write {utc!r}.")
+    if "/" in value:
+        raise ValueError(f"day/month or month/day? Write it as {written}, in UTC (e.g. 2026-12-06 18:27).")
+    raise ValueError(f"not a date the site reads. Write it as {written}, in UTC (e.g. 2026-12-06 18:27).")
+
+
 @dataclass
 class Picture:
     """A picture as its author wrote it."""
@@ -92,6 +128,7 @@ class Scan:
     meta: dict = field(default_factory=dict)  # lower-case key -> value (a repeated key's values joined by ", ")
     lines: dict = field(default_factory=dict)  # key -> the line it is on
     body_start: int = 1
+    header_end: int = 0  # the header's last line (0: the file has no header)
     pictures: list = field(default_factory=list)
     links: list = field(default_factory=list)  # (line, the link as written, its target)
     markers: list = field(default_factory=list)  # (line, the marked key, or "" in the text)
@@ -105,6 +142,7 @@ def read_header(lines):
         match = META_LINE.match(line)
         more = META_MORE.match(line) if key and not match else None
         if match:
+            scan.header_end = number
             key = match["key"].lower()
             value = match["value"].strip()
             if key in scan.meta:
@@ -112,6 +150,7 @@ def read_header(lines):
             else:
                 scan.meta[key], scan.lines[key] = value, number
         elif more and line.strip():
+            scan.header_end = number
             scan.meta[key] = (scan.meta[key] + " " + more["value"].strip()).strip()
         else:  # a blank line ends the header; any other starts the body
             scan.body_start = number + 1 if not line.strip() else number

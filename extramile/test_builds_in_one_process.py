@@ -22,6 +22,7 @@ Date: {date}
 Author: The Editors
 Category: {category}
 Tags: {tag}
+Summary: A post about {tag}.
 {extra}
 It's a post about {tag}. {body}
 """

@@ -128,10 +128,15 @@ def digests(folder):
 
 # -- Fixture content: small sites written into tmp_path ----------------------
 def post(title="A post", date="2026-11-20 09:00", author="The Editors", category="Going the Extra Mile",
-         tags="extra mile", extra="", body="The text."):
-    """A markdown post; a field given as None is left out."""
+         tags="extra mile", extra="", body="The text.", summary="What the post is about."):
+    """A markdown post; a field given as None, or written in `extra`, is left out.
+    The Summary (which every post but a draft needs) ends the header, after `extra`."""
     fields = {"Title": title, "Date": date, "Author": author, "Category": category, "Tags": tags}
-    header = "".join(f"{key}: {value}\n" for key, value in fields.items() if value is not None)
+    given = {line.split(":", 1)[0].strip().lower() for line in extra.splitlines()}
+    header = "".join(f"{key}: {value}\n" for key, value in fields.items()
+                     if value is not None and key.lower() not in given)
+    if summary is not None and "summary" not in given:
+        extra += f"Summary: {summary}\n"
     return header + extra + "\n" + body + "\n"
 
 

@@ -117,7 +117,7 @@ def test_bad_reply_files_stop_the_build_with_file_and_line(tmp_path):
     where = f"content/replies/{SLUG}/2026-11-30-"
     for expected in (f"{where}long.md:4: the text has 100000 characters, over the limit of 10000",
                      f"{where}empty.md:4: the reply has no text.",
-                     f"{where}date.md:2: invalid Date 'yesterday'.",
+                     f"{where}date.md:2: invalid Date 'yesterday': not a date the site reads.",
                      f"{where}site.md:3: Website 'javascript:alert(1)' is not an http(s) address.",
                      f"{where}latin1.md:1: the file is not UTF-8 (byte 0xe9)."):
         assert expected in result.log, result.log

@@ -51,7 +51,7 @@ EXPECTED = [
     "content/posts/no-title.md:1: missing Title. Add a line 'Title: Your title' at the top of the file.",
     "content/posts/empty-title.md:1: empty Title.",
     "content/posts/no-date.md:1: missing Date. Add a line 'Date: YYYY-MM-DD'",
-    "content/posts/bad-date.md:2: invalid Date '2026-13-45'. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM.",
+    "content/posts/bad-date.md:2: invalid Date '2026-13-45': no such day or time. Write a real one, as YYYY-MM-DD.",
     "content/posts/no-category.md:1: missing Category. Add a line 'Category: ...' naming one category.",
     "content/posts/unknown-author.md:3: unknown author 'Jane Nobody'. Use one of: The Editors, Cynthia Kay, "
     "Ron Kaufman; or describe the new author in AUTHORS_INFO in pelicanconf.py.",
@@ -59,14 +59,14 @@ EXPECTED = [
     "content/posts/empty-tags.md:5: no tags. Give at least one tag.",
     "content/posts/bad-status.md:6: unknown Status 'publsihed'. Use published, draft or hidden.",
     "content/posts/second.md:6: the slug 'same-slug' is already used by content/posts/first.md.",
-    "content/posts/broken-links.md:7: link to '{filename}/posts/missing.md', but no such file exists",
-    "content/posts/broken-links.md:9: link to '{static}/images/missing.png', but no such file exists",
+    "content/posts/broken-links.md:8: link to '{filename}/posts/missing.md', but no such file exists",
+    "content/posts/broken-links.md:10: link to '{static}/images/missing.png', but no such file exists",
     "content/posts/latin1.md:1: the file is not UTF-8 (byte 0xe9). Save it as UTF-8 in your editor.",
     "content/posts/empty.md: the file is empty.",
     "content/posts/binary.md: this is a binary file, not markdown.",
     "content/posts/folder.md: a folder is named like a post. Rename it, or move the post out of it.",
     "content/posts/half-filled.md:4: Category is not filled in yet: replace the FILL-IN marker",
-    "content/posts/half-filled.md:8: the text is not written yet: replace the FILL-IN marker",
+    "content/posts/half-filled.md:9: the text is not written yet: replace the FILL-IN marker",
     "content/posts/travel-upper.md:5: tag 'Travel' is spelled 'travel' in content/posts/travel-lower.md; "
     "both would share one page. Use one spelling.",
     "content/posts/no-slug.md:1: the title '{?!}' gives no web address (it has no letters or digits). "
@@ -129,7 +129,7 @@ def test_a_link_to_a_file_deleted_since_the_last_build_is_found(tmp_path):
     (content / "posts" / "good.md").unlink()
     second = run_pelican(tmp_path / "two", content=content, extra=cache_override(cache))
     assert second.returncode == 1
-    assert "content/posts/linking.md:7: link to '{filename}/posts/good.md', but no such file exists" in second.log
+    assert "content/posts/linking.md:8: link to '{filename}/posts/good.md', but no such file exists" in second.log
 
 
 def test_page_colliding_with_an_article_or_a_category(tmp_path):

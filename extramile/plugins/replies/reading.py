@@ -20,13 +20,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pelican.utils import get_date
-
 from extramile.plugins.validate.validate import Problem
-from extramile.sources import SourceError, decode, read_header
+from extramile.sources import SourceError, decode, read_date, read_header
 
 KEYS = {"author", "website", "date", "in-reply-to", "source"}
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?")
 # Directional formatting characters (U+202A-U+202E, U+2066-U+2069, marks):
 # in a name they could reverse the text around it; names are shown in <bdi> too.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -104,14 +101,13 @@ def read_reply(slug, abspath, shown, max_chars):
     elif len(author) > MAX_NAME:
         problem(at["author"], f"the Author name has {len(author)} characters; shorten it to {MAX_NAME} or fewer.")
     date = None
-    if not DATE.fullmatch(meta.get("date", "")):
-        problem(at.get("date", 1), f"{'invalid Date ' + repr(meta['date']) if 'date' in meta else 'no Date'}. "
-                "Write it as 'Date: YYYY-MM-DD HH:MM' (UTC).")
+    if "date" not in meta:
+        problem(1, "no Date. Add a line 'Date: YYYY-MM-DD HH:MM' (UTC).")
     else:
         try:
-            date = get_date(meta["date"])
-        except (ValueError, OverflowError):
-            problem(at["date"], f"invalid Date {meta['date']!r}: no such day or time. Write YYYY-MM-DD HH:MM.")
+            date = read_date(meta["date"])
+        except ValueError as err:
+            problem(at["date"], f"invalid Date {meta['date']!r}: {err}")
     website = meta.get("website", "")
     if website:
         parts = urlsplit(website)

@@ -28,6 +28,10 @@ def test_a_good_reply_is_read(tmp_path):
     ("Date: 2026-11-30\n\nHi there\n", 1, "no Author"),
     ("Author: Ada\nDate: 30/11/2026\n\nHi there\n", 2, "invalid Date '30/11/2026'"),
     ("Author: Ada\nDate: 2026-02-30 10:00\n\nHi there\n", 2, "no such day"),
+    # One spelling of a moment, in UTC, as posts (extramile.sources.read_date).
+    ("Author: Ada\nDate: 2026-11-30T10:00\n\nHi there\n", 2, "Write '2026-11-30 10:00'"),
+    ("Author: Ada\nDate: 2026-11-30 10:00+01:00\n\nHi there\n", 2, "not a date the site reads"),
+    ("Author: Ada\nDate:\n\nHi there\n", 2, "no date after the colon"),
     ("Author: Ada\nDate: 2026-11-30\nWebsite: javascript:alert(1)\n\nHi\n", 3, "not an http(s) address"),
     ("Author: Ada\nDate: 2026-11-30\nWebsite: data:text/html,x\n\nHi\n", 3, "not an http(s) address"),
     ("Author: Ada\nDate: 2026-11-30\n\n   \n", 4, "no text"),

@@ -25,14 +25,13 @@ def save_as(kind, inputs, settings):
 class Memo:
     """What the last build worked out, by its inputs and the settings: each
     source's output path (Pelican works it out by making an Article, signals
-    included: 0.4 s for 1000 posts), the dates that parse (dateutil: 0.1 s),
-    and each file's own checks (`check_file`: 0.1 s), by the file's stamp.
+    included: 0.4 s for 1000 posts) and each file's own checks (`check_file`: 0.1 s), by the file's stamp.
     Most sources keep theirs from one build to the next. Kept in
     CACHE_PATH/validate-memo.pickle; a damaged file is simply forgotten.
 
     Key: the code (code_key: Pelican, dateutil, every plugin whose signals
     making an Article runs) and every setting but RUN_SETTINGS; each entry
-    by its own inputs (a file's stamp, a date's text, the metadata that decides
+    by its own inputs (a file's stamp, the metadata that decides
     an output path). Those are all a check reads, so a kept answer is the one
     the check would give again.
     """
@@ -79,15 +78,6 @@ class Memo:
         if stamp is not None:
             self.new[key] = (stamp, result)
         return result
-
-    def known_date(self, text):
-        if ("date", text) in self.old:
-            self.new[("date", text)] = True
-            return True
-        return False
-
-    def add_date(self, text):
-        self.new[("date", text)] = True
 
     def save(self):
         if self.path and self.key is not None and self.new != self.old:

@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pelican import signals
-from pelican.utils import get_date, slugify
+from pelican.utils import slugify
 
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate import confinement
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
-from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, scan
+from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, read_date, scan
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def check_markers(source, markers, problems, warnings):
     return {key for _, key in markers} & MARKABLE
 
 
-def check_source(source, settings, problems, marked=frozenset(), memo=None):
+def check_source(source, settings, problems, marked=frozenset()):
     meta, at = source.meta, source.lines
     first = at.get("title", 1)
 
@@ -104,18 +104,9 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
         problems.append(Problem(source.path, at.get("status"),
                                 f"unknown Status {meta['status']!r}. Use published, draft or hidden."))
     if source.kind == "article":
-        if (need("date", "Add a line 'Date: YYYY-MM-DD' (or 'YYYY-MM-DD HH:MM').")
-                and not valid_date(meta["date"], memo)):
-            problems.append(Problem(source.path, at["date"],
-                                    f"invalid Date {meta['date']!r}. Write it as YYYY-MM-DD or YYYY-MM-DD HH:MM."))
-        if meta.get("modified", "").strip() and not valid_date(meta["modified"], memo):
-            problems.append(Problem(source.path, at["modified"],
-                                    f"invalid Modified {meta['modified']!r}. Write it as YYYY-MM-DD."))
-        elif modified_before_date(meta, memo):
-            problems.append(Problem(source.path, at["modified"],
-                                    f"Modified {meta['modified'].strip()!r} is earlier than Date "
-                                    f"{meta['date'].strip()!r}. Modified is the date of the last change: "
-                                    "correct it, or remove the line."))
+        need("date", "Add a line 'Date: YYYY-MM-DD' (or 'YYYY-MM-DD HH:MM').")
+    check_dates(source, problems)
+    if source.kind == "article":
         check_reading_meta(source, problems)
         need("category", "Add a line 'Category: ...' naming one category.")
         authors = settings.get("AUTHORS_INFO", {})
@@ -132,12 +123,37 @@ def check_source(source, settings, problems, marked=frozenset(), memo=None):
             problems.append(Problem(source.path, at["tags"], "no tags. Give at least one tag."))
 
 
-def modified_before_date(meta, memo=None):
-    """Whether both dates are valid and Modified is earlier than Date."""
-    date, modified = meta.get("date", "").strip(), meta.get("modified", "").strip()
-    if not (date and modified and valid_date(date, memo)):
-        return False
-    return get_date(modified) < get_date(date)
+def check_dates(source, problems):
+    """Date and Modified (posts and pages): written one of the site's ways (read_date),
+    and Modified not earlier than Date. An empty Date is `need`'s to report."""
+    meta, at = source.meta, source.lines
+    dates = {}
+    for key in ("date", "modified"):
+        if key not in meta or (key == "date" and source.kind == "article" and not meta[key].strip()):
+            continue
+        try:
+            dates[key] = read_date(meta[key])
+        except ValueError as err:
+            problems.append(Problem(source.path, at[key], f"invalid {key.capitalize()} {meta[key].strip()!r}: {err}"))
+    if len(dates) == 2 and dates["modified"] < dates["date"]:
+        problems.append(Problem(source.path, at["modified"],
+                                f"Modified {meta['modified'].strip()!r} is earlier than Date "
+                                f"{meta['date'].strip()!r}. Modified is the date of the last change: "
+                                "correct it, or remove the line."))
+
+
+def check_summary(source, header_end, problems, warnings):
+    """A post that is not a draft has a Summary: without one, its card on the home
+    page shows the whole text, pictures included, and search engines a caption."""
+    if source.kind != "article" or source.meta.get("summary", "").strip() or "summary" in source.marked:
+        return
+    what = ("missing Summary. Add a line 'Summary: one or two sentences that say what the post is about' "
+            "at the end of the header, before the blank line: it is the post's text on the home page "
+            "and in search results")
+    if source.meta.get("status", "").strip().lower() == "draft":
+        warnings.append(Problem(source.path, header_end + 1, f"{what} (fine in a draft)."))
+    else:
+        problems.append(Problem(source.path, header_end + 1, f"{what}."))
 
 
 def check_reading_meta(source, problems):
@@ -159,19 +175,6 @@ def check_reading_meta(source, problems):
 
 
 CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
-
-
-def valid_date(text, memo=None):
-    """Whether Pelican can read `text` as a date (dateutil: 0.1 ms a date)."""
-    if memo is not None and memo.known_date(text):
-        return True
-    try:
-        get_date(text)
-    except (ValueError, OverflowError):
-        return False
-    if memo is not None:
-        memo.add_date(text)
-    return True
 
 
 def resolve_links(links, abspath, settings):
@@ -244,7 +247,8 @@ def check_file(kind, abspath, shown, settings, memo):
     found = scan(text)
     source = Source(path=shown, kind=kind, meta=found.meta, lines=found.lines)
     source.marked = check_markers(source, found.markers, problems, warnings)
-    check_source(source, settings, problems, source.marked, memo)
+    check_source(source, settings, problems, source.marked)
+    check_summary(source, found.header_end, problems, warnings)
     source.links = resolve_links(found.links, abspath, settings)
     source.slug = slug_of(source, settings)
     return source, problems, warnings
