@@ -5,12 +5,15 @@ build; and stopping the server mid-index leaves no process behind."""
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from conftest import ROOT, cache_override, run_pelican
@@ -117,6 +120,58 @@ def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, pa
     assert other.evaluate("window.beforeSave") is True
     assert page.errors == [] and other_errors == []  # no CSP violation, no failed request
     other.close()
+
+
+def files_fetched(output, page):
+    """{file in output/: whether it exists} for every src and srcset of `page` (its path in output/)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((output / page).read_bytes(), "html.parser")
+    urls = [tag["src"] for tag in soup.find_all(src=True)]
+    urls += [c.split()[0] for tag in soup.find_all(srcset=True) for c in tag["srcset"].split(",") if c.strip()]
+    base = f"http://site/{page}"
+    found = {}
+    for url in urls:
+        parts = urlsplit(urljoin(base, url))
+        if parts.netloc == "site":
+            path = unquote(parts.path).lstrip("/")
+            found[path] = (output / path).is_file()
+    return found
+
+
+def test_a_page_is_announced_only_once_the_pictures_it_shows_exist(live):
+    """A new picture in the edited post: from the moment the server names the
+    page to the open pages, every file it fetches is on disk (the picture's
+    variants are made after the page is first written)."""
+    from PIL import Image
+
+    url, content, output = live
+    page = POST_URL.strip("/") + "/index.html"
+    announced, listening = queue.SimpleQueue(), threading.Event()
+
+    def listen():  # what dev-reload.js hears; the files are looked at as each event arrives
+        with urllib.request.urlopen(f"{url}/__dev__/events", timeout=120) as events:
+            for line in events:
+                listening.set()
+                if line.startswith(b"data: ") and page in json.loads(line[6:]):
+                    announced.put((files_fetched(output, page), (output / page).read_text(encoding="utf-8")))
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert listening.wait(30)
+    (content / "images").mkdir(exist_ok=True)
+    post = content / POST
+    for attempt in range(4):
+        name = f"new-picture-{attempt}"
+        Image.effect_noise((1600, 1000), 60).convert("RGB").save(content / "images" / f"{name}.jpg", quality=90)
+        post.write_text(post.read_text(encoding="utf-8") + f"\n![A new picture]({{static}}/images/{name}.jpg)\n",
+                        encoding="utf-8")
+        while True:  # the first announcement of the page that shows it
+            fetched, text = announced.get(timeout=120)
+            if f"pictures/{name}-" in text:
+                break
+        assert any(f"pictures/{name}-800." in path for path in fetched), sorted(fetched)
+        assert all(fetched.values()), f"announced before it existed: {[p for p, ok in fetched.items() if not ok]}"
+        wait_for_builds(url, attempt + 1)
 
 
 def test_the_script_is_served_not_built(live):

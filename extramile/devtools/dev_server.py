@@ -11,7 +11,10 @@ rebuilds, and reloads each open page as soon as its own file is written.
 * Reloading: the server watches the output folder too (changes grouped for at
   most OUTPUT_GROUP_MS) and tells every open page, over Server-Sent Events
   (``/__dev__/events``), which HTML and CSS files now hold other bytes (a file
-  written again unchanged reloads nothing); ``dev-reload.js``
+  written again unchanged reloads nothing). A page is named only once every
+  local file its ``src`` and ``srcset`` name is on disk (the edited page is
+  written first, a new picture's variants with the rest of the site), or, at
+  the latest, once the build that wrote it has ended. ``dev-reload.js``
   reloads a page when its own file is among them, or a stylesheet. The script
   is added to the HTML as it is served (a same-origin ``<script src>``, which
   the site's CSP allows, and ``connect-src 'self'`` allows the events): the
@@ -27,9 +30,12 @@ rebuilds, and reloads each open page as soon as its own file is written.
 
 import contextlib
 import hashlib
+import html
 import json
 import os
+import posixpath
 import queue
+import re
 import signal
 import sys
 import threading
@@ -37,6 +43,7 @@ import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from extramile import processes
 from extramile.buildcache import CLOCK_GRAIN_NS
@@ -61,6 +68,32 @@ OUTPUT_QUIET_MS = 10
 OUTPUT_GROUP_MS = 30
 # What a page reloads for; feeds, images and the search index are not pages.
 RELOADS_FOR = (".html", ".css")
+
+
+# The files a page makes the browser fetch as it loads: <img>, <source>, <script>, <audio>...
+FETCHED = re.compile(rb"""\s(src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def fetched_files(page_html, rel, own_hosts=()):
+    """The output-relative paths of the local files a page's src and srcset name
+    (`rel`: the page's own path in the output folder)."""
+    found = set()
+    for match in FETCHED.finditer(page_html):
+        value = html.unescape((match[2] or match[3] or b"").decode("utf-8", "replace"))
+        urls = [c.split()[0] for c in value.split(",") if c.strip()] if match[1].lower() == b"srcset" else [value]
+        for url in urls:
+            parts = urlsplit(url.strip())
+            if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc not in own_hosts):
+                continue  # data:, another site's
+            path = unquote(parts.path)
+            if not path:
+                continue  # "#..." or "?...": the page itself
+            path = posixpath.normpath(path.lstrip("/") if path.startswith("/") else
+                                      posixpath.join(posixpath.dirname(rel), path))
+            if path.startswith(("../", "__dev__/")) or path == "..":
+                continue
+            found.add(path + "/index.html" if parts.path.endswith("/") else path)
+    return found
 
 
 def with_settings(extra, *pairs):
@@ -189,6 +222,8 @@ class DevServer:
         self.builds = 0
         self.last = None  # the last build: code, seconds, RENDER_FIRST
         self.digests = {}  # output file -> digest of its bytes, as the open pages last saw them
+        self.waiting = set()  # changed pages not named yet: a file they fetch is not on disk yet
+        self.announcing = threading.Lock()
         self.httpd = None
         self.threads = []
 
@@ -225,6 +260,7 @@ class DevServer:
                 self.builds += 1
                 self.last = {"code": result["code"], "seconds": round(seconds, 3), "render_first": first}
                 self.changed.notify_all()
+            self.announce([])  # the site is in place: a file still missing will not come
             if not self.stopping.is_set():
                 print(f"dev server: {'built' if result['code'] == 0 else 'build FAILED'} in {seconds:.2f} s "
                       f"({len(paths)} file{'s' * (len(paths) != 1)} changed)", file=sys.stderr, flush=True)
@@ -276,18 +312,41 @@ class DevServer:
         from watchfiles import Change
 
         def keep(change, path):
-            return change != Change.deleted and path.endswith(RELOADS_FOR) and not temporary(path)
+            return change != Change.deleted and not temporary(path)
 
         def written(changes):
-            changed = sorted(filter(None, (self.new_bytes(path) for _, path in changes)))
-            if changed:
-                self.broadcast.send(changed)
+            # Every file counts: a picture written may complete a waiting page.
+            self.announce(filter(None, (self.new_bytes(path) for _, path in changes if path.endswith(RELOADS_FOR))))
 
         for folder, _, files in os.walk(self.output):  # what the pages hold now
             for name in files:
                 if name.endswith(RELOADS_FOR):
                     self.new_bytes(os.path.join(folder, name))
         self.start_thread(self.watch, self.watcher([self.output]), written, keep, OUTPUT_QUIET_MS, OUTPUT_GROUP_MS)
+
+    def announce(self, changed):
+        """Tell the open pages which files of `changed`, and of the pages waiting, to reload
+        for: a page once every file it fetches is on disk, or once no build is under way."""
+        with self.announcing:
+            changed = set(changed)
+            self.waiting |= {rel for rel in changed if rel.endswith(".html")}
+            with self.changed:
+                building = self.building
+            ready = {rel for rel in self.waiting if not building or self.complete(rel)}
+            self.waiting -= ready
+            named = ready | {rel for rel in changed if not rel.endswith(".html")}
+            if named:
+                self.broadcast.send(sorted(named))
+
+    def complete(self, rel):
+        """Whether every local file the page `rel` fetches is in the output folder."""
+        try:
+            with open(self.output / rel, "rb") as f:
+                page = f.read()
+        except OSError:
+            return True  # replaced or removed meanwhile: its next event says
+        own = {f"{self.host}:{self.port}", f"localhost:{self.port}"}
+        return all(os.path.exists(self.output / path) for path in fetched_files(page, rel, own))
 
     def new_bytes(self, path):
         """`path` relative to the output folder if its bytes differ from the last seen; else None.
