@@ -294,8 +294,8 @@ def test_bad_pictures_stop_the_build_with_file_line_and_output_untouched(tmp_pat
     assert result.returncode == 1
     assert "Traceback" not in result.log
     for case, name in names.items():
-        # post() writes 5 header lines, a blank line, "Line one.", a blank line: the picture is line 9.
-        assert re.search(rf"content/posts/{name}\.md:9: .*{re.escape(BAD[case][1])}", result.log), (case, result.log)
+        # post() writes 6 header lines (Summary last), a blank line, "Line one.", a blank line: the picture is line 10.
+        assert re.search(rf"content/posts/{name}\.md:10: .*{re.escape(BAD[case][1])}", result.log), (case, result.log)
     assert [p.name for p in output.iterdir()] == ["keep.html"]
 
 

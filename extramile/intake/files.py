@@ -11,11 +11,9 @@ from datetime import timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from pelican.utils import get_date
-
 from extramile.intake.names import has_address, without_addresses
 from extramile.plugins.validate.validate import check_file, iter_sources
-from extramile.sources import CONTROL_CHARACTER
+from extramile.sources import CONTROL_CHARACTER, read_date
 
 PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
@@ -34,10 +32,10 @@ class Article(NamedTuple):
 def article_date(value, settings):
     """An article's Date header (in the site's TIMEZONE) as an aware datetime, or None."""
     try:
-        date = get_date(value)
-    except (ValueError, OverflowError, TypeError):
+        date = read_date(value)  # what validate accepts; dateutil would guess at "December 6th"
+    except ValueError:
         return None
-    return date if date.tzinfo else date.replace(tzinfo=ZoneInfo(settings.get("TIMEZONE") or "UTC"))
+    return date.replace(tzinfo=ZoneInfo(settings.get("TIMEZONE") or "UTC"))
 
 
 def articles(settings):
