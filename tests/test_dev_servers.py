@@ -144,3 +144,16 @@ def test_invoke_serve_ends_without_a_traceback_at_ctrl_c_when_stdin_is_closed(tm
             os.killpg(proc.pid, signal.SIGKILL)
     assert "Keyboard interrupt received" in out and "Traceback" not in out, out
     assert not listening_addresses(port)
+
+
+def test_the_files_a_page_fetches_are_found_as_the_browser_would_ask_for_them():
+    from extramile.devtools.dev_server import fetched_files
+
+    page = b"""<img src="../../pictures/a-800.jpg" srcset="../../pictures/a-480.avif 480w,
+      ../../pictures/a-800.avif 800w" alt=""><source srcset='/pictures/b%20c.webp 1x'>
+      <script src="/theme/js/x.js?v=1"></script><img src="data:image/png;base64,AA==">
+      <img src="https://cdn.example.org/p.jpg"><img src="http://127.0.0.1:8123/own.jpg"><a href="/skip/">
+      <img src="../other/"><img src="../../../../outside.jpg">"""
+    assert fetched_files(page, "posts/one/index.html", {"127.0.0.1:8123"}) == {
+        "pictures/a-800.jpg", "pictures/a-480.avif", "pictures/a-800.avif", "pictures/b c.webp",
+        "theme/js/x.js", "own.jpg", "posts/other/index.html"}

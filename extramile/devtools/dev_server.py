@@ -222,7 +222,7 @@ class DevServer:
         self.builds = 0
         self.last = None  # the last build: code, seconds, RENDER_FIRST
         self.digests = {}  # output file -> digest of its bytes, as the open pages last saw them
-        self.waiting = set()  # changed pages not named yet: a file they fetch is not on disk yet
+        self.waiting = {}  # changed page not named yet -> the files it fetches that are not on disk yet
         self.announcing = threading.Lock()
         self.httpd = None
         self.threads = []
@@ -329,24 +329,30 @@ class DevServer:
         for: a page once every file it fetches is on disk, or once no build is under way."""
         with self.announcing:
             changed = set(changed)
-            self.waiting |= {rel for rel in changed if rel.endswith(".html")}
+            for rel in changed:
+                if rel.endswith(".html"):
+                    self.waiting[rel] = self.fetched(rel)  # its new text: read again
             with self.changed:
                 building = self.building
-            ready = {rel for rel in self.waiting if not building or self.complete(rel)}
-            self.waiting -= ready
+            ready = set()
+            for rel, missing in self.waiting.items():
+                missing -= {path for path in missing if os.path.exists(self.output / path)}
+                if not missing or not building:
+                    ready.add(rel)
+            for rel in ready:
+                del self.waiting[rel]
             named = ready | {rel for rel in changed if not rel.endswith(".html")}
             if named:
                 self.broadcast.send(sorted(named))
 
-    def complete(self, rel):
-        """Whether every local file the page `rel` fetches is in the output folder."""
+    def fetched(self, rel):
+        """The local files the page `rel` fetches (src and srcset), as paths in the output folder."""
         try:
             with open(self.output / rel, "rb") as f:
                 page = f.read()
         except OSError:
-            return True  # replaced or removed meanwhile: its next event says
-        own = {f"{self.host}:{self.port}", f"localhost:{self.port}"}
-        return all(os.path.exists(self.output / path) for path in fetched_files(page, rel, own))
+            return set()  # replaced or removed meanwhile: its next event says
+        return fetched_files(page, rel, {f"{self.host}:{self.port}", f"localhost:{self.port}"})
 
     def new_bytes(self, path):
         """`path` relative to the output folder if its bytes differ from the last seen; else None.
