@@ -21,8 +21,7 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
-
-from pelican import signals
+from types import MappingProxyType
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +30,13 @@ PACKAGE = Path(__file__).resolve().parent
 
 # -- Settings ----------------------------------------------------------------
 # Settings that say how or where a build runs, never what it writes, so no key of
-# the output includes them (``settings_key(settings)``): OUTPUT_PATH (`invoke
-# build` builds into a new folder each time). The code that defines such a
-# setting declares it here with ``declare_run_settings`` (staging: the served
-# folder; speedups: RENDER_FIRST, new for every save; search_index: where and
-# how long it indexes); no other code names it.
-RUN_SETTINGS = {"OUTPUT_PATH"}
-
-
-def declare_run_settings(*names):
-    RUN_SETTINGS.update(names)
+# the output includes them (``settings_key(settings)``). Who sets each:
+# OUTPUT_PATH (`invoke build` builds into a new folder each time); staging's
+# SITE_OUTPUT_PATH (the served folder) and OUTPUT_RETENTION (what a clean output
+# keeps); speedups' RENDER_FIRST (new for every save); search_index's
+# SEARCH_INDEX_BACKGROUND and SEARCH_INDEX_TIMEOUT (when and how long it indexes).
+RUN_SETTINGS = frozenset({"OUTPUT_PATH", "SITE_OUTPUT_PATH", "OUTPUT_RETENTION", "RENDER_FIRST",
+                          "SEARCH_INDEX_BACKGROUND", "SEARCH_INDEX_TIMEOUT"})
 
 
 def add_defaults(settings, defaults):
@@ -148,23 +144,33 @@ def _process_started_ns():
 # only by its distribution). A file changed after it may differ from the code
 # that runs (see code_key).
 LOADED_SINCE_NS = min(filter(None, (_process_started_ns(), time.time_ns())))
-# A forked child (a warm builder's build, a worker) runs what its parent had
-# imported and imports more itself, after the fork: the settings module, a
-# plugin. Each module is dated by the earliest moment it can have been
-# imported: what a fork inherits keeps its date, what is imported later gets
-# the fork's time (_since[0]).
-_since = [LOADED_SINCE_NS]
-_imported_since = {}  # module name -> ns, for the modules a fork inherited
 
 
-def _forked():
-    for name in list(sys.modules):
-        _imported_since.setdefault(name, _since[0])
-    _since[0] = time.time_ns()
+class _Process:
+    """The earliest moment each module's code can have been read, as a fact of
+    this process, set when it is born and never changed by a build: a forked
+    child (a warm builder's build) runs what its parent had imported, dated as
+    the parent dated it, and what it imports itself is dated by the fork."""
+
+    def __init__(self, since_ns, inherited):
+        self.since_ns = since_ns  # a module first imported in this process: not before this
+        self.inherited = MappingProxyType(inherited)  # module name -> the date its importer gave it
+
+    def since(self, module_name):
+        return self.inherited.get(module_name, self.since_ns)
+
+
+_process = _Process(LOADED_SINCE_NS, {})
+
+
+def _born_by_fork():
+    global _process  # a new process: its own, unchanging, record
+    _process = _Process(time.time_ns(), {name: _process.since(name) for name in list(sys.modules)})
 
 
 if hasattr(os, "register_at_fork"):  # POSIX; elsewhere nothing forks
-    os.register_at_fork(after_in_child=_forked)
+    os.register_at_fork(after_in_child=_born_by_fork)
+
 # File times may come from a clock that lags the true time by up to one kernel
 # tick (10 ms at 100 Hz): a change a moment after loading may show a time a
 # moment before it. Anything stamped this close to the load counts as after.
@@ -208,7 +214,7 @@ def code_files():
     """{path: (file_stamp, since)} of the Python sources code_key covers: this
     package's, and every other loaded module's from outside site-packages and
     the standard library (a plugin in a PLUGIN_PATHS folder); `since` is the
-    earliest moment its code can have been read (see _since)."""
+    earliest moment its code can have been read (see _Process)."""
     # Installed and standard modules are known by the distributions above and
     # the interpreter: told apart by their folder, as text (resolving each of
     # 400 modules' paths took 0.3 s).
@@ -221,10 +227,10 @@ def code_files():
         if path and path.endswith(".py") and not path.startswith(installed):
             resolved = Path(path).resolve()
             if not str(resolved).startswith(installed) and "site-packages" not in resolved.parts:
-                moment = _imported_since.get(name, _since[0])
+                moment = _process.since(name)
                 since[resolved] = min(since.get(resolved, moment), moment)
     for path in PACKAGE.rglob("*.py"):  # a module not imported yet would be read now
-        since.setdefault(path, _since[0])
+        since.setdefault(path, _process.since_ns)
     return {path: (file_stamp(path), since[path]) for path in sorted(since)}
 
 
@@ -251,53 +257,21 @@ def code_key():
     process, such as the dev server's warm builder, imported the old one), so
     the files on disk no longer tell what was imported.
 
-    Worked out once per build (7 plugins ask, 10 ms each): from Pelican's
-    ``initialized`` to ``finalized`` the first answer is kept."""
-    if "key" in _this_build:
-        return _this_build["key"]
+    Worked out anew on each call (5 ms): a caller that needs it more than
+    once in a build keeps its answer in its own per-build state."""
     distributions, files = installed_distributions(), code_files()
-    key = None
-    if loaded_code_is_current(distributions, files):
-        digest = hashlib.sha256(sys.version.encode())
-        for path, stamp in distributions:
-            digest.update(f"{path}:{stamp}\n".encode())
-        for path in files:
-            digest.update(str(path).encode() + b"\0" + source_digest(path) + b"\0")
-        key = digest.hexdigest()
-    if _this_build:
-        _this_build["key"] = key
-    return key
-
-
-_this_build = {}  # {"on": True, "key": code_key()} while a build runs
-
-
-def _build_started(_pelican):
-    _this_build.clear()
-    _this_build["on"] = True
-
-
-def _build_ended(_pelican):
-    _this_build.clear()
-
-
-signals.initialized.connect(_build_started)
-signals.finalized.connect(_build_ended)
-
-
-_source_digests = {}  # path -> (file_stamp, sha256): a build asks for code_key several times
-
-
-def source_digest(path):
-    stamp = file_stamp(path)
-    known = _source_digests.get(path)
-    if known is None or known[0] != stamp or stamp is None:
+    if not loaded_code_is_current(distributions, files):
+        return None
+    digest = hashlib.sha256(sys.version.encode())
+    for path, stamp in distributions:
+        digest.update(f"{path}:{stamp}\n".encode())
+    for path in files:
         try:
-            data = hashlib.sha256(path.read_bytes()).digest()
+            source = hashlib.sha256(path.read_bytes()).digest()
         except OSError:
-            data = b""
-        known = _source_digests[path] = (stamp, data)
-    return known[1]
+            source = b""
+        digest.update(str(path).encode() + b"\0" + source + b"\0")
+    return digest.hexdigest()
 
 
 # -- Files -------------------------------------------------------------------

@@ -29,14 +29,11 @@ from pathlib import Path
 import blinker
 from pelican import Pelican
 
-from extramile.buildcache import declare_run_settings
-
 logger = logging.getLogger(__name__)
 
 site_ready = blinker.signal("site_ready")
 
-# Where the finished site is served, and what a clean output keeps: neither changes a page.
-declare_run_settings("SITE_OUTPUT_PATH", "OUTPUT_RETENTION")
+# SITE_OUTPUT_PATH and OUTPUT_RETENTION change no page: buildcache.RUN_SETTINGS lists them.
 
 
 def same_bytes(a, b):

@@ -42,8 +42,8 @@ Settings: ``SEARCH_INDEX`` (True), ``SEARCH_INDEX_DIR`` ("pagefind"),
 ``SEARCH_INDEX_BACKGROUND`` (False), ``SEARCH_INDEX_TIMEOUT`` (300 seconds),
 ``SEARCH_INDEX_PAGEFIND`` (None: the binary of the ``pagefind[bin]`` wheel).
 ``SEARCH_INDEX_BACKGROUND`` and ``SEARCH_INDEX_TIMEOUT`` change when the index
-is written, not its bytes: they are declared run settings
-(``buildcache.declare_run_settings``), left out of every cache key.
+is written, not its bytes: they are run settings (``buildcache.RUN_SETTINGS``),
+left out of every cache key.
 """
 
 import contextlib
@@ -63,7 +63,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from extramile.buildcache import add_defaults, atomic_write, declare_run_settings, link_or_copy
+from extramile.buildcache import add_defaults, atomic_write, link_or_copy
 from extramile.processes import preexec
 from extramile.staging import site_ready
 
@@ -77,7 +77,6 @@ DEFAULTS = {
     "SEARCH_INDEX_TIMEOUT": 300,  # seconds Pagefind may take (3 s for 1000 posts here)
     "SEARCH_INDEX_PAGEFIND": None,  # the Pagefind binary; None: the pagefind[bin] wheel's
 }
-declare_run_settings("SEARCH_INDEX_BACKGROUND", "SEARCH_INDEX_TIMEOUT")
 # Extra options for Pagefind's command line; part of the cache key.
 PAGEFIND_ARGS = []
 # Files of Pagefind's ready-made UIs, which the theme does not use.

@@ -77,7 +77,6 @@ from extramile.buildcache import (
     add_defaults,
     atomic_write,
     code_key,
-    declare_run_settings,
     link_or_copy,
     settings_key,
     stable_text,
@@ -87,9 +86,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
             "RENDER_FIRST": []}
-
-# RENDER_FIRST changes with every save and never changes what a page says.
-declare_run_settings("RENDER_FIRST")
 
 # Forking a running Pelican is safe on Linux only (macOS' system libraries
 # are not fork-safe; Windows has no fork).
