@@ -87,10 +87,6 @@ UNUSED_UI_FILES = (
     "pagefind-highlight.js",
 )
 
-# The generators of the current build, kept once all have read their sources.
-_generators = []
-
-
 class IndexerFailed(Exception):
     """Pagefind failed or ran out of time; or (`stopped`) its owner ended."""
 
@@ -129,16 +125,11 @@ def apply_defaults(pelican):
                                                 pelican.settings["SEARCH_INDEX_DIR"]]
 
 
-def remember_generators(generators):
-    _generators[:] = generators
-
-
-def published_articles():
+def published_articles(generator):
     """The published articles (and their translations) of this build. Asked
     once the pages are written, not before: each `save_as` costs Pelican a
     path computation, and at N=1000 that delayed the author's edited page."""
-    return [article for generator in _generators
-            for article in [*getattr(generator, "articles", ()), *getattr(generator, "translations", ())]
+    return [article for article in [*generator.articles, *generator.translations]
             if article.status == "published" and article.save_as]
 
 
@@ -234,6 +225,10 @@ def locked(path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def cache_folder(settings):
+    return settings["SEARCH_INDEX_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "search-index")
+
+
 def read_marker(cache_root, name):
     try:
         with open(os.path.join(cache_root, name), encoding="utf-8") as f:
@@ -286,18 +281,18 @@ def finish_job(cache_root, job):
     write_marker(cache_root, DONE, job)
 
 
-def write_index(pelican):
-    settings = pelican.settings
-    articles = published_articles() if settings["SEARCH_INDEX"] else []
-    _generators.clear()  # this build's objects are not kept past it
+def write_index(generator, writer):
+    """Index the published articles' pages, which the articles generator has just written."""
+    settings = generator.settings
     if not settings["SEARCH_INDEX"]:
         return
     started = time.perf_counter()
-    pages = {a.save_as: os.path.join(pelican.output_path, a.save_as) for a in articles}
+    output = writer.output_path
+    pages = {a.save_as: os.path.join(output, a.save_as) for a in published_articles(generator)}
     # In the background, the index goes straight into the served folder (SITE_OUTPUT_PATH),
     # once the pages are there too (site_ready).
     background = settings["SEARCH_INDEX_BACKGROUND"]
-    site = settings.get("SITE_OUTPUT_PATH", pelican.output_path) if background else pelican.output_path
+    site = settings.get("SITE_OUTPUT_PATH", output) if background else output
     target = os.path.join(site, settings["SEARCH_INDEX_DIR"])
     options = {"binary": settings["SEARCH_INDEX_PAGEFIND"], "timeout": settings["SEARCH_INDEX_TIMEOUT"]}
     if not pages:  # Pagefind refuses an empty site; a new blog has no index yet
@@ -309,7 +304,7 @@ def write_index(pelican):
         with open(pages[rel], "rb") as f:
             return f.read()
 
-    cache_root = settings["SEARCH_INDEX_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "search-index")
+    cache_root = cache_folder(settings)
     os.makedirs(cache_root, exist_ok=True)
     key = pages_key(pages, read, pagefind_binary(options["binary"]))
     cached = os.path.join(cache_root, key)
@@ -324,7 +319,10 @@ def write_index(pelican):
         reused = os.path.isdir(cached)
         if not reused and background and os.path.isdir(target):
             site_pages = {rel: os.path.join(site, rel) for rel in pages}
-            _pending[:] = [(job, site_pages, cache_root, target, options)]
+            # The job waits on disk for site_ready (start_pending): the served folder has these pages then.
+            atomic_write(job_spec(cache_root, job), json.dumps({
+                "job": job, "pages": site_pages, "cache_root": cache_root, "target": target,
+                "options": options, "owner": os.getppid()}).encode())
             logger.info("search_index: %d articles changed; indexing them in the background (the "
                         "previous index serves until then)", len(pages))
             return
@@ -341,23 +339,28 @@ def write_index(pelican):
 
 
 # -- Indexing in the background ----------------------------------------------------
-_pending = []  # the job write_index left for when the pages are in the served folder
+def job_spec(cache_root, job):
+    return os.path.join(cache_root, f".job-{job}.json")
 
 
 def start_pending(pelican):
-    while _pending:
-        start_background(*_pending.pop())
+    """Once the site is in the served folder: start the indexer of this build's
+    job, if write_index left one (the newest build's job is WANTED)."""
+    settings = pelican.settings
+    if not (settings["SEARCH_INDEX"] and settings["SEARCH_INDEX_BACKGROUND"]):
+        return
+    cache_root = cache_folder(settings)
+    spec = job_spec(cache_root, read_marker(cache_root, WANTED))
+    if os.path.exists(spec):
+        start_background(spec, cache_root)
 
 
-def start_background(job, pages, cache_root, target, options):
-    """An indexer process (this file run as a script) for this build's articles.
+def start_background(spec, cache_root):
+    """An indexer process (this file run as a script) for the job in `spec`.
 
     Not a session of its own: Ctrl-C in the terminal and the development
     server's process clean-up reach it. Its owner is the build's parent (the
     warm builder's zygote under `invoke livereload`): it stops when that ends."""
-    spec = os.path.join(cache_root, f".job-{job}.json")
-    atomic_write(spec, json.dumps({"job": job, "pages": pages, "cache_root": cache_root, "target": target,
-                                   "options": options, "owner": os.getppid()}).encode())
     with open(os.path.join(cache_root, "background.log"), "ab") as log:
         subprocess.Popen([sys.executable, "-m", __name__, spec], stdin=subprocess.DEVNULL,
                          stdout=log, stderr=log, close_fds=True)
@@ -427,11 +430,10 @@ def wait_for_background(cache_root, timeout=120):
 
 def register():
     signals.initialized.connect(apply_defaults)
-    # all_generators_finalized: every generator has read its sources.
-    signals.all_generators_finalized.connect(remember_generators)
-    # finalized: the article pages are on disk, so we index exactly what
-    # readers get (the same bytes, the same text).
-    signals.finalized.connect(write_index)
+    # article_writer_finalized: the articles generator has written its pages,
+    # so we index exactly what readers get (the same bytes, the same text).
+    signals.article_writer_finalized.connect(write_index)
+    # staging's site_ready: the pages are in the served folder for a background indexer.
     site_ready.connect(start_pending)
 
 
