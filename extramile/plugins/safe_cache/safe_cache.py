@@ -1,55 +1,73 @@
 """Safe cache: a damaged content cache costs a slower build, never a crash.
 
 Pelican writes its cache files in place, so a build stopped half-way (Ctrl-C
-during `invoke livereload`) or two builds sharing CACHE_PATH leave a truncated
-file. The next build then dies in ``pickle.load`` with ``EOFError`` and a
-traceback, because Pelican only catches ``OSError`` and ``PickleError`` there.
-This plugin changes Pelican's ``FileDataCacher`` in two small ways:
+during `invoke livereload`) leaves a truncated file, and the next build dies
+in ``pickle.load`` with ``EOFError``: Pelican catches only ``OSError`` and
+``PickleError`` there (docs/pelican-cache-bug.md, written up for Pelican).
 
-* saving writes a temporary file in the same folder and renames it over the
-  old one, so a cache file is always whole (the last writer wins);
-* loading treats any unreadable cache as empty, with a warning, and the build
+No setting chooses the class that loads those files (``Readers`` is made by
+name inside ``Generator.__init__``), so this plugin guards the files instead:
+
+* after each caching generator has saved its caches
+  (``article_generator_finalized``, ``page_generator_finalized``), it notes
+  each file's ``file_stamp`` (size, times, inode) in ``CACHE_PATH/STAMPS``;
+* before any generator loads one (``get_generators``), a cache file whose
+  stamp is not the one noted (a save cut short, another program's write, a
+  file from before this plugin) is removed with a warning, and the build
   reads every source again.
+
+Key: a file is loaded only if it is byte for byte what a finished save left
+(its ctime, which no program can set back, and its size are unchanged).
 """
 
-import gzip
+import json
 import logging
-import pickle
+import os
 
-from pelican.cache import FileDataCacher
+from pelican import signals
 
-from extramile.buildcache import atomic_write
+from extramile.buildcache import atomic_write, file_stamp
+from extramile.pelican_internals import generator_cache_files, pelican_cache_files
 
 logger = logging.getLogger(__name__)
 
-_original_init = FileDataCacher.__init__
+STAMPS = "safe-cache-stamps.json"
 
 
-def _init(self, settings, cache_name, caching_policy, load_policy):
+def noted(folder):
     try:
-        _original_init(self, settings, cache_name, caching_policy, load_policy)
-    except (EOFError, ValueError, AttributeError, ImportError, IndexError) as err:
-        # The attributes were set before loading began; only the data is lost.
-        logger.warning("safe_cache: the build cache %s was damaged (%s: %s); rebuilding it",
-                       self._cache_path, type(err).__name__, err)
-        self._cache = {}
+        with open(os.path.join(folder, STAMPS), encoding="utf-8") as f:
+            return {name: tuple(stamp) for name, stamp in json.load(f).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
 
 
-def _save_cache(self):
-    # Pelican's own cache: what it keeps and by what key is Pelican's; this
-    # changes only how the file is written (whole, gzipped as GZIP_CACHE says).
-    if not self._cache_data_policy:
-        return
-    try:
-        data = pickle.dumps(self._cache)
-        if self.settings["GZIP_CACHE"]:
-            data = gzip.compress(data, mtime=0)
-        atomic_write(self._cache_path, data)
-    except (OSError, pickle.PicklingError, TypeError) as err:
-        logger.warning("Could not save cache %s\n ... %s", self._cache_path, err)
+def remove_unsaved(pelican):
+    """Before any cache is loaded: remove each cache file no finished save left."""
+    folder = pelican.settings["CACHE_PATH"]
+    stamps = noted(folder)
+    for name in pelican_cache_files(folder):
+        if stamps.get(name) != file_stamp(os.path.join(folder, name)):
+            logger.warning("safe_cache: the build cache %s was damaged or changed since its last save; "
+                           "rebuilding it", os.path.join(folder, name))
+            os.remove(os.path.join(folder, name))
+
+
+def note_saved(generator):
+    """The generator has just saved its caches: note their stamps."""
+    folder = generator.settings["CACHE_PATH"]
+    stamps = noted(folder)
+    for name in generator_cache_files(generator):
+        stamps[name] = file_stamp(os.path.join(folder, name))
+        if stamps[name] is None:  # this generator keeps no cache at this level
+            del stamps[name]
+    if os.path.isdir(folder):
+        atomic_write(os.path.join(folder, STAMPS), json.dumps(stamps).encode())
 
 
 def register():
-    # Patched when the plugin loads: before any generator opens its cache.
-    FileDataCacher.__init__ = _init
-    FileDataCacher.save_cache = _save_cache
+    # get_generators: after every `initialized` receiver, before any generator loads its cache.
+    signals.get_generators.connect(remove_unsaved)
+    # Sent right after the generator's save_cache() and its readers' save_cache().
+    signals.article_generator_finalized.connect(note_saved)
+    signals.page_generator_finalized.connect(note_saved)
