@@ -20,6 +20,8 @@ INTERNALS = (
      "speedups._FirstWriter: (filename, encoding, override) -> the file a page is written to"),
     ("pelican.writers", "Writer", "_create_new_feed",
      "feeds.FeedWriter: (feed_type, feed_title, context) -> the feed object write_feed fills"),
+    ("pelican.writers", "Writer", "_add_item_to_the_feed",
+     "feeds.FeedWriter: (feed, item) adds one item for the article `item` at the end of feed.items"),
     ("pelican.generators", "CachingGenerator", None,
      "safe_cache, speedups: its cache files in CACHE_PATH are named after the generator's "
      "class, and its readers' after the class + '-Readers' (CACHE_SUFFIXES)"),

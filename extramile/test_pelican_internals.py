@@ -30,6 +30,7 @@ def test_the_signatures_relied_on():
 
     assert parameters(Writer._open_w) == ["self", "filename", "encoding", "override"]
     assert parameters(Writer._create_new_feed) == ["self", "feed_type", "feed_title", "context"]
+    assert parameters(Writer._add_item_to_the_feed) == ["self", "feed", "item"]
     assert parameters(FileStampDataCacher._get_file_stamp) == ["self", "filename"]
     assert _filter_discardable_metadata({"title": "x", "status": "draft"}) == {"title": "x", "status": "draft"}
 

@@ -47,6 +47,7 @@ from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc333
 from markupsafe import Markup
 from pelican import signals
 from pelican.utils import order_content, set_date_tzinfo
+from pelican.writers import Writer
 
 from extramile.plugins.pictures.pictures import feed_image, for_feed
 
@@ -144,47 +145,44 @@ def stylesheet_href(settings, feed_url):
     return posixpath.relpath(site_path + target, feed_dir)
 
 
-# url -> article for the current build's list of articles, made once rather
-# than once per feed (each of the 58 feeds looked up every article's URL).
-_by_url = [None, {}]
+def improve_item(settings, feed, article):
+    """The feed's last item, made by Pelican from `article`: its stable id, absolute links, RSS
+    content and summary, pictures for feed readers, and the cover as enclosure."""
+    item = feed.items[-1]
+    base, site = item["link"], settings["FEED_DOMAIN"]
+    item["unique_id"] = entry_id(settings, article)
+    # A tag URI is not an address: RSS readers must not open it.
+    item["unique_id_is_permalink"] = False
+    if isinstance(feed, Rss201rev2Feed):  # Pelican put the full content in the description
+        item["content"] = absolute_links(for_feed(item["description"], site), base)
+        summary = getattr(article, "summary", None)
+        item["description"] = absolute_links(for_feed(summary, site), base) if summary else item["content"]
+    else:
+        item["content"] = absolute_links(for_feed(item["content"], site), base)
+        item["description"] = absolute_links(for_feed(item["description"], site), base)
+    cover = feed_image(article)
+    if cover:
+        path, length, mime = cover
+        item["enclosures"] = [Enclosure(urljoin(site.rstrip("/") + "/", path), str(length), mime)]
 
 
-def articles_by_url(settings, articles):
-    if _by_url[0] is not articles:
-        _by_url[:] = [articles, {article_url(settings, a): a for a in articles}]
-    return _by_url[1]
+class FeedWriter(Writer):
+    """Pelican's writer, with our feed classes and items (module docstring).
 
+    Pelican makes each feed object and its items itself; these two of its
+    methods (pelican_internals.INTERNALS) are where a writer chooses the
+    class and sees the article behind each item."""
 
-def improve_feed(context, feed):
-    settings = context
-    articles = articles_by_url(settings, context.get("articles", []))
-    feed.feed["language"] = settings.get("DEFAULT_LANG")
-    feed.feed["stylesheets"] = [Stylesheet(stylesheet_href(settings, feed.feed["feed_url"]), "text/css", None)]
-    rss = isinstance(feed, Rss201rev2Feed)
-    site = settings["FEED_DOMAIN"]
-    for item in feed.items:
-        base = item["link"]
-        article = articles.get(base)
-        if article is not None:
-            item["unique_id"] = entry_id(settings, article)
-        # A tag URI is not an address: RSS readers must not open it.
-        item["unique_id_is_permalink"] = False
-        if rss:
-            # Pelican put the full content in the description.
-            item["content"] = absolute_links(for_feed(item["description"], site), base)
-            summary = getattr(article, "summary", None)
-            item["description"] = absolute_links(for_feed(summary, site), base) if summary else item["content"]
-        else:
-            item["content"] = absolute_links(for_feed(item["content"], site), base)
-            item["description"] = absolute_links(for_feed(item["description"], site), base)
-        cover = feed_image(article)
-        if cover:
-            path, length, mime = cover
-            item["enclosures"] = [Enclosure(urljoin(site.rstrip("/") + "/", path), str(length), mime)]
-    # Pelican builds the feed object itself; this is the one place to choose
-    # how it is written without replacing Pelican's whole Writer, and without
-    # parsing and rewriting the file it wrote.
-    feed.__class__ = RssWithContent if rss else AtomWithStylesheet
+    def _create_new_feed(self, feed_type, feed_title, context):
+        feed = super()._create_new_feed(feed_type, feed_title, context)
+        ours = (RssWithContent if isinstance(feed, Rss201rev2Feed) else AtomWithStylesheet)(**feed.feed)
+        ours.feed["language"] = context.get("DEFAULT_LANG")
+        ours.feed["stylesheets"] = [Stylesheet(stylesheet_href(context, ours.feed["feed_url"]), "text/css", None)]
+        return ours
+
+    def _add_item_to_the_feed(self, feed, item):
+        super()._add_item_to_the_feed(feed, item)
+        improve_item(self.settings, feed, item)
 
 
 def json_feed(generator):
@@ -238,10 +236,13 @@ def write_json_feed(generator, writer):
     logger.info('Writing "%s"', target)
 
 
+def writer_class(pelican):
+    return FeedWriter
+
+
 def register():
-    # `feed_generated`: every Atom/RSS feed object, after its items are added
-    # and before it is written.
-    signals.feed_generated.connect(improve_feed)
+    # `get_writer`: Pelican writes every page and feed with the class returned.
+    signals.get_writer.connect(writer_class)
     # `article_writer_finalized`: once per build, with the published articles
     # and the writer's output folder.
     signals.article_writer_finalized.connect(write_json_feed)
