@@ -189,3 +189,16 @@ def test_a_fork_dates_what_it_imports_itself_by_the_fork(local_plugin, tmp_path)
             os._exit(0)
     os.waitpid(pid, 0)
     assert os.read(read, 2) == bytes([True, False])
+
+
+def test_importing_it_connects_no_signal_and_changes_no_setting():
+    code = ("from pelican.plugins import signals; import blinker; "
+            "every = [s for s in vars(signals).values() if isinstance(s, blinker.Signal)]; "
+            "before = sum(len(s.receivers) for s in every); "
+            "from extramile import buildcache, staging; from extramile.plugins.speedups import speedups; "
+            "from extramile.plugins.search_index import search_index; "
+            "print(sum(len(s.receivers) for s in every) - before, sorted(buildcache.RUN_SETTINGS) == "
+            "sorted(buildcache.RUN_SETTINGS | {'OUTPUT_PATH'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "True"]
+    assert isinstance(buildcache.RUN_SETTINGS, frozenset)

@@ -32,3 +32,11 @@ def test_a_cache_cut_short_is_read_anew_with_a_warning(tiny_build, caplog, cut):
         again = tiny_build(PLUGINS)  # without the plugin: EOFError or UnpicklingError from pickle.load
     assert "ArticlesGenerator-Readers was damaged or changed since its last save" in caplog.text
     assert (again / "posts" / "second-post" / "index.html").exists()
+
+
+def test_pelicans_cache_class_is_left_as_it_is(tiny_build):
+    from pelican.cache import FileDataCacher
+
+    before = dict(vars(FileDataCacher))
+    tiny_build(PLUGINS)
+    assert dict(vars(FileDataCacher)) == before

@@ -17,34 +17,29 @@ between builds is each a pure function of its key:
 What it speeds up:
 
 * Reading: the sources the content cache lacks are read on every core by the
-  generator's own reader and stored under the stamp taken before reading (a
-  save in between is read again next time); Pelican then finds them cached,
-  and stamps no source again.
-* Rendering: the articles generator's pages are shared with one forked helper
-  (``SplitWriter``): both run the same code from the same state and each
-  renders every other page. Every signal runs in the main process; it is done
-  only when each receiver of the signals sent around a write is known not to
-  change later pages (``SPLIT_SAFE_RECEIVERS``). A failed helper fails the build.
+  generator's own readers and stored under the stamp taken before reading (a
+  save in between is read again next time); Pelican then finds them cached.
+* Rendering: every other article page is rendered by one forked helper
+  (``SplitPages``) into a scratch folder while Pelican renders the rest; the
+  helper's pages replace the empty files Pelican wrote for them before the
+  first page after the articles is rendered. Every signal runs in the main
+  process; it is done only when each receiver of the signals sent around an
+  article's write is known not to read the page or change later pages
+  (``SPLIT_SAFE_RECEIVERS``). A failed helper fails the build.
 * ``RENDER_FIRST`` (set by the development server): the pages of these source
   files are written into the served folder (``SITE_OUTPUT_PATH``) before any
   other, so the edited page reloads while the rest is built.
 
-Relied on (versions pinned in requirements.lock): ``Readers.read_file`` and
-``CachingGenerator`` look in their ``FileStampDataCacher`` (``_cache``,
-``_filestamp_func``) before reading; ``article_generator_init`` and
-``page_generator_init`` come after that cache is loaded, before any read;
-``get_generators`` after every ``initialized`` receiver, before any cache is
-loaded; ``generator_init`` before a template is loaded (``bytecode_cache`` may
-be set); ``get_writer`` once all is read, before any output; ``render_first``
-passes ``write_file`` what the generators' ``generate_articles``,
-``generate_drafts`` and ``generate_output`` pass; ``Writer._open_w`` keeps
-``_written_files`` and ``_overridden_files``; ``generate_output`` calls
-``generate_feeds`` then ``generate_pages``; pelican-granular-signals sends
+Pelican's private parts this relies on are listed in extramile/pelican_internals.py.
+Its public contracts: ``get_generators`` comes after every ``initialized``
+receiver and before any cache is loaded; ``article_generator_init`` and
+``page_generator_init`` after the readers' cache is loaded, before any read;
+``generator_init`` before a template is loaded; ``generate_articles`` sends
+``article_generator_write_article`` before each article's ``write_file``,
+with the arguments ``article_jobs`` gives, and the articles generator renders
+its direct templates after its articles; pelican-granular-signals sends
 ``minify``, ``compress`` and ``deploy`` around pelican-precompress, which keeps
-an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False. No class or
-module is patched; on this build's own objects two attributes are set: the
-readers' and generators' ``_filestamp_func`` (the stamps ``prefill`` took) and
-the articles generator's ``generate_pages`` (``share_pages``).
+an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False.
 
 Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
 ``SPEEDUPS_MIN_FILES`` (16: below, reading and rendering stay in one process),
@@ -56,8 +51,8 @@ import contextlib
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
+import pickle
 import shutil
 import sys
 import time
@@ -73,14 +68,8 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import file_suffix
 from pelican.writers import Writer
 
-from extramile.buildcache import (
-    add_defaults,
-    atomic_write,
-    code_key,
-    link_or_copy,
-    settings_key,
-    stable_text,
-)
+from extramile.buildcache import add_defaults, atomic_write, code_key, link_or_copy, settings_key, stable_text
+from extramile.pelican_internals import pelican_cache_files
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +89,12 @@ def start(pelican):
     add_defaults(pelican.settings, DEFAULTS)
 
 
+def workers(settings):
+    if settings["SPEEDUPS_WORKERS"]:
+        return int(settings["SPEEDUPS_WORKERS"])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def hashed(*parts):
     return None if None in parts else hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -117,21 +112,18 @@ def keyed_folder(settings, kind, key):
 
 
 # -- The content cache, keyed by settings and code ---------------------------
-def content_key(settings):
-    return hashed(settings_key(settings), code_key())
-
-
 def guard_content_cache(pelican):
     """Empty Pelican's content cache when what it was read with changed."""
     settings = pelican.settings
     if not (settings.get("CACHE_CONTENT") or settings.get("LOAD_CONTENT_CACHE")):
         return
-    key = content_key(settings)
+    code = code_key()
+    key = hashed(settings_key(settings), code)
     folder = settings["CACHE_PATH"]
     stamp = os.path.join(folder, "content-key")
     if key is None:  # a setting without a stable text, or code changed since it was loaded
         logger.warning("speedups: %s; every source is read again", "the code changed after this process loaded it"
-                       if code_key() is None else "a setting has no stable value to key the content cache by")
+                       if code is None else "a setting has no stable value to key the content cache by")
         settings["LOAD_CONTENT_CACHE"] = settings["CACHE_CONTENT"] = False
         return
     try:
@@ -140,17 +132,12 @@ def guard_content_cache(pelican):
                 return
     except OSError:
         pass
-    if os.path.isdir(folder):
-        for name in os.listdir(folder):
-            if name.endswith(("Generator", "Generator-Readers")):  # Pelican's cache files
-                os.remove(os.path.join(folder, name))
+    for name in pelican_cache_files(folder):
+        os.remove(os.path.join(folder, name))
     atomic_write(stamp, key.encode())
 
 
 # -- Parallel reading ----------------------------------------------------------
-_readers = None  # the Readers object being filled; forked workers inherit it
-
-
 def _wrappers(metadata):
     """Category, tags and authors: they hold the settings dict."""
     for value in metadata.values():
@@ -159,24 +146,46 @@ def _wrappers(metadata):
                 yield item
 
 
-def _read(path):
+def _read(readers, path):
     """In a worker: what Readers.read_file would cache for `path`, or None on error."""
     try:
-        content, metadata = _readers.readers[file_suffix(path)].read(path)
+        content, metadata = readers.readers[file_suffix(path)].read(path)
     except Exception:  # Pelican reads it again and reports the error
-        return path, None
+        return None
     metadata = _filter_discardable_metadata(metadata)
     # Not the settings: each object would carry its own pickled copy. The
     # parent gives them back the one settings dict a sequential read uses.
     for wrapper in _wrappers(metadata):
         wrapper.settings = None
-    return path, (content, metadata)
+    return content, metadata
 
 
-def workers(settings):
-    if settings["SPEEDUPS_WORKERS"]:
-        return int(settings["SPEEDUPS_WORKERS"])
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def in_forks(work, items, count):
+    """{item: work(item)}, the items shared among `count` forked processes. The
+    items of a process that failed are left out (the caller does them itself)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = []
+    for share in range(count):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a worker: its share, pickled back; it leaves without running any exit handler
+            os.close(read_end)
+            code = 1
+            try:
+                with open(write_end, "wb") as out:
+                    pickle.dump({item: work(item) for item in items[share::count]}, out, pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        children.append((pid, read_end))
+    results = {}
+    for pid, read_end in children:
+        with open(read_end, "rb") as f, contextlib.suppress(EOFError, pickle.UnpicklingError):
+            results.update(pickle.load(f))
+        os.waitpid(pid, 0)
+    return results
 
 
 def stamps(generator, paths, excludes):
@@ -193,40 +202,27 @@ def stamps(generator, paths, excludes):
 
 def prefill(generator):
     """Read every source the content cache lacks, on every core when there are many."""
-    global _readers
     settings, readers = generator.settings, generator.readers
-    # With TYPOGRIFY, Pelican changes smartypants' global defaults while it
-    # reads; a worker forked before that would not see the change.
-    if not on(settings) or settings.get("TYPOGRIFY") or not hasattr(readers, "_filestamp_func"):
+    # Pelican looks in its readers' cache only at the reader layer. With TYPOGRIFY
+    # it changes smartypants' defaults while it reads: a worker would miss that.
+    if (not on(settings) or settings.get("TYPOGRIFY") or not settings["CACHE_CONTENT"]
+            or settings["CONTENT_CACHING_LAYER"] != "reader"):
         return
     kind = "ARTICLE" if isinstance(generator, ArticlesGenerator) else "PAGE"
     taken = stamps(generator, settings[f"{kind}_PATHS"], settings[f"{kind}_EXCLUDES"])
     todo = [path for path, stamp in taken.items() if readers._cache.get(path, (None,))[0] != stamp]
-    # Pelican stamps each source again before its cache lookups: these stamps
-    # serve the readers' lookup; the generator's own cache is unused (reader layer).
-    stamp = readers._filestamp_func
-    readers._filestamp_func = lambda path: taken.pop(path, None) or stamp(path)
-    if settings["CONTENT_CACHING_LAYER"] == "reader" and not generator._cache:
-        generator._filestamp_func = lambda path: None
     count, started = workers(settings), time.perf_counter()
-    _readers = readers
-    try:
-        if FORK_IS_SAFE and count >= 2 and len(todo) >= settings["SPEEDUPS_MIN_FILES"]:
-            with multiprocessing.get_context("fork").Pool(count) as pool:
-                results = pool.map(_read, todo, chunksize=max(1, min(32, len(todo) // (count * 4))))
-        else:
-            count, results = 1, [_read(path) for path in todo]
-    finally:
-        _readers = None
-    read = [(path, data) for path, data in results if data is not None]  # Pelican reports the others
-    for path, data in read:
+    if not (FORK_IS_SAFE and count >= 2 and len(todo) >= settings["SPEEDUPS_MIN_FILES"]):
+        return  # Pelican reads them, as it would without this plugin
+    read = {path: data for path, data in in_forks(lambda path: _read(readers, path), todo, count).items()
+            if data is not None}  # Pelican reads and reports the others
+    for path, data in read.items():
         for wrapper in _wrappers(data[1]):
             wrapper.settings = readers.settings
         # What FileStampDataCacher.cache_data stores: read_file looks here first.
         readers._cache[path] = (taken[path], data)
-    if todo:
-        logger.info("speedups: read %d of %d files on %d cores in %.2f s", len(read), len(todo), count,
-                    time.perf_counter() - started)
+    logger.info("speedups: read %d of %d files on %d cores in %.2f s", len(read), len(todo), count,
+                time.perf_counter() - started)
 
 
 # -- Compiled templates --------------------------------------------------------
@@ -237,6 +233,36 @@ def template_cache(generator):
     key = hashed(code_key(), stable_text(settings.get("JINJA_ENVIRONMENT")))
     if key is not None:
         generator.env.bytecode_cache = jinja2.FileSystemBytecodeCache(keyed_folder(settings, "jinja", key))
+
+
+# -- Pages written as generate_articles and the pages generator write them ----
+def article_jobs(generator):
+    """(article, keyword arguments) of each page generate_articles writes, in its order."""
+    return [(article, {"article": article, "category": getattr(article, "category", None), "blog": True})
+            for article in chain(generator.translations, generator.articles,
+                                 generator.hidden_translations, generator.hidden_articles)]
+
+
+def content_jobs(generator):
+    """(content, keyword arguments) of each content object's page the generator writes."""
+    if isinstance(generator, ArticlesGenerator):
+        return article_jobs(generator) + [
+            (draft, {"article": draft, "category": draft.category, "blog": True, "all_articles": generator.articles})
+            for draft in chain(generator.drafts_translations, generator.drafts)]
+    if isinstance(generator, PagesGenerator):
+        return [(page, {"page": page}) for page in chain(
+            generator.translations, generator.pages, generator.hidden_translations, generator.hidden_pages,
+            generator.draft_translations, generator.draft_pages)]
+    return []
+
+
+def write_jobs(writer, generator, jobs):
+    """Write the jobs' pages as the generator would; no plugin hears of them."""
+    with signals.content_written.muted():
+        for content, kwargs in jobs:
+            writer.write_file(content.save_as, generator.get_template(content.template), generator.context,
+                              relative_urls=generator.settings["RELATIVE_URLS"],
+                              override_output=hasattr(content, "override_save_as"), url=content.url, **kwargs)
 
 
 # -- Render first ----------------------------------------------------------------
@@ -258,93 +284,32 @@ class _FirstWriter(Writer):
         return _AtomicText(filename, encoding)
 
 
-_generators = []
-
-
-def keep_generators(generators):
-    _generators[:] = generators
-
-
-def render_first(pelican):
-    """Write the pages of RENDER_FIRST's sources into the served folder now."""
-    settings = pelican.settings
+def render_first(generators):
+    """Write the pages of RENDER_FIRST's sources into the served folder now,
+    once every plugin before this one in PLUGINS has seen the whole site."""
+    settings = generators[0].settings
     wanted = {os.path.abspath(path) for path in settings.get("RENDER_FIRST") or ()}
-    if not wanted:
+    if not (wanted and on(settings)):
         return
     started = time.perf_counter()
     writer = _FirstWriter(settings.get("SITE_OUTPUT_PATH", settings["OUTPUT_PATH"]), settings=settings)
-    relative = settings["RELATIVE_URLS"]
     written = 0
-    for generator in _generators:
-        context = generator.context
-        siteurl = context.get("localsiteurl")
-        if isinstance(generator, ArticlesGenerator):
-            jobs = [(article, {"article": article, "category": getattr(article, "category", None), "blog": True})
-                    for article in chain(generator.translations, generator.articles,
-                                         generator.hidden_translations, generator.hidden_articles)]
-            jobs += [(draft, {"article": draft, "category": draft.category, "blog": True,
-                              "all_articles": generator.articles})
-                     for draft in chain(generator.drafts_translations, generator.drafts)]
-        elif isinstance(generator, PagesGenerator):
-            jobs = [(page, {"page": page})
-                    for page in chain(generator.translations, generator.pages, generator.hidden_translations,
-                                      generator.hidden_pages, generator.draft_translations, generator.draft_pages)]
-        else:
-            continue
-        for content, kwargs in jobs:
-            if os.path.abspath(content.source_path) not in wanted or not content.save_as:
-                continue
-            # Its pages are written again by the build itself; no plugin hears of this copy.
-            with signals.content_written.muted():
-                writer.write_file(content.save_as, generator.get_template(content.template), context,
-                                  relative_urls=relative, override_output=hasattr(content, "override_save_as"),
-                                  url=content.url, **kwargs)
-            written += 1
-        context["localsiteurl"] = siteurl  # write_file sets it for the page it wrote
+    for generator in generators:
+        jobs = [(content, kwargs) for content, kwargs in content_jobs(generator)
+                if os.path.abspath(content.source_path) in wanted and content.save_as]
+        siteurl = generator.context.get("localsiteurl")
+        write_jobs(writer, generator, jobs)  # the build writes these pages again
+        generator.context["localsiteurl"] = siteurl  # write_file sets it for the page it wrote
+        written += len(jobs)
     logger.info("speedups: wrote %d first pages in %.2f s", written, time.perf_counter() - started)
 
 
 # -- Parallel rendering ------------------------------------------------------------
-# Receivers of the signals sent around a page's write that change nothing a
-# later page shows (module.function): the helper can do without them.
-SPLIT_SAFE_RECEIVERS = {"extramile.plugins.sitemap_robots.sitemap_robots.queue_page"}
-SPLIT_SIGNALS = (signals.content_written, signals.feed_written, signals.article_generator_write_article)
-
-
-class _NoTemplate:
-    """What the process that skips a page renders instead: nothing."""
-
-    @staticmethod
-    def render(*args, **kwargs):
-        return ""
-
-
-class SplitWriter(Writer):
-    """Pelican's writer. While `split` is on, this process renders and writes
-    only its share of the pages: every other one (`role` 0: the main process,
-    1: the helper); for the others it does all the rest of what Pelican does."""
-
-    split, role, jobs, skipping = False, 0, 0, False
-
-    def write_file(self, name, template, context, *args, **kwargs):
-        if self.split:
-            self.jobs += 1
-            self.skipping = self.jobs % 2 != self.role
-            if self.skipping:
-                template = _NoTemplate
-        return super().write_file(name, template, context, *args, **kwargs)
-
-    def _open_w(self, filename, encoding, override=False):
-        if not (self.split and self.skipping):
-            return super()._open_w(filename, encoding, override)
-        # Writer._open_w's bookkeeping, without the file the other process writes.
-        if filename not in self._overridden_files:
-            if filename in self._written_files and not override:
-                raise RuntimeError(f"{filename} is written twice")
-            if override:
-                self._overridden_files.add(filename)
-            self._written_files.add(filename)
-        return io.StringIO()
+# Receivers of the signals sent around an article's write that neither read the
+# written page nor change what a later page shows (module.function).
+SPLIT_SAFE_RECEIVERS = {"extramile.plugins.sitemap_robots.sitemap_robots.queue_page",
+                        "extramile.plugins.speedups.speedups.share_articles"}
+SPLIT_SIGNALS = (signals.content_written, signals.article_generator_write_article)
 
 
 def unsafe_receiver():
@@ -358,68 +323,97 @@ def unsafe_receiver():
     return None
 
 
-def share_pages(generator):
-    """Share the articles generator's pages with a forked helper (SplitWriter)."""
-    settings = generator.settings
-    if not (settings["SPEEDUPS_RENDER"] and FORK_IS_SAFE) or workers(settings) < 2:
-        return
-    if len(generator.articles) < settings["SPEEDUPS_MIN_FILES"]:
-        return
-    unsafe = unsafe_receiver()
-    if unsafe:
-        logger.info("speedups: pages render in one process: %s may depend on every page being written", unsafe)
-        return
-    pages = generator.generate_pages
+class SplitPages:
+    """One build's sharing of the article pages with a forked helper, kept on
+    the articles generator's Jinja environment (``speedups_split``)."""
 
-    def generate_pages(writer):
-        if not isinstance(writer, SplitWriter):
-            return pages(writer)
-        started = time.perf_counter()
+    def __init__(self, generator):
+        self.generator, self.helper, self.theirs, self.ours = generator, None, set(), set()
+        self.decided, self.began = False, None
+        self.scratch = f"{generator.output_path.rstrip(os.sep)}.split-{os.getpid()}"
+
+    def start(self):
+        """At the first article's write: the helper renders every other article page."""
+        generator, started = self.generator, time.perf_counter()
+        jobs = article_jobs(generator)
+        shutil.rmtree(self.scratch, ignore_errors=True)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
-        writer.split, writer.role, writer.jobs = True, int(pid == 0), 0
-        if pid == 0:  # the helper: its pages only; it hears nothing sent after a write
-            for signal in SPLIT_SIGNALS[:2]:
-                signal.receivers.clear()
+        if pid == 0:  # the helper: its pages into the scratch folder, then gone
             code = 1
             try:
-                pages(writer)
+                write_jobs(Writer(self.scratch, settings=generator.settings), generator, jobs[1::2])
                 code = 0
             finally:
                 logging.shutdown()
-                sys.stdout.flush()
-                sys.stderr.flush()
                 os._exit(code)
+        self.helper, self.began = pid, started
+        self.theirs = {content.save_as for content, _ in jobs[1::2]}
+        self.ours = {content.save_as for content, _ in jobs} - self.theirs
+
+    def finish(self):
+        """Before the first page after the articles: the helper's pages replace Pelican's empty ones."""
+        pid, self.helper = self.helper, None
+        _, status = os.waitpid(pid, 0)
         try:
-            pages(writer)
+            if status:
+                raise RuntimeError("speedups: the helper process failed to render its pages (see above)")
+            for folder, _, files in os.walk(self.scratch):
+                target = os.path.join(self.generator.output_path, os.path.relpath(folder, self.scratch))
+                for name in files:
+                    os.replace(os.path.join(folder, name), os.path.join(target, name))
         finally:
-            writer.split = False
-            _, status = os.waitpid(pid, 0)
-        if status:
-            raise RuntimeError("speedups: the helper process failed to render its pages (see above)")
-        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", writer.jobs, time.perf_counter() - started)
-
-    # This build's generator only: its generate_output calls generate_pages after the feeds.
-    generator.generate_pages = generate_pages
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", len(self.theirs) + len(self.ours),
+                    time.perf_counter() - self.began)
 
 
-def start_output(pelican):
-    """Everything is read; before any output: the first pages, the shared ones,
-    and Pelican's writer class (SplitWriter writes what Writer writes)."""
-    if not on(pelican.settings):
-        return None
-    render_first(pelican)
-    for generator in _generators:
-        if isinstance(generator, ArticlesGenerator):
-            share_pages(generator)
-    return SplitWriter
+class SplitTemplate(jinja2.Template):
+    """The articles generator's templates: nothing for a page the helper renders."""
+
+    def render(self, *args, **kwargs):
+        split = self.environment.speedups_split
+        if split.helper is not None:
+            page = (args[0] if args else kwargs).get("output_file")
+            if page in split.theirs:
+                return ""
+            if page not in split.ours:
+                split.finish()
+        return super().render(*args, **kwargs)
+
+
+def split_possible(generator):
+    """Whether this build shares its article pages with a helper."""
+    settings = generator.settings
+    # The articles generator renders a direct template after its articles: there the helper's pages go in.
+    after = any(settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html") for name in settings["DIRECT_TEMPLATES"])
+    return (isinstance(generator, ArticlesGenerator) and on(settings) and settings["SPEEDUPS_RENDER"] and after
+            and FORK_IS_SAFE and workers(settings) >= 2)
+
+
+def prepare_split(generator):
+    if split_possible(generator):
+        generator.env.template_class = SplitTemplate
+        generator.env.extend(speedups_split=SplitPages(generator))
+
+
+def share_articles(generator, content):
+    """At the first article's write: start the helper if the build allows."""
+    split = getattr(generator.env, "speedups_split", None)
+    if split is None or split.decided:
+        return
+    split.decided = True
+    if len(generator.articles) < generator.settings["SPEEDUPS_MIN_FILES"]:
+        return
+    unsafe = unsafe_receiver()
+    if unsafe:
+        logger.info("speedups: pages render in one process: %s may read pages or change later ones", unsafe)
+        return
+    split.start()
 
 
 # -- Compressed copies -----------------------------------------------------------
-_gzip_sources = {}  # output file -> SHA-256 of its bytes, for the files precompress will see
-
-
 def gzip_cache(settings):
     """The keyed cache folder, when precompress writes gzip only (its zopfli also writes .gz)."""
     if (not on(settings) or not settings.get("CACHE_CONTENT") or settings.get("PRECOMPRESS_OVERWRITE")
@@ -430,27 +424,31 @@ def gzip_cache(settings):
     return keyed_folder(settings, "gzip", key) if key else None
 
 
+def compressible(pelican):
+    """{path: SHA-256 of its bytes} of each file precompress will compress."""
+    from pelican.plugins import precompress
+
+    options = precompress.get_settings(pelican)
+    found = {}
+    for path in precompress.get_paths_to_compress(options):
+        data = path.read_bytes()
+        if not options["PRECOMPRESS_MIN_SIZE"] or len(data) >= options["PRECOMPRESS_MIN_SIZE"]:
+            found[str(path)] = hashlib.sha256(data).hexdigest()
+    return found
+
+
 def put_back_gzip(pelican):
     """Before precompress: the .gz of every file whose bytes were compressed before."""
-    _gzip_sources.clear()
     cache = gzip_cache(pelican.settings)
     if not cache:
         return
-    from pelican.plugins import precompress
-
-    started = time.perf_counter()
-    options = precompress.get_settings(pelican)
-    reused = 0
-    for path in precompress.get_paths_to_compress(options):
-        data = path.read_bytes()
-        if options["PRECOMPRESS_MIN_SIZE"] and len(data) < options["PRECOMPRESS_MIN_SIZE"]:
-            continue
-        digest = _gzip_sources[str(path)] = hashlib.sha256(data).hexdigest()
+    started, reused, sources = time.perf_counter(), 0, compressible(pelican)
+    for path, digest in sources.items():
         cached = os.path.join(cache, digest + ".gz")
         if os.path.exists(cached) and not os.path.exists(f"{path}.gz"):
             link_or_copy(cached, f"{path}.gz")
             reused += 1
-    logger.info("speedups: %d of %d compressed copies reused in %.2f s", reused, len(_gzip_sources),
+    logger.info("speedups: %d of %d compressed copies reused in %.2f s", reused, len(sources),
                 time.perf_counter() - started)
 
 
@@ -460,7 +458,7 @@ def keep_gzip(pelican):
     if not cache:
         return
     used = set()
-    for path, digest in _gzip_sources.items():
+    for path, digest in compressible(pelican).items():
         name = digest + ".gz"
         if os.path.exists(f"{path}.gz"):  # precompress skips files it cannot make smaller
             used.add(name)
@@ -469,20 +467,21 @@ def keep_gzip(pelican):
     for name in set(os.listdir(cache)) - used:
         with contextlib.suppress(OSError):
             os.remove(os.path.join(cache, name))
-    _gzip_sources.clear()
 
 
 def register():
     signals.initialized.connect(start)
     # After every initialized receiver (settings final), before any generator loads its cache.
     signals.get_generators.connect(guard_content_cache)
+    # Before any template is loaded.
     signals.generator_init.connect(template_cache)
+    signals.generator_init.connect(prepare_split)
     # Each generator's readers and loaded cache exist; nothing is read yet.
     signals.article_generator_init.connect(prefill)
     signals.page_generator_init.connect(prefill)
-    signals.all_generators_finalized.connect(keep_generators)
-    # Everything is read and every plugin has added its data; nothing is written yet.
-    signals.get_writer.connect(start_output)
+    # Everything is read and every plugin before this one has added its data.
+    signals.all_generators_finalized.connect(render_first)
+    signals.article_generator_write_article.connect(share_articles)
     # pelican-granular-signals sends these around precompress's `compress`.
     blinker.signal("minify").connect(put_back_gzip)
     blinker.signal("deploy").connect(keep_gzip)

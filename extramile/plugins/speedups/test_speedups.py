@@ -1,14 +1,31 @@
-"""Fast checks of the speedups plugin's parts that need no whole build."""
+"""Fast checks of the speedups plugin: a tiny in-process build, and its parts."""
 
 import io
+import logging
 
 from pelican import signals
 
 from extramile.plugins.speedups import speedups
 
+PLUGINS = ["extramile.plugins.theme_context", "extramile.plugins.speedups"]
+
+
+def pages(output):
+    return {p.relative_to(output): p.read_bytes() for p in sorted(output.rglob("*.html"))}
+
+
+def test_shared_reading_and_rendering_make_the_same_pages(tiny_build, tmp_path, caplog):
+    with caplog.at_level(logging.INFO):
+        fast = pages(tiny_build(PLUGINS, SPEEDUPS_MIN_FILES=1, SPEEDUPS_WORKERS=2))
+    assert "speedups: read 2 of 2 files on 2 cores" in caplog.text
+    assert "speedups: rendered 2 pages on 2 cores" in caplog.text
+    assert not list(tmp_path.glob("output.split-*"))  # the helper's scratch folder is gone
+    slow = pages(tiny_build(PLUGINS, SPEEDUPS=False))
+    assert fast == slow and all(fast.values())
+
 
 def test_an_unknown_receiver_of_a_write_signal_keeps_pages_in_one_process():
-    def minify_after_write(path, context):  # a plugin that could change later pages
+    def minify_after_write(path, context):  # a plugin that could read the page just written
         pass
 
     signals.content_written.connect(minify_after_write)
@@ -17,22 +34,6 @@ def test_an_unknown_receiver_of_a_write_signal_keeps_pages_in_one_process():
     finally:
         signals.content_written.disconnect(minify_after_write)
     assert speedups.unsafe_receiver() is None or "minify_after_write" not in speedups.unsafe_receiver()
-
-
-def test_the_skipping_process_keeps_pelicans_bookkeeping_but_writes_nothing(tmp_path):
-    writer = speedups.SplitWriter(str(tmp_path), settings={"RELATIVE_URLS": False})
-    writer.split, writer.role = True, 1  # the helper: pages 1, 3, 5... are its own
-
-    class Template:
-        @staticmethod
-        def render(context):
-            return f"page {context['n']}"
-
-    for n in range(1, 5):
-        writer.write_file(f"{n}.html", Template, {"localsiteurl": ""}, n=n)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.html", "3.html"]
-    assert (tmp_path / "3.html").read_text() == "page 3"
-    assert len(writer._written_files) == 4  # the main process's pages are known here too
 
 
 def test_a_page_written_first_is_replaced_whole(tmp_path):
