@@ -274,6 +274,23 @@ def code_key():
     return digest.hexdigest()
 
 
+def hashed(*parts):
+    """SHA-256 of the texts `parts`, or None if one is None (no key: no cache)."""
+    return None if None in parts else hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def keyed_folder(settings, kind, key):
+    """CACHE_PATH/kind/key, with the folders of other keys removed."""
+    root = os.path.join(settings["CACHE_PATH"], kind)
+    if os.path.isdir(root):
+        for name in os.listdir(root):
+            if name != key:
+                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    folder = os.path.join(root, key)
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
 # -- Files -------------------------------------------------------------------
 def sha256_file(path):
     with open(path, "rb") as f:

@@ -1,49 +1,33 @@
 """Search index: Pagefind over the published articles, written by every build.
 
-The plain ``pelican`` command produces the index (so ``invoke build``,
-``livereload``, ``invoke production`` and CI all do): when Pelican has written
-the site, this plugin feeds the written HTML of each *published* article to
-Pagefind (PyPI ``pagefind[bin]``, whose wheel ships the binary) and writes the
-bundle to ``output/pagefind/``. The search page's script loads it from there.
+Once the articles generator has written its pages, the written HTML of each
+*published* article is hard-linked into an empty folder that Pagefind (PyPI
+``pagefind[bin]``) indexes whole, and the bundle goes to ``output/pagefind/``
+(never a glob over output/: drafts, hidden posts and list pages stay out;
+the template marks what to index with ``data-pagefind-body``). Pagefind's
+ready-made UI files are not published: the theme's search.js renders results.
 
-* What is indexed: only published articles. Their pages are hard-linked
-  into an empty folder that Pagefind indexes (never a glob over output/), so
-  drafts, hidden posts, pages and list pages never reach it. Inside an
-  article, the template marks the text with ``data-pagefind-body`` and the
-  byline and footer with ``data-pagefind-ignore``.
-* Repeated builds: the bundle is keyed by the bytes of the articles' HTML, the
-  Pagefind binary and our options. An unchanged site copies the bundle from
-  ``SEARCH_INDEX_CACHE_PATH`` instead of indexing again. Pagefind's output is
-  deterministic, so both paths give the same bytes. There is no incremental
-  indexing: one edited article indexes all again (about 3 s for 1000 posts).
-* In the background (``SEARCH_INDEX_BACKGROUND``, which ``invoke livereload``
-  turns on): a rebuild whose articles changed does not wait for Pagefind.
-  It leaves the previous index in place, starts an indexer process and
-  returns, so the browser reloads as soon as the pages are written; the
-  indexer swaps the new index in about 3 s later (1000 posts). Indexers run
-  one at a time; one whose build is no longer the newest stops without
-  installing anything. A build with no index in its output yet indexes in
-  the foreground, so a new folder is never served without search.
-* No indexer outlives its owner or its time limit: the indexer stays in the
-  build's process group (Ctrl-C reaches it), ends when the process that
-  started the build ends (the development server's warm builder; a build's
-  parent, as ``getppid`` says), and Pagefind ends with the indexer
-  (``PR_SET_PDEATHSIG``; in a build, which may run threads, the build itself
-  stops it on any error). Pagefind gets ``SEARCH_INDEX_TIMEOUT`` seconds in
-  the foreground and the background; past that it is killed and the build
-  stops (foreground) or the failure is written to ``failed.log`` in the cache
-  folder and the next build prints it (background).
-* Pagefind's ready-made UI bundles (about 400 KB) are not published: the
-  theme's search.js queries ``pagefind.js`` and renders the results itself,
-  as plain text nodes styled by our tokens.
+* Key of the cached bundle (``SEARCH_INDEX_CACHE_PATH``): the bytes of the
+  articles' HTML, the Pagefind binary and ``PAGEFIND_ARGS``. Pagefind's output
+  is deterministic, so a reused bundle is the bundle it would make.
+* ``SEARCH_INDEX_BACKGROUND`` (``invoke livereload``): a rebuild whose articles
+  changed leaves the previous index in place and, once staging sends
+  ``site_ready``, starts an indexer process that swaps the new index in.
+  Indexers run one at a time; one whose build is no longer the newest
+  (``WANTED``) installs nothing. A folder with no index yet indexes in the
+  foreground, so it is never served without search.
+* No indexer outlives its owner or its time limit: it stays in the build's
+  process group, ends with the process that started the build (the warm
+  builder), and Pagefind ends with it (``PR_SET_PDEATHSIG``). Past
+  ``SEARCH_INDEX_TIMEOUT`` seconds Pagefind is killed: the build stops
+  (foreground), or ``failed.log`` in the cache folder says why and the next
+  build prints it (background).
 
 Settings: ``SEARCH_INDEX`` (True), ``SEARCH_INDEX_DIR`` ("pagefind"),
 ``SEARCH_INDEX_CACHE_PATH`` (``CACHE_PATH``/search-index),
 ``SEARCH_INDEX_BACKGROUND`` (False), ``SEARCH_INDEX_TIMEOUT`` (300 seconds),
 ``SEARCH_INDEX_PAGEFIND`` (None: the binary of the ``pagefind[bin]`` wheel).
-``SEARCH_INDEX_BACKGROUND`` and ``SEARCH_INDEX_TIMEOUT`` change when the index
-is written, not its bytes: they are run settings (``buildcache.RUN_SETTINGS``),
-left out of every cache key.
+The background and time-limit settings are ``buildcache.RUN_SETTINGS``.
 """
 
 import contextlib
@@ -78,7 +62,7 @@ DEFAULTS = {
     "SEARCH_INDEX_PAGEFIND": None,  # the Pagefind binary; None: the pagefind[bin] wheel's
 }
 # Extra options for Pagefind's command line; part of the cache key.
-PAGEFIND_ARGS = []
+PAGEFIND_ARGS = ()
 # Files of Pagefind's ready-made UIs, which the theme does not use.
 UNUSED_UI_FILES = (
     "pagefind-ui.js", "pagefind-ui.css",
@@ -86,6 +70,7 @@ UNUSED_UI_FILES = (
     "pagefind-component-ui.js", "pagefind-component-ui.css",
     "pagefind-highlight.js",
 )
+
 
 class IndexerFailed(Exception):
     """Pagefind failed or ran out of time; or (`stopped`) its owner ended."""

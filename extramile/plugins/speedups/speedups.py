@@ -1,45 +1,21 @@
 """Speedups: the same site, built faster. Nothing kept here can make a page wrong.
 
-Every build renders every page and feed from its own data. What is kept
-between builds is each a pure function of its key:
+What is kept between builds is each a pure function of its key:
 
-* Read posts (Pelican's content cache, ``CACHE_PATH/*-Readers``): Markdown and
-  typogrify output per source file, under the file's ``CHECK_MODIFIED_METHOD``
-  stamp (sha256 in pelicanconf.py). Pelican does not key it by settings or
-  code, so the whole cache is emptied when ``content_key`` changes: every
-  setting but ``RUN_SETTINGS``, and ``code_key()`` (installed packages, this
-  package's source, any other loaded plugin). Our readers read only the source.
-* Compiled templates (``CACHE_PATH/jinja/<key>``): Jinja checks each source's
-  checksum; the folder is keyed by the code and ``JINJA_ENVIRONMENT``.
-* Compressed copies (``CACHE_PATH/gzip/<key>/<sha256>.gz``): a function of the
-  file's bytes (the name), the ``PRECOMPRESS_*`` settings and the code.
+* Pelican's content cache (``CACHE_PATH/*-Readers``): each source's Markdown
+  and typogrify output under its ``CHECK_MODIFIED_METHOD`` stamp. Pelican does
+  not key it by settings or code, so it is emptied when either changes
+  (``guard_content_cache``: every setting but ``RUN_SETTINGS``, and ``code_key()``).
+* Compiled templates (``CACHE_PATH/jinja/<key>``), keyed by the code and
+  ``JINJA_ENVIRONMENT`` (Jinja checks each source's checksum).
+* Compressed copies (compressed.py), by the file's bytes, the
+  ``PRECOMPRESS_*`` settings and the code.
 
-What it speeds up:
-
-* Reading: the sources the content cache lacks are read on every core by the
-  generator's own readers and stored under the stamp taken before reading (a
-  save in between is read again next time); Pelican then finds them cached.
-* Rendering: every other article page is rendered by one forked helper
-  (``SplitPages``) into a scratch folder while Pelican renders the rest; the
-  helper's pages replace the empty files Pelican wrote for them before the
-  first page after the articles is rendered. Every signal runs in the main
-  process; it is done only when each receiver of the signals sent around an
-  article's write is known not to read the page or change later pages
-  (``SPLIT_SAFE_RECEIVERS``). A failed helper fails the build.
-* ``RENDER_FIRST`` (set by the development server): the pages of these source
-  files are written into the served folder (``SITE_OUTPUT_PATH``) before any
-  other, so the edited page reloads while the rest is built.
-
-Pelican's private parts this relies on are listed in extramile/pelican_internals.py.
-Its public contracts: ``get_generators`` comes after every ``initialized``
-receiver and before any cache is loaded; ``article_generator_init`` and
-``page_generator_init`` after the readers' cache is loaded, before any read;
-``generator_init`` before a template is loaded; ``generate_articles`` sends
-``article_generator_write_article`` before each article's ``write_file``,
-with the arguments ``article_jobs`` gives, and the articles generator renders
-its direct templates after its articles; pelican-granular-signals sends
-``minify``, ``compress`` and ``deploy`` around pelican-precompress, which keeps
-an existing ``.gz`` when ``PRECOMPRESS_OVERWRITE`` is False.
+What runs faster: sources the cache lacks are read on every core; every other
+article page is rendered by a forked helper (``SplitPages``); ``RENDER_FIRST``
+(set by the development server) writes the edited sources' pages into the
+served folder before the rest. Pelican's private parts used here are listed in
+extramile/pelican_internals.py; each signal's role is noted at ``register()``.
 
 Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
 ``SPEEDUPS_MIN_FILES`` (16: below, reading and rendering stay in one process),
@@ -48,7 +24,6 @@ Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
 """
 
 import contextlib
-import hashlib
 import io
 import logging
 import os
@@ -68,8 +43,9 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import file_suffix
 from pelican.writers import Writer
 
-from extramile.buildcache import add_defaults, atomic_write, code_key, link_or_copy, settings_key, stable_text
+from extramile.buildcache import add_defaults, atomic_write, code_key, hashed, keyed_folder, settings_key, stable_text
 from extramile.pelican_internals import pelican_cache_files
+from extramile.plugins.speedups.compressed import keep_gzip, put_back_gzip
 
 logger = logging.getLogger(__name__)
 
@@ -93,22 +69,6 @@ def workers(settings):
     if settings["SPEEDUPS_WORKERS"]:
         return int(settings["SPEEDUPS_WORKERS"])
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def hashed(*parts):
-    return None if None in parts else hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def keyed_folder(settings, kind, key):
-    """CACHE_PATH/kind/key, with the folders of other keys removed."""
-    root = os.path.join(settings["CACHE_PATH"], kind)
-    if os.path.isdir(root):
-        for name in os.listdir(root):
-            if name != key:
-                shutil.rmtree(os.path.join(root, name), ignore_errors=True)
-    folder = os.path.join(root, key)
-    os.makedirs(folder, exist_ok=True)
-    return folder
 
 
 # -- The content cache, keyed by settings and code ---------------------------
@@ -160,24 +120,36 @@ def _read(readers, path):
     return content, metadata
 
 
+def forked(work):
+    """Run `work()` in a forked process, which then leaves without running any of
+    this process's exit handlers (1 if `work` raised); its pid."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            logging.shutdown()
+            os._exit(code)
+    return pid
+
+
 def in_forks(work, items, count):
     """{item: work(item)}, the items shared among `count` forked processes. The
     items of a process that failed are left out (the caller does them itself)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
     children = []
     for share in range(count):
         read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # a worker: its share, pickled back; it leaves without running any exit handler
+
+        def send(share=share, write_end=write_end, read_end=read_end):
             os.close(read_end)
-            code = 1
-            try:
-                with open(write_end, "wb") as out:
-                    pickle.dump({item: work(item) for item in items[share::count]}, out, pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
+            with open(write_end, "wb") as out:
+                pickle.dump({item: work(item) for item in items[share::count]}, out, pickle.HIGHEST_PROTOCOL)
+
+        pid = forked(send)
         os.close(write_end)
         children.append((pid, read_end))
     results = {}
@@ -337,18 +309,9 @@ class SplitPages:
         generator, started = self.generator, time.perf_counter()
         jobs = article_jobs(generator)
         shutil.rmtree(self.scratch, ignore_errors=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the helper: its pages into the scratch folder, then gone
-            code = 1
-            try:
-                write_jobs(Writer(self.scratch, settings=generator.settings), generator, jobs[1::2])
-                code = 0
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        self.helper, self.began = pid, started
+        self.helper = forked(lambda: write_jobs(Writer(self.scratch, settings=generator.settings), generator,
+                                                jobs[1::2]))
+        self.began = started
         self.theirs = {content.save_as for content, _ in jobs[1::2]}
         self.ours = {content.save_as for content, _ in jobs} - self.theirs
 
@@ -411,62 +374,6 @@ def share_articles(generator, content):
         logger.info("speedups: pages render in one process: %s may read pages or change later ones", unsafe)
         return
     split.start()
-
-
-# -- Compressed copies -----------------------------------------------------------
-def gzip_cache(settings):
-    """The keyed cache folder, when precompress writes gzip only (its zopfli also writes .gz)."""
-    if (not on(settings) or not settings.get("CACHE_CONTENT") or settings.get("PRECOMPRESS_OVERWRITE")
-            or not settings.get("PRECOMPRESS_GZIP", True) or settings.get("PRECOMPRESS_ZOPFLI", True)):
-        return None
-    options = {name: value for name, value in settings.items() if name.startswith("PRECOMPRESS_")}
-    key = hashed(code_key(), stable_text(options))
-    return keyed_folder(settings, "gzip", key) if key else None
-
-
-def compressible(pelican):
-    """{path: SHA-256 of its bytes} of each file precompress will compress."""
-    from pelican.plugins import precompress
-
-    options = precompress.get_settings(pelican)
-    found = {}
-    for path in precompress.get_paths_to_compress(options):
-        data = path.read_bytes()
-        if not options["PRECOMPRESS_MIN_SIZE"] or len(data) >= options["PRECOMPRESS_MIN_SIZE"]:
-            found[str(path)] = hashlib.sha256(data).hexdigest()
-    return found
-
-
-def put_back_gzip(pelican):
-    """Before precompress: the .gz of every file whose bytes were compressed before."""
-    cache = gzip_cache(pelican.settings)
-    if not cache:
-        return
-    started, reused, sources = time.perf_counter(), 0, compressible(pelican)
-    for path, digest in sources.items():
-        cached = os.path.join(cache, digest + ".gz")
-        if os.path.exists(cached) and not os.path.exists(f"{path}.gz"):
-            link_or_copy(cached, f"{path}.gz")
-            reused += 1
-    logger.info("speedups: %d of %d compressed copies reused in %.2f s", reused, len(sources),
-                time.perf_counter() - started)
-
-
-def keep_gzip(pelican):
-    """After precompress: keep this build's .gz copies, and only those."""
-    cache = gzip_cache(pelican.settings)
-    if not cache:
-        return
-    used = set()
-    for path, digest in compressible(pelican).items():
-        name = digest + ".gz"
-        if os.path.exists(f"{path}.gz"):  # precompress skips files it cannot make smaller
-            used.add(name)
-            if not os.path.exists(os.path.join(cache, name)):
-                link_or_copy(f"{path}.gz", os.path.join(cache, name))
-    for name in set(os.listdir(cache)) - used:
-        with contextlib.suppress(OSError):
-            os.remove(os.path.join(cache, name))
 
 
 def register():
