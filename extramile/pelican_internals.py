@@ -1,33 +1,24 @@
 """The private parts of Pelican our plugins rely on, each named once here.
 
-Pelican offers no public hook for these. Each entry says who relies on it
-and how; ``test_pelican_internals.py`` checks every one against the installed
-Pelican (version pinned in requirements.lock), so an upgrade that changes one
-fails a test instead of a build.
+Pelican offers no public hook for these; test_pelican_internals.py checks each
+against the installed Pelican (pinned in requirements.lock), so an upgrade
+that changes one fails a test instead of a build.
 """
 
 import os
 
-# (module, name, dotted attribute or None, who relies on it and how)
+# (module, name, attribute or None, who relies on it and how)
 INTERNALS = (
-    ("pelican.cache", "FileStampDataCacher", "_get_file_stamp",
-     "speedups.prefill: a source's stamp (path) -> what the cache compares"),
-    ("pelican.cache", "FileDataCacher", "_cache",
-     "speedups.prefill: the loaded cache dict, {path: (stamp, (content, metadata))} for Readers"),
-    ("pelican.readers", "_filter_discardable_metadata", None,
-     "speedups.prefill: what Readers.read_file drops from a reader's metadata before caching it"),
-    ("pelican.writers", "Writer", "_open_w",
-     "speedups._FirstWriter: (filename, encoding, override) -> the file a page is written to"),
-    ("pelican.writers", "Writer", "_create_new_feed",
-     "feeds.FeedWriter: (feed_type, feed_title, context) -> the feed object write_feed fills"),
-    ("pelican.writers", "Writer", "_add_item_to_the_feed",
-     "feeds.FeedWriter: (feed, item) adds one item for the article `item` at the end of feed.items"),
-    ("pelican.generators", "CachingGenerator", None,
-     "safe_cache, speedups: its cache files in CACHE_PATH are named after the generator's "
-     "class, and its readers' after the class + '-Readers' (CACHE_SUFFIXES)"),
+    ("pelican.cache", "FileStampDataCacher", "_get_file_stamp", "speedups.prefill: a source's stamp"),
+    ("pelican.cache", "FileDataCacher", "_cache", "speedups.prefill: {path: (stamp, (content, metadata))}"),
+    ("pelican.readers", "_filter_discardable_metadata", None, "speedups.prefill: as Readers.read_file caches"),
+    ("pelican.writers", "Writer", "_open_w", "speedups._FirstWriter: the file a page is written to"),
+    ("pelican.writers", "Writer", "_create_new_feed", "feeds.FeedWriter: the feed object write_feed fills"),
+    ("pelican.writers", "Writer", "_add_item_to_the_feed", "feeds.FeedWriter: one item for an article"),
+    # Cache files in CACHE_PATH are named after the generator's class, its
+    # readers' after the class + "-Readers": safe_cache, speedups' content-key.
+    ("pelican.generators", "CachingGenerator", None, "CACHE_SUFFIXES"),
 )
-
-# The names CachingGenerator gives its cache files and its Readers' (see INTERNALS).
 CACHE_SUFFIXES = ("Generator", "Generator-Readers")
 
 
@@ -40,6 +31,6 @@ def pelican_cache_files(folder):
 
 
 def generator_cache_files(generator):
-    """The names of a caching generator's own cache file and its readers' (see INTERNALS)."""
+    """The names of a caching generator's own cache file and its readers'."""
     name = type(generator).__name__
     return name, f"{name}-Readers"

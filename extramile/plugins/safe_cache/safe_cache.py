@@ -1,23 +1,16 @@
 """Safe cache: a damaged content cache costs a slower build, never a crash.
 
-Pelican writes its cache files in place, so a build stopped half-way (Ctrl-C
-during `invoke livereload`) leaves a truncated file, and the next build dies
-in ``pickle.load`` with ``EOFError``: Pelican catches only ``OSError`` and
-``PickleError`` there (docs/pelican-cache-bug.md, written up for Pelican).
-
-No setting chooses the class that loads those files (``Readers`` is made by
-name inside ``Generator.__init__``), so this plugin guards the files instead:
-
-* after each caching generator has saved its caches
-  (``article_generator_finalized``, ``page_generator_finalized``), it notes
-  each file's ``file_stamp`` (size, times, inode) in ``CACHE_PATH/STAMPS``;
-* before any generator loads one (``get_generators``), a cache file whose
-  stamp is not the one noted (a save cut short, another program's write, a
-  file from before this plugin) is removed with a warning, and the build
-  reads every source again.
-
-Key: a file is loaded only if it is byte for byte what a finished save left
-(its ctime, which no program can set back, and its size are unchanged).
+Pelican writes its cache files in place, so a build stopped while saving
+leaves a truncated file, and the next build dies in ``pickle.load`` with
+``EOFError`` (docs/pelican-cache-bug.md, written up for Pelican). No setting
+chooses the class that loads them (``Readers`` is made inside
+``Generator.__init__``), so this plugin guards the files: after a generator
+saved its caches it notes their stamps (``file_stamp``: size, inode, times)
+in ``CACHE_PATH/STAMPS``; before any generator loads one, a cache file whose
+stamp is not the one noted (a save cut short, another program's write, a file
+from before this plugin) is removed with a warning, and its sources are read
+again. Key: a file is loaded only as a finished save left it (its ctime, which
+no program can set back, is unchanged).
 """
 
 import json
