@@ -198,13 +198,18 @@ def prefill(generator):
 
 
 # -- Compiled templates --------------------------------------------------------
-def template_cache(generator):
-    settings = generator.settings
-    if not on(settings) or not settings.get("CACHE_CONTENT") or generator.env.bytecode_cache is not None:
+def prepare_templates(generator):
+    """Before any template is loaded: the keyed bytecode cache, and the articles'
+    template class when they are shared with a helper (SplitTemplate)."""
+    settings, env = generator.settings, generator.env
+    if split_possible(generator):
+        env.template_class = SplitTemplate
+        env.extend(speedups_split=SplitPages(generator))
+    if not on(settings) or not settings.get("CACHE_CONTENT") or env.bytecode_cache is not None:
         return
     key = hashed(code_key(), stable_text(settings.get("JINJA_ENVIRONMENT")))
     if key is not None:
-        generator.env.bytecode_cache = jinja2.FileSystemBytecodeCache(keyed_folder(settings, "jinja", key))
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(keyed_folder(settings, "jinja", key))
 
 
 # -- Pages written as generate_articles and the pages generator write them ----
@@ -355,12 +360,6 @@ def split_possible(generator):
             and FORK_IS_SAFE and workers(settings) >= 2)
 
 
-def prepare_split(generator):
-    if split_possible(generator):
-        generator.env.template_class = SplitTemplate
-        generator.env.extend(speedups_split=SplitPages(generator))
-
-
 def share_articles(generator, content):
     """At the first article's write: start the helper if the build allows."""
     split = getattr(generator.env, "speedups_split", None)
@@ -381,8 +380,7 @@ def register():
     # After every initialized receiver (settings final), before any generator loads its cache.
     signals.get_generators.connect(guard_content_cache)
     # Before any template is loaded.
-    signals.generator_init.connect(template_cache)
-    signals.generator_init.connect(prepare_split)
+    signals.generator_init.connect(prepare_templates)
     # Each generator's readers and loaded cache exist; nothing is read yet.
     signals.article_generator_init.connect(prefill)
     signals.page_generator_init.connect(prefill)
