@@ -24,11 +24,11 @@ Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
 """
 
 import contextlib
+import fcntl
 import io
 import logging
 import os
 import pickle
-import shutil
 import sys
 import time
 import weakref
@@ -282,10 +282,10 @@ def render_first(generators):
 
 
 # -- Parallel rendering ------------------------------------------------------------
-# Receivers of the signals sent around an article's write that neither read the
-# written page nor change what a later page shows (module.function).
+# Receivers of the signals sent around a page's write that change nothing a
+# later page shows (module.function): the helper runs without them.
 SPLIT_SAFE_RECEIVERS = {"extramile.plugins.sitemap_robots.sitemap_robots.queue_page",
-                        "extramile.plugins.speedups.speedups.share_articles"}
+                        "extramile.plugins.speedups.speedups.share_pages"}
 SPLIT_SIGNALS = (signals.content_written, signals.article_generator_write_article)
 
 
@@ -300,67 +300,98 @@ def unsafe_receiver():
     return None
 
 
+class _NullWriter(Writer):
+    """Pelican's writer, writing no file: the helper's pages go to the main process."""
+
+    def _open_w(self, filename, encoding, override=False):
+        return io.StringIO()
+
+
 class SplitPages:
-    """One build's sharing of the article pages with a forked helper, kept on
-    the articles generator's Jinja environment (``speedups_split``)."""
+    """One build's sharing of the articles generator's pages with a forked helper
+    (kept on its Jinja environment as ``speedups_split``). Both run the same
+    generate_pages; of its renders, the main process does the even ones and the
+    helper the odd ones, sent back through a pipe in order; the main process
+    writes every page and sends every signal, as Pelican alone would."""
 
     def __init__(self, generator):
-        self.generator, self.helper, self.theirs, self.ours = generator, None, set(), set()
-        self.decided, self.began = False, None
-        self.scratch = f"{generator.output_path.rstrip(os.sep)}.split-{os.getpid()}"
+        self.generator, self.decided, self.in_helper = generator, False, False
+        self.helper = self.pipe = self.began = None
+        self.renders = 0
 
     def start(self):
-        """At the first article's write: the helper renders every other article page."""
-        generator, started = self.generator, time.perf_counter()
-        jobs = article_jobs(generator)
-        shutil.rmtree(self.scratch, ignore_errors=True)
-        self.helper = forked(lambda: write_jobs(Writer(self.scratch, settings=generator.settings), generator,
-                                                jobs[1::2]))
-        self.began = started
-        self.theirs = {content.save_as for content, _ in jobs[1::2]}
-        self.ours = {content.save_as for content, _ in jobs} - self.theirs
+        """At the first article's write, before any page is rendered."""
+        generator = self.generator
+        read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # room for a few pages: the helper runs ahead
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+
+        def help():
+            os.close(read_end)
+            self.in_helper, self.pipe = True, open(write_end, "wb")  # noqa: SIM115 - closed by the exit
+            with signals.article_generator_write_article.muted(), signals.content_written.muted():
+                generator.generate_pages(_NullWriter(generator.output_path, settings=generator.settings))
+            pickle.dump(None, self.pipe)
+            self.pipe.flush()
+
+        self.helper = forked(help)
+        os.close(write_end)
+        self.pipe, self.began = open(read_end, "rb"), time.perf_counter()  # noqa: SIM115 - closed in finish
+
+    def render(self, render, page):
+        """The text of the page `page` (output_file) that `render()` would give."""
+        odd = self.renders % 2
+        self.renders += 1
+        if self.in_helper:
+            if odd:
+                pickle.dump((page, render()), self.pipe, pickle.HIGHEST_PROTOCOL)
+            return ""
+        if not odd:
+            return render()
+        got = self.receive()
+        if got is None:  # past the helper's generate_pages
+            self.finish()
+            return render()
+        if got[0] != page:
+            raise RuntimeError(f"speedups: the helper rendered {got[0]} where this process renders {page}")
+        return got[1]
+
+    def receive(self):
+        try:
+            return pickle.load(self.pipe)
+        except (EOFError, pickle.UnpicklingError):
+            self.finish()
+            raise RuntimeError("speedups: the helper process failed to render its pages (see above)") from None
 
     def finish(self):
-        """Before the first page after the articles: the helper's pages replace Pelican's empty ones."""
         pid, self.helper = self.helper, None
+        self.pipe.close()
         _, status = os.waitpid(pid, 0)
-        try:
-            if status:
-                raise RuntimeError("speedups: the helper process failed to render its pages (see above)")
-            for folder, _, files in os.walk(self.scratch):
-                target = os.path.join(self.generator.output_path, os.path.relpath(folder, self.scratch))
-                for name in files:
-                    os.replace(os.path.join(folder, name), os.path.join(target, name))
-        finally:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", len(self.theirs) + len(self.ours),
+        if status:
+            raise RuntimeError("speedups: the helper process failed to render its pages (see above)")
+        logger.info("speedups: rendered %d pages on 2 cores in %.2f s", self.renders,
                     time.perf_counter() - self.began)
 
 
 class SplitTemplate(jinja2.Template):
-    """The articles generator's templates: nothing for a page the helper renders."""
+    """The articles generator's templates, rendered by one of two processes."""
 
     def render(self, *args, **kwargs):
         split = self.environment.speedups_split
-        if split.helper is not None:
-            page = (args[0] if args else kwargs).get("output_file")
-            if page in split.theirs:
-                return ""
-            if page not in split.ours:
-                split.finish()
-        return super().render(*args, **kwargs)
+        if split.helper is None and not split.in_helper:
+            return super().render(*args, **kwargs)
+        page = (args[0] if args else kwargs).get("output_file")
+        return split.render(lambda: super(SplitTemplate, self).render(*args, **kwargs), page)
 
 
 def split_possible(generator):
-    """Whether this build shares its article pages with a helper."""
+    """Whether this build may share the articles generator's pages with a helper."""
     settings = generator.settings
-    # The articles generator renders a direct template after its articles: there the helper's pages go in.
-    after = any(settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html") for name in settings["DIRECT_TEMPLATES"])
-    return (isinstance(generator, ArticlesGenerator) and on(settings) and settings["SPEEDUPS_RENDER"] and after
+    return (isinstance(generator, ArticlesGenerator) and on(settings) and settings["SPEEDUPS_RENDER"]
             and FORK_IS_SAFE and workers(settings) >= 2)
 
 
-def share_articles(generator, content):
+def share_pages(generator, content):
     """At the first article's write: start the helper if the build allows."""
     split = getattr(generator.env, "speedups_split", None)
     if split is None or split.decided:
@@ -370,9 +401,17 @@ def share_articles(generator, content):
         return
     unsafe = unsafe_receiver()
     if unsafe:
-        logger.info("speedups: pages render in one process: %s may read pages or change later ones", unsafe)
+        logger.info("speedups: pages render in one process: %s may change later pages", unsafe)
         return
     split.start()
+
+
+def join_helper(generator, writer):
+    """Once generate_pages is done: the helper's last pages, and its end."""
+    split = getattr(generator.env, "speedups_split", None)
+    while split is not None and split.helper is not None:
+        if split.receive() is None:
+            split.finish()
 
 
 def register():
@@ -386,7 +425,9 @@ def register():
     signals.page_generator_init.connect(prefill)
     # Everything is read and every plugin before this one has added its data.
     signals.all_generators_finalized.connect(render_first)
-    signals.article_generator_write_article.connect(share_articles)
+    signals.article_generator_write_article.connect(share_pages)
+    # After generate_pages; receivers before this one in PLUGINS see every page written.
+    signals.article_writer_finalized.connect(join_helper)
     # pelican-granular-signals sends these around precompress's `compress`.
     blinker.signal("minify").connect(put_back_gzip)
     blinker.signal("deploy").connect(keep_gzip)
