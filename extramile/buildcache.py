@@ -55,7 +55,7 @@ def require_plugin(settings, needed, by):
     setting to fix before anything is read or written."""
     if not has_plugin(settings, needed):
         raise RuntimeError(f"{by} needs the plugin {needed}: add \"{needed}\" to PLUGINS in pelicanconf.py "
-                           "(anywhere in the list: plugins do not depend on its order).")
+                           "(PLUGINS is the order of work: before the plugins that use it).")
 
 
 def has_plugin(settings, name):

@@ -1,36 +1,26 @@
 """Feeds: what Pelican's Atom and RSS feeds lack, and a JSON Feed.
 
-* Links in the content are absolute: relative ``href``/``src`` values are
-  resolved against the article's address (feed readers show the content away
-  from the site, where a relative link leads nowhere).
+Pelican's writer makes the feeds; ours (``FeedWriter``, from ``get_writer``)
+chooses their classes and completes each item from its article:
+
+* Links in the content are absolute (feed readers show it away from the site).
 * RSS items carry the summary in ``<description>``, the full article in
-  ``<content:encoded>`` and the date of the last change in ``<atom:updated>``
-  (Pelican's RSS puts the article in <description> and has no update date,
-  so feedparser found neither ``content`` nor ``updated`` in its entries).
-* Atom and RSS files reference ``FEED_STYLESHEET`` with an
-  ``<?xml-stylesheet type="text/css"?>`` instruction: opened in a browser, a
-  feed reads as a page that says what a feed is and lists its articles.
-  CSS rather than XSLT: Chromium 156 marks XSLT as deprecated and about to be
-  removed, and shows a warning banner over every XSLT page (whose inline
-  styles a CSP header then blocks); CSS for XML is not going anywhere.
-* Pictures (plugins/pictures): a ``<picture>`` becomes one plain ``<img>`` of
-  ``PICTURES_FALLBACK_WIDTH`` with an absolute URL (feed readers ignore
-  srcset and sources); a post's cover is its item's enclosure (Atom, RSS) and
-  ``image`` (JSON Feed).
-* Entry ids stay the same when a post's title, slug, metadata or text
-  changes (``entry_id``): a tag URI from the site's address, the post's
-  date and its source file's path ("posts/in-customers-we-trust.md" gives
-  ``tag:example.org,2026-11-09:/blog/posts/in-customers-we-trust/``; for a
-  file named like its slug that is the id Pelican gave before, which was
-  built from the address, so a slug made from an edited title gave a new
-  id). Atom ``<id>``, RSS ``<guid isPermaLink="false">`` and JSON Feed ``id``
-  are the same. A new Date or a renamed file makes a new id.
-* A feed with no entries (every post a draft or still scheduled) is dated
-  1970-01-01 (``EMPTY_FEED_DATE``), not at the time of the build: two builds
-  of one tree give the same bytes.
+  ``<content:encoded>`` and the last change in ``<atom:updated>``.
+* Atom and RSS reference ``FEED_STYLESHEET`` (``<?xml-stylesheet
+  type="text/css"?>``): opened in a browser, a feed reads as a page. CSS, not
+  XSLT, which Chromium deprecates and a CSP header would block.
+* Pictures (plugins/pictures): a ``<picture>`` becomes one ``<img>`` of
+  ``PICTURES_FALLBACK_WIDTH`` with an absolute URL; a post's cover is its
+  item's enclosure (Atom, RSS) and ``image`` (JSON Feed).
+* Entry ids (``entry_id``) survive edits of a post's title, slug, metadata and
+  text: a tag URI from the site's address, the post's date and its source
+  path ("posts/in-customers-we-trust.md" gives
+  ``tag:example.org,2026-11-09:/blog/posts/in-customers-we-trust/``). Atom
+  ``<id>``, RSS ``<guid isPermaLink="false">`` and JSON Feed ``id`` agree.
+* A feed with no entries is dated 1970-01-01 (``EMPTY_FEED_DATE``), not at
+  build time: two builds of one tree give the same bytes.
 * ``FEED_ALL_JSON`` (e.g. ``feeds/all.json``): the whole site as a JSON Feed
-  1.1 (https://www.jsonfeed.org/version/1.1/). No maintained Pelican plugin
-  on PyPI writes one, hence this small writer.
+  1.1 (https://www.jsonfeed.org/version/1.1/); no maintained plugin writes one.
 """
 
 import functools

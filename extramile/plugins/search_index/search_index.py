@@ -64,12 +64,8 @@ DEFAULTS = {
 # Extra options for Pagefind's command line; part of the cache key.
 PAGEFIND_ARGS = ()
 # Files of Pagefind's ready-made UIs, which the theme does not use.
-UNUSED_UI_FILES = (
-    "pagefind-ui.js", "pagefind-ui.css",
-    "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-    "pagefind-component-ui.js", "pagefind-component-ui.css",
-    "pagefind-highlight.js",
-)
+UNUSED_UI_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                   "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 class IndexerFailed(Exception):

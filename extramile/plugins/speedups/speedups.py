@@ -202,7 +202,8 @@ def prepare_templates(generator):
     """Before any template is loaded: the keyed bytecode cache, and the articles'
     template class when they are shared with a helper (SplitTemplate)."""
     settings, env = generator.settings, generator.env
-    if split_possible(generator):
+    if (isinstance(generator, ArticlesGenerator) and on(settings) and settings["SPEEDUPS_RENDER"]
+            and FORK_IS_SAFE and workers(settings) >= 2):
         env.template_class = SplitTemplate
         env.extend(speedups_split=SplitPages(generator))
     if not on(settings) or not settings.get("CACHE_CONTENT") or env.bytecode_cache is not None:
@@ -213,17 +214,13 @@ def prepare_templates(generator):
 
 
 # -- Pages written as generate_articles and the pages generator write them ----
-def article_jobs(generator):
-    """(article, keyword arguments) of each page generate_articles writes, in its order."""
-    return [(article, {"article": article, "category": getattr(article, "category", None), "blog": True})
-            for article in chain(generator.translations, generator.articles,
-                                 generator.hidden_translations, generator.hidden_articles)]
-
-
 def content_jobs(generator):
-    """(content, keyword arguments) of each content object's page the generator writes."""
+    """(content, keyword arguments) of each content object's page the generator writes,
+    as its generate_articles, generate_drafts and generate_output pass them to write_file."""
     if isinstance(generator, ArticlesGenerator):
-        return article_jobs(generator) + [
+        return [(article, {"article": article, "category": getattr(article, "category", None), "blog": True})
+                for article in chain(generator.translations, generator.articles,
+                                     generator.hidden_translations, generator.hidden_articles)] + [
             (draft, {"article": draft, "category": draft.category, "blog": True, "all_articles": generator.articles})
             for draft in chain(generator.drafts_translations, generator.drafts)]
     if isinstance(generator, PagesGenerator):
@@ -382,13 +379,6 @@ class SplitTemplate(jinja2.Template):
             return super().render(*args, **kwargs)
         page = (args[0] if args else kwargs).get("output_file")
         return split.render(lambda: super(SplitTemplate, self).render(*args, **kwargs), page)
-
-
-def split_possible(generator):
-    """Whether this build may share the articles generator's pages with a helper."""
-    settings = generator.settings
-    return (isinstance(generator, ArticlesGenerator) and on(settings) and settings["SPEEDUPS_RENDER"]
-            and FORK_IS_SAFE and workers(settings) >= 2)
 
 
 def share_pages(generator, content):
