@@ -50,7 +50,7 @@ from extramile.plugins.speedups.compressed import keep_gzip, put_back_gzip
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"SPEEDUPS": True, "SPEEDUPS_MIN_FILES": 16, "SPEEDUPS_WORKERS": None, "SPEEDUPS_RENDER": True,
-            "RENDER_FIRST": []}
+            "RENDER_FIRST": ()}
 
 # Forking a running Pelican is safe on Linux only (macOS' system libraries
 # are not fork-safe; Windows has no fork).
@@ -281,8 +281,8 @@ def render_first(generators):
 # -- Parallel rendering ------------------------------------------------------------
 # Receivers of the signals sent around a page's write that change nothing a
 # later page shows (module.function): the helper runs without them.
-SPLIT_SAFE_RECEIVERS = {"extramile.plugins.sitemap_robots.sitemap_robots.queue_page",
-                        "extramile.plugins.speedups.speedups.share_pages"}
+SPLIT_SAFE_RECEIVERS = frozenset({"extramile.plugins.sitemap_robots.sitemap_robots.queue_page",
+                                  "extramile.plugins.speedups.speedups.share_pages"})
 SPLIT_SIGNALS = (signals.content_written, signals.article_generator_write_article)
 
 
