@@ -34,9 +34,10 @@ PACKAGE = Path(__file__).resolve().parent
 # OUTPUT_PATH (`invoke build` builds into a new folder each time); staging's
 # SITE_OUTPUT_PATH (the served folder) and OUTPUT_RETENTION (what a clean output
 # keeps); speedups' RENDER_FIRST (new for every save); search_index's
-# SEARCH_INDEX_BACKGROUND and SEARCH_INDEX_TIMEOUT (when and how long it indexes).
+# SEARCH_INDEX_BACKGROUND and SEARCH_INDEX_TIMEOUT (when and how long it indexes);
+# schedule's SCHEDULE_NOW (the build's one "now", read once when it starts).
 RUN_SETTINGS = frozenset({"OUTPUT_PATH", "SITE_OUTPUT_PATH", "OUTPUT_RETENTION", "RENDER_FIRST",
-                          "SEARCH_INDEX_BACKGROUND", "SEARCH_INDEX_TIMEOUT"})
+                          "SEARCH_INDEX_BACKGROUND", "SEARCH_INDEX_TIMEOUT", "SCHEDULE_NOW"})
 
 
 def add_defaults(settings, defaults):

@@ -23,14 +23,13 @@ from pelican import signals
 from pelican.contents import Article
 
 from extramile import clock
-from extramile.buildcache import add_defaults, atomic_write, declare_run_settings
+from extramile.buildcache import add_defaults, atomic_write
 
 logger = logging.getLogger(__name__)
 DEFAULTS = {"SCHEDULE_REPORT": ""}
 # The build's one "now", read once when it starts, on a settings dict whose
-# future-dated posts this plugin holds back. A run setting: no cache key has it.
+# future-dated posts this plugin holds back. A run setting (buildcache.RUN_SETTINGS): no cache key has it.
 HELD_BACK = "SCHEDULE_NOW"
-declare_run_settings(HELD_BACK)
 
 
 def take_over(pelican):
