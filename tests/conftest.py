@@ -64,6 +64,20 @@ def warm_builder():
     return _warm[0]
 
 
+@pytest.fixture(autouse=True)
+def _settings_modules_kept():
+    """Pelican's get_settings_from_file registers each settings file in
+    sys.modules by its name, so a test loading a fixture `pelicanconf.py` would
+    otherwise be what `from pelicanconf import *` finds in every later test."""
+    saved = {name: sys.modules.get(name) for name in ("pelicanconf", "publishconf")}
+    yield
+    for name, module in saved.items():
+        if module is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = module
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_the_warm_builder():
     yield
