@@ -12,6 +12,8 @@ import json
 import os
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,8 +23,9 @@ from urllib.parse import urlsplit
 from invoke import Exit, task
 from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
+from extramile import processes
 from extramile.buildenv import build_environment
-from extramile.devtools.dev_server import with_settings
+from extramile.devtools.dev_server import port_in_use, with_settings
 from extramile.processes import preexec, stop
 from extramile.sources import FILL_IN
 from extramile.tools import links as link_check
@@ -235,29 +238,120 @@ def new_post(c, title, category="", tags="", author="", folder=""):
           "To publish, set 'Status: published' (or remove the line) and update Date.")
 
 
-@contextlib.contextmanager
-def subscribe_receiver(port=PORT):
-    """Run the development subscribe receiver (devtools/) while the site is served.
+# -- Serving: `invoke serve`, `livereload` and `preview` -------------------------
+def dev_ports(port):
+    """The ports of the development subscribe receiver and the local Isso for a
+    site served on `port`: pelicanconf.py's (8001 and 8002 for the site's 8000),
+    moved as far as `--port` moves the site, so that `--port 8100` uses 8101 and 8102."""
+    shift = port - PORT
+    return (urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port + shift, urlsplit(SETTINGS["ISSO_URL"]).port + shift)
 
-    It listens where SUBSCRIBE_ACTION in pelicanconf.py points (127.0.0.1:8001)
-    and accepts fetches from the site on `port`; it stops with the server.
-    """
-    receiver_port = urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port or 8001
+
+def dev_addresses(port):
+    """The development build's absolute addresses for a site served on `port`:
+    its own (feeds, share links, social images), the subscribe form's and Isso's."""
+    receiver, isso = dev_ports(port)
+    action = urlsplit(SETTINGS["SUBSCRIBE_ACTION"])
+    return {"SITEURL": f"http://{HOST}:{port}",
+            "SUBSCRIBE_ACTION": action._replace(netloc=f"{HOST}:{receiver}").geturl(),
+            "ISSO_URL": f"http://{HOST}:{isso}"}
+
+
+def dev_settings(port):
+    """Pelican `-e` arguments that point the development build at `port`."""
+    return with_settings((), *(f"{name}={json.dumps(value)}" for name, value in dev_addresses(port).items()))
+
+
+def local_isso_wanted(isso_url):
+    """Whether a local Isso serves the replies: REPLIES is isso, ISSO_URL is on
+    this machine and Isso is installed (script/bootstrap --test installs it)."""
+    return (SETTINGS.get("REPLIES") == "isso" and urlsplit(isso_url).hostname == HOST
+            and Path(sys.executable).with_name("isso").exists())
+
+
+def claim_ports(port, receiver=True, isso=True):
+    """Stop with one line, before anything is built or served, if a port the task
+    needs is taken: the site's, the subscribe receiver's or the local Isso's."""
+    receiver_port, isso_port = dev_ports(port)
+    needed = [(port, "the site's")]
+    if receiver:
+        needed.append((receiver_port, "the subscribe receiver's, --port + 1"))
+    if isso:
+        needed.append((isso_port, "the local Isso's, --port + 2"))
+    for number, user in needed:
+        if not 0 < number < 65536:
+            raise Exit(f"Port {number} for {user} does not exist: choose another with --port.", code=1)
+        with socket.socket() as probe:
+            # As the servers bind: SO_REUSEADDR, so only a listening socket makes it busy.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((HOST, number))
+            except OSError as err:
+                raise Exit(port_in_use(HOST, number, err, port, user), code=1) from None
+
+
+@contextlib.contextmanager
+def until_stopped():
+    """Run a serving task until Ctrl-C or SIGTERM, then end every process it
+    started: its servers, builds and their helpers, orphans included (this
+    process adopts them). Ctrl-C works even when the task was started with
+    SIGINT ignored (`(invoke serve &)` in a script), which Python would keep."""
+    asked = []
+
+    def stop_now(signum, _frame):
+        asked.append(signum)
+        # A build under invoke's c.run ends now: invoke would only write "\x03" to its stdin.
+        for pid in processes.descendants():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    processes.adopt_orphans()
+    previous = {number: signal.signal(number, stop_now) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except KeyboardInterrupt:
+        pass
+    except Exit:
+        if not asked:  # a build that failed by itself, not one ended by the stop
+            raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        processes.end_descendants()
+        processes.reap()
+
+
+@contextlib.contextmanager
+def subscribe_receiver(site_port, receiver_port):
+    """Run the development subscribe receiver (devtools/) while the site is served,
+    on `receiver_port`, accepting fetches from the site on `site_port`; it stops
+    with the server, and the kernel ends it if we are killed."""
     proc = subprocess.Popen([sys.executable, "-m", "extramile.devtools.subscribe_receiver",
-                             "--port", str(receiver_port), "--site", f"http://{HOST}:{port}/"],
-                            preexec_fn=preexec())  # it ends with us, even if we are killed
+                             "--port", str(receiver_port), "--site", f"http://{HOST}:{site_port}/",
+                             "--db", str(CACHE / "subscribers.sqlite3")],
+                            preexec_fn=preexec())
     try:
         yield proc
     finally:
         stop(proc)
 
 
-@task(pre=[build])
+def build_dev(c, port):
+    """`invoke build` with the development site's addresses on `port`."""
+    build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_settings(port))
+
+
+@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
 def serve(c, port=PORT):
-    """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver."""
-    print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)")
-    with subscribe_receiver(port), isso_server(port):
-        listen(c, port)
+    """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver and Isso."""
+    receiver_port, isso_port = dev_ports(port)
+    isso = local_isso_wanted(dev_addresses(port)["ISSO_URL"])
+    claim_ports(port, isso=isso)
+    with until_stopped():
+        build_dev(c, port)
+        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext():
+            listen(c, port)
 
 
 def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
@@ -269,32 +363,58 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
                      log=log, env=build_environment())
 
 
-@task(pre=[build])
+@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
-    server = livereload_server(port=port)
-    with subscribe_receiver(port), isso_server(port):
-        server.serve_forever()
+    receiver_port, isso_port = dev_ports(port)
+    isso = local_isso_wanted(dev_addresses(port)["ISSO_URL"])
+    claim_ports(port, isso=isso)
+    with until_stopped():
+        build_dev(c, port)
+        server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_settings(port), port=port)
+        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext():
+            server.serve_forever()
 
 
-@task
+@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
 def preview(c, port=PORT):
     """Build the production site for http://127.0.0.1:8000 and serve it."""
-    env = {"SITEURL": f"http://{HOST}:{port}", "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local"),
-           **{name: os.environ.get(name, str(SETTINGS[name])) for name in ("REPLIES", "REPLY_EMAIL", "ISSO_URL")}}
-    build_into_place(c, PROD_CONF, env=env)
-    print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-    with subscribe_receiver(port) if env["SUBSCRIBE_PROVIDER"] == "local" else contextlib.nullcontext(), \
-            isso_server(port) if env["ISSO_URL"] == SETTINGS["ISSO_URL"] else contextlib.nullcontext():
-        listen(c, port)
+    receiver_port, isso_port = dev_ports(port)
+    local = dev_addresses(port)
+    env = {"SITEURL": local["SITEURL"], "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local"),
+           "REPLIES": os.environ.get("REPLIES", str(SETTINGS["REPLIES"])),
+           "REPLY_EMAIL": os.environ.get("REPLY_EMAIL", str(SETTINGS["REPLY_EMAIL"])),
+           "ISSO_URL": os.environ.get("ISSO_URL", local["ISSO_URL"])}
+    receiver = env["SUBSCRIBE_PROVIDER"] == "local"
+    if receiver:
+        env["SUBSCRIBE_ACTION"] = local["SUBSCRIBE_ACTION"]
+    isso = env["ISSO_URL"] == local["ISSO_URL"] and local_isso_wanted(env["ISSO_URL"])
+    claim_ports(port, receiver=receiver, isso=isso)
+    with until_stopped():
+        build_into_place(c, PROD_CONF, output=OUTPUT, content=CONTENT, env=env)
+        print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
+        with subscribe_receiver(port, receiver_port) if receiver else contextlib.nullcontext(), \
+                isso_server(port, isso_port) if isso else contextlib.nullcontext():
+            listen(c, port, announce=False)
 
 
-def listen(c, port):
-    """Pelican's own file server on output/ until Ctrl-C. Nothing is read from
-    our stdin: when it is closed (a service manager, `< /dev/null`), invoke
-    would close the server's stdin and fail with a traceback at Ctrl-C, when
-    it passes the interrupt on."""
-    c.run(f"{sys.executable} -m pelican --listen --bind {HOST} --port {port} -o {OUTPUT}", in_stream=False)
+def listen(c, port, announce=True):
+    """Serve output/ with Pelican's own file server (pelican.server, what
+    `pelican --listen` runs), in this process, until Ctrl-C or SIGTERM. Bound
+    before anything is printed: a busy port is one line and a non-zero exit."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    RootedHTTPServer.allow_reuse_address = True
+    try:
+        httpd = RootedHTTPServer(str(OUTPUT), (HOST, port), ComplexHTTPRequestHandler)
+    except OSError as err:
+        raise Exit(port_in_use(HOST, port, err), code=1) from None
+    if announce:
+        print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)", flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    finally:
+        httpd.server_close()
 
 
 @task
@@ -340,25 +460,20 @@ ISSO_FOLDER = CACHE / "isso"
 
 
 @contextlib.contextmanager
-def isso_server(port=PORT):
-    """Run a local Isso (devtools/isso_server.py) at ISSO_URL of pelicanconf.py
-    while the site is served: its own database in .cache/isso, moderation on.
-    Without Isso installed (script/bootstrap --test installs it), the site is
-    served without it and the reply form says the server cannot be reached."""
+def isso_server(site_port, isso_port):
+    """Run a local Isso (devtools/isso_server.py) on `isso_port` for the site on
+    `site_port` while the site is served: its own database in .cache/isso,
+    moderation on. It ends with the server (and with this process if killed)."""
     from extramile.devtools import isso_server as local_isso
 
-    isso = urlsplit(SETTINGS["ISSO_URL"])
-    if SETTINGS.get("REPLIES") != "isso" or isso.hostname != HOST or not Path(sys.executable).with_name("isso").exists():
-        yield None
-        return
-    proc = local_isso.start(ISSO_FOLDER, isso.port, [f"http://{HOST}:{port}", f"http://localhost:{port}"])
-    print(f"Isso on {SETTINGS['ISSO_URL']} (moderate at {SETTINGS['ISSO_URL']}/admin/, "
+    proc = local_isso.start(ISSO_FOLDER, isso_port, [f"http://{HOST}:{site_port}", f"http://localhost:{site_port}"],
+                            preexec_fn=preexec())
+    print(f"Isso on http://{HOST}:{isso_port} (moderate at http://{HOST}:{isso_port}/admin/, "
           f"password in {ISSO_FOLDER / 'admin-password'})")
     try:
         yield proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 def _replies_settings(content):

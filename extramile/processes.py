@@ -8,6 +8,7 @@
   (``PR_SET_CHILD_SUBREAPER``): a helper's helper whose parent ended (the
   search indexer a build left running) is re-parented to us instead of to
   init, so ``end_descendants`` still finds it.
+* ``reap_adopted``: collects those orphans once they end, so none stays a zombie.
 * ``end_descendants``: SIGTERM to every process below us, SIGKILL to any still
   there after a grace period, and reaps those that became our children.
 """
@@ -93,6 +94,16 @@ def reap():
             return
 
 
+def reap_adopted(keep=()):
+    """Collect the exit status of our ended children other than `keep` (children
+    whose Popen waits for them): adopted orphans, which stay zombies until their
+    new parent does this. Never blocks."""
+    for pid in children_by_parent().get(os.getpid(), []):
+        if pid not in keep and state(pid) == "Z":
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+
+
 def end_descendants(grace=3.0):
     """End every process below this one: SIGTERM, then SIGKILL after `grace` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -110,13 +121,18 @@ def end_descendants(grace=3.0):
             return
 
 
-def alive(pid):
-    """True while `pid` runs (a zombie, ended but not yet reaped, does not count)."""
+def state(pid):
+    """`pid`'s state letter from /proc (R, S, ...; Z: ended, not yet reaped), or None if gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+            return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return False
+        return None
+
+
+def alive(pid):
+    """True while `pid` runs (a zombie, ended but not yet reaped, does not count)."""
+    return state(pid) not in (None, "Z", "X")
 
 
 def stop(proc, timeout=10):

@@ -17,13 +17,22 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from conftest import ROOT, cache_override, run_pelican
+from waiting import LIMIT, listening, proc_children, wait_until
 
 from extramile.processes import alive, descendants
-from extramile.tools.serving import free_port, wait_for_port
+from extramile.tools.serving import free_port
+from tasks import SETTINGS
 
 POST = "posts/in-customers-we-trust.md"
 POST_URL = "/posts/in-customers-we-trust/"
 OTHER = "posts/yes-were-closed-but-come-on-in.md"
+
+
+def gated(cache, gate, **settings):
+    """Pelican `-e` settings for builds that wait at the gate (tests/build_gate.py) until the test opens it."""
+    return cache_override(cache, PLUGINS=json.dumps([*SETTINGS["PLUGINS"], "build_gate"]),
+                          PLUGIN_PATHS=json.dumps([str(ROOT / "tests")]), BUILD_GATE=json.dumps(str(gate)),
+                          **settings)
 
 
 def start_server(tmp_path, content, output, extra, preexec_fn=None):
@@ -34,14 +43,15 @@ def start_server(tmp_path, content, output, extra, preexec_fn=None):
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             preexec_fn=preexec_fn)
     proc.log = log
-    assert wait_for_port(port, proc, seconds=30), (tmp_path / "server.log").read_text()
+    wait_until(lambda: listening(port) or proc.poll() is not None, "the server to listen")
+    assert proc.poll() is None, (tmp_path / "server.log").read_text()
     return proc, f"http://127.0.0.1:{port}"
 
 
 def stop_server(proc, sig=signal.SIGINT):
     proc.send_signal(sig)
     try:
-        return proc.wait(timeout=30)
+        return proc.wait(timeout=LIMIT)
     finally:
         proc.log.close()
 
@@ -58,40 +68,37 @@ def live(tmp_path):
 
 
 def status(url):
-    with urllib.request.urlopen(f"{url}/__dev__/status", timeout=10) as response:
+    with urllib.request.urlopen(f"{url}/__dev__/status", timeout=LIMIT) as response:
         return json.load(response)
 
 
-def wait_for_builds(url, count, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for_builds(url, count):
+    """The status once `count` builds ran and nothing is building or waiting to."""
+    def done():
         now = status(url)
-        if now["builds"] >= count and not now["building"] and not now["pending"]:
-            return now
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for build {count}: {status(url)}")
+        return now if now["builds"] >= count and not now["building"] and not now["pending"] else None
+
+    return wait_until(done, f"build {count} to end")
 
 
-def wait_for(page, expression, timeout):
+def wait_for(page, expression):
     """Poll from Python: Playwright's wait_for_function evaluates strings, which the CSP forbids."""
     from playwright.sync_api import Error
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def holds():
         try:
-            if page.evaluate(expression):
-                return
+            return page.evaluate(expression)
         except Error:  # the page is reloading
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {expression}")
+            return False
+
+    wait_until(holds, expression)
 
 
-def connected(page):
-    """The page's reload script is listening (the server counts it among its pages)."""
+def connected(page, url, pages):
+    """The page's reload script is listening: the server counts `pages` open pages."""
     wait_for(page, "() => performance.getEntriesByType('resource')"
-                   ".some(e => e.name.endsWith('/__dev__/reload.js'))", 10)
-    time.sleep(0.3)  # the event stream opens right after the script runs
+                   ".some(e => e.name.endsWith('/__dev__/reload.js'))")
+    wait_until(lambda: status(url)["pages"] >= pages, f"{pages} pages to listen to the server")
 
 
 def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, page, chromium):
@@ -101,8 +108,8 @@ def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, pa
     other_errors = []
     other.on("console", lambda msg: other_errors.append(msg.text) if msg.type == "error" else None)
     other.goto(f"{url}/{OTHER.replace('.md', '/')}")
-    for tab in (page, other):
-        connected(tab)
+    for count, tab in enumerate((page, other), start=1):
+        connected(tab, url, count)
         tab.evaluate("window.beforeSave = true")
     other_file = output / OTHER.replace(".md", "/index.html")
     other_before = other_file.read_bytes()
@@ -111,7 +118,7 @@ def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, pa
     post.write_text(post.read_text(encoding="utf-8") + "\nA wombat sentence, added by the test.\n",
                     encoding="utf-8")
     saved = time.monotonic()
-    wait_for(page, "() => document.body.textContent.includes('A wombat sentence')", 30)
+    wait_for(page, "() => document.body.textContent.includes('A wombat sentence')")
     print(f"\nsave to reloaded page: {time.monotonic() - saved:.2f} s")
     assert page.evaluate("window.beforeSave") is None  # a real reload, not a stale page
     wait_for_builds(url, 1)
@@ -186,25 +193,59 @@ def test_the_script_is_served_not_built(live):
     assert served.index("/__dev__/reload.js") < served.index("</head>")
 
 
-def test_saves_during_a_build_make_exactly_one_more_build(live):
-    url, content, output = live
-    post, other = content / POST, content / OTHER
-    post.write_text(post.read_text(encoding="utf-8") + "\nNumbatone.\n", encoding="utf-8")
-    deadline = time.monotonic() + 30
-    while not status(url)["building"]:
-        assert time.monotonic() < deadline, "the save started no build"
-        time.sleep(0.01)
-    # Two saves of two files while the first build runs: one build follows, with both.
-    other.write_text(other.read_text(encoding="utf-8") + "\nNumbattwo.\n", encoding="utf-8")
-    time.sleep(0.2)
-    post.write_text(post.read_text(encoding="utf-8") + "\nNumbatthree.\n", encoding="utf-8")
-    done = wait_for_builds(url, 2)
-    time.sleep(1)  # nothing else is coming
-    assert status(url)["builds"] == 2, status(url)
-    assert done["last"]["code"] == 0
-    assert sorted(done["last"]["render_first"]) == sorted([str(post.resolve()), str(other.resolve())])
-    assert "Numbatthree" in (output / POST_URL.strip("/") / "index.html").read_text(encoding="utf-8")
-    assert "Numbattwo" in (output / OTHER.replace(".md", "/index.html")).read_text(encoding="utf-8")
+def test_saves_during_a_build_make_exactly_one_more_build(tmp_path):
+    """The first build is held at its start (tests/build_gate.py) while two more
+    files are saved: however fast or slow the machine, they come during it."""
+    content, output, gate = tmp_path / "content", tmp_path / "output", tmp_path / "gate"
+    shutil.copytree(ROOT / "content", content)
+    gate.mkdir()
+    assert run_pelican(output, content=content, extra=cache_override(tmp_path / "cache")).returncode == 0
+    proc, url = start_server(tmp_path, content, output, gated(tmp_path / "cache", gate))
+    try:
+        post, other = content / POST, content / OTHER
+        post.write_text(post.read_text(encoding="utf-8") + "\nNumbatone.\n", encoding="utf-8")
+        wait_until(lambda: list(gate.glob("started-*")), "the save's build to start")
+        # Two saves of two files while the first build runs: one build follows, with both.
+        other.write_text(other.read_text(encoding="utf-8") + "\nNumbattwo.\n", encoding="utf-8")
+        post.write_text(post.read_text(encoding="utf-8") + "\nNumbatthree.\n", encoding="utf-8")
+        both = sorted([str(post.resolve()), str(other.resolve())])
+        wait_until(lambda: status(url)["pending"] == both, "both saves to wait for the next build")
+        assert status(url)["building"] and status(url)["builds"] == 0
+        (gate / "open").touch()
+        done = wait_for_builds(url, 2)
+        # Nothing builds or waits to: no save is left to make a third build.
+        assert done["builds"] == 2, done
+        assert done["last"]["code"] == 0
+        assert sorted(done["last"]["render_first"]) == both
+        assert "Numbatthree" in (output / POST_URL.strip("/") / "index.html").read_text(encoding="utf-8")
+        assert "Numbattwo" in (output / OTHER.replace(".md", "/index.html")).read_text(encoding="utf-8")
+    finally:
+        (gate / "open").touch()
+        assert stop_server(proc) == 0
+
+
+def test_many_builds_leave_no_zombie(tmp_path):
+    """Each build's search indexer outlives it and is adopted by the server,
+    which must collect it when it ends (30 saves left 30 zombies)."""
+    from extramile.plugins.search_index.search_index import wait_for_background
+
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    cache = cache_override(tmp_path / "cache")
+    assert run_pelican(output, content=content, extra=cache).returncode == 0
+    proc, url = start_server(tmp_path, content, output, cache)
+    try:
+        post = content / POST
+        for build in range(1, 13):
+            post.write_text(post.read_text(encoding="utf-8") + f"\nA numbat, number {build}.\n", encoding="utf-8")
+            wait_for_builds(url, build)
+            # This build's indexer has done its work (it ends right after).
+            assert wait_for_background(tmp_path / "cache" / "search-index", timeout=LIMIT) == ""
+        # Every indexer ended; none is left a zombie (state Z) under the server.
+        wait_until(lambda: "Z" not in proc_children(proc.pid).values(), "the ended indexers to be collected",
+                   limit=60)
+    finally:
+        assert stop_server(proc) == 0
 
 
 SLOW_PAGEFIND = """#!{python}
@@ -237,10 +278,7 @@ def test_ctrl_c_stops_a_server_started_with_sigint_ignored(tmp_path):
     except subprocess.TimeoutExpired:
         proc.kill()
         raise
-    deadline = time.monotonic() + 10
-    while [p for p in below if alive(p)] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [p for p in below if alive(p)] == []
+    assert below and [p for p in below if alive(p)] == []  # the server waited for them to end
 
 
 def test_stopping_the_server_mid_index_leaves_no_process(tmp_path):
@@ -257,18 +295,13 @@ def test_stopping_the_server_mid_index_leaves_no_process(tmp_path):
         post = content / POST
         post.write_text(post.read_text(encoding="utf-8") + "\nA quokka.\n", encoding="utf-8")
         wait_for_builds(url, 1)
-        deadline = time.monotonic() + 30
-        while not any(b"slow-pagefind" in cmdline(p) for p in descendants(proc.pid)):
-            assert time.monotonic() < deadline, "no indexer started"
-            time.sleep(0.05)
+        wait_until(lambda: any(b"slow-pagefind" in cmdline(p) for p in descendants(proc.pid)),
+                   "the indexer to start Pagefind")
         below = descendants(proc.pid)  # the warm builder, the indexer and its Pagefind
         assert len(below) >= 3, [cmdline(p) for p in below]
     finally:
         assert stop_server(proc) == 0
-    deadline = time.monotonic() + 10
-    while (left := leftovers(tmp_path) + [str(p) for p in below if alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert left == []
+    assert leftovers(tmp_path) + [str(p) for p in below if alive(p)] == []  # the server waited for them
 
 
 def cmdline(pid):

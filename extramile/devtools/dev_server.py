@@ -21,9 +21,10 @@ rebuilds, and reloads each open page as soon as its own file is written.
   files on disk are those any build writes, and no build contains it.
 * Serving: the standard library's file server on the output folder
   (``SimpleHTTPRequestHandler``, which serves nothing outside it), with
-  ``Cache-Control: no-store``. ``/__dev__/status`` says how many builds ran.
-* Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``)
-  and on Ctrl-C, SIGTERM or any exit ends every process below it: the warm
+  ``Cache-Control: no-store``. ``/__dev__/status`` says how many builds ran,
+  whether one runs, the saved files not built yet and how many pages listen.
+* Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``),
+  collects each as it ends (SIGCHLD, and after every build), and on Ctrl-C, SIGTERM or any exit ends every process below it: the warm
   builder and its builds, background search indexers, Pagefind, the
   subscribe receiver (extramile/processes.py).
 """
@@ -129,6 +130,10 @@ class Broadcast:
     def leave(self, q):
         with self.lock:
             self.queues.discard(q)
+
+    def count(self):
+        with self.lock:
+            return len(self.queues)
 
     def send(self, message):
         with self.lock:
@@ -255,6 +260,7 @@ class DevServer:
             # build prints its problems and the last good site stays served.
             result = self.builder.build(self.args(first))
             seconds = time.perf_counter() - started
+            self.reap()
             with self.changed:
                 self.building = False
                 self.builds += 1
@@ -267,8 +273,8 @@ class DevServer:
 
     def status(self):
         with self.changed:
-            return {"builds": self.builds, "building": self.building, "pending": bool(self.pending),
-                    "last": self.last}
+            return {"builds": self.builds, "building": self.building, "pending": sorted(self.pending),
+                    "last": self.last, "pages": self.broadcast.count()}
 
     # -- Watching ------------------------------------------------------------------
     # watchfiles' own notifier, made here rather than inside watchfiles.watch()
@@ -374,17 +380,32 @@ class DevServer:
         self.threads.append(thread)
 
     # -- Running -------------------------------------------------------------------
+    def reap(self, *_signal):
+        """Collect the orphans we adopted once they end (a build's search indexer):
+        never left as zombies, however many builds run. The zygote is the builder's to wait for."""
+        zygote = self.builder.proc
+        processes.reap_adopted(keep={zygote.pid} if zygote is not None else set())
+
     def start(self):
         processes.adopt_orphans()  # a helper's orphan (a search indexer) stays ours to end
+        # Bound first, listening last: a taken port is said before anything starts,
+        # and once the port answers, the server is ready.
+        self.httpd = ThreadingHTTPServer((self.host, self.port), partial(Handler, directory=str(self.output)),
+                                         bind_and_activate=False)
+        try:
+            self.httpd.server_bind()
+        except OSError as err:
+            self.httpd.server_close()
+            self.httpd = None
+            raise SystemExit(port_in_use(self.host, self.port, err)) from None
+        self.httpd.daemon_threads = True
+        self.httpd.dev = self
         self.output.mkdir(parents=True, exist_ok=True)
         self.builder.start()
         self.start_thread(self.build_loop)
         self.watch_sources()
         self.watch_output()
-        # Last: once the port is open, the server is ready.
-        self.httpd = ThreadingHTTPServer((self.host, self.port), partial(Handler, directory=str(self.output)))
-        self.httpd.daemon_threads = True
-        self.httpd.dev = self
+        self.httpd.server_activate()
 
     def serve_forever(self):
         """Serve until Ctrl-C or SIGTERM; then end every helper process."""
@@ -394,6 +415,7 @@ class DevServer:
             # ignored (Python then keeps it ignored): seen under a test runner.
             for number in (signal.SIGTERM, signal.SIGINT):
                 previous[number] = signal.signal(number, interrupt)
+            previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, self.reap)
         try:
             self.start()
             print(f"Serving {self.output} on http://{self.host}:{self.port}/ and rebuilding on every save "
@@ -422,3 +444,9 @@ class DevServer:
 
 def interrupt(_signum, _frame):
     raise KeyboardInterrupt
+
+
+def port_in_use(host, port, err, site_port=None, what="the site's"):
+    """The one line a task says when a port it needs (`what`'s) is taken."""
+    return (f"Port {port} on {host} ({what}) is in use ({err.strerror}): stop what uses it, "
+            f"or choose other ports with --port, e.g. --port {(site_port or port) + 100}.")
