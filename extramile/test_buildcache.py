@@ -12,6 +12,21 @@ import pytest
 from extramile import buildcache
 
 
+def past_file_clock(folder, since_ns, grain_ns):
+    """Wait until a file written in `folder` gets a change time more than `grain_ns`
+    after `since_ns`: the file system's own clock has moved on (tests/waiting.py has
+    the same for tests/, which this package's tests cannot import)."""
+    probe = folder / ".clock-probe"
+    deadline = time.monotonic() + 120
+    while True:
+        probe.write_text("tick")
+        if probe.stat().st_ctime_ns > since_ns + grain_ns:
+            probe.unlink()
+            return
+        assert time.monotonic() < deadline, "the file system clock did not move"
+        time.sleep(0.005)
+
+
 def key_in_new_process(tmp_path, source):
     """settings_key of {"F": f} where f is defined by `source`, in a new Python process."""
     module = tmp_path / "somefilters.py"
@@ -92,7 +107,7 @@ def test_file_stamp_changes_when_the_file_does(tmp_path):
     path = tmp_path / "post.md"
     path.write_text("one")
     first = buildcache.file_stamp(path)
-    time.sleep(0.05)  # past the file system clock's tick
+    past_file_clock(tmp_path, first[4], 0)  # a write now gets a later change time
     path.write_text("two")  # same size: the times and change time tell
     os.utime(path, ns=(first[3], first[3]))  # even with the mtime set back
     assert buildcache.file_stamp(path) != first
@@ -175,7 +190,7 @@ def test_a_fork_dates_what_it_imports_itself_by_the_fork(local_plugin, tmp_path)
     one made after the build imported it is not."""
     local_plugin.write_text("X = 2\n")  # after this process imported it: stale here
     sys.modules.pop("localplugin_for_code_key")  # forgotten before the fork, as the zygote does
-    time.sleep(0.05)  # the edit is clearly before the fork (CLOCK_GRAIN_NS)
+    past_file_clock(tmp_path, local_plugin.stat().st_ctime_ns, buildcache.CLOCK_GRAIN_NS)  # the edit is clearly before the fork
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child answers in two bytes: 1 current, 0 not

@@ -2,18 +2,20 @@
 livereload`: devtools/dev_server.py) listen on 127.0.0.1 only, refuse oversized and
 malformed requests, and serve nothing outside the output folder."""
 
-import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-import time
+import urllib.request
 
 import pytest
 from conftest import ROOT
+from waiting import LIMIT, answers, listening, wait_until
 
-from extramile.tools.serving import free_port, wait_for_port
+from extramile.processes import alive, descendants
+from extramile.tools.serving import free_port
 
 SECRET = "not-for-the-web-7f3a"
 TRAVERSALS = [
@@ -61,8 +63,7 @@ def listening_addresses(port):
 
 
 SERVERS = {
-    "serve": "import sys, runpy; sys.argv = ['pelican', '--listen', '--bind', '127.0.0.1', '--port', '{port}', "
-             "'-o', '{output}']; runpy.run_module('pelican', run_name='__main__')",
+    "serve": "import invoke, tasks; tasks.OUTPUT = '{output}'; tasks.listen(invoke.Context(), {port})",
     "livereload": "from tasks import livereload_server; "
                   "livereload_server(output='{output}', content='{content}', port={port}).serve_forever()",
 }
@@ -76,7 +77,8 @@ def server(request, dev_site):
     code = SERVERS[request.param].format(port=port, output=dev_site.output, root=ROOT, content=ROOT / "content")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_for_port(port, proc), "the server did not start"
+    wait_until(lambda: listening(port) or proc.poll() is not None, "the server to listen")
+    assert proc.poll() is None, "the server did not start"
     yield request.param, port
     proc.terminate()
     proc.wait(timeout=10)
@@ -125,25 +127,115 @@ def test_refuses_oversized_and_malformed_requests(server, request_bytes):
     assert status(raw(port, b"GET / HTTP/1.0\r\n\r\n")) == 200
 
 
-def test_invoke_serve_ends_without_a_traceback_at_ctrl_c_when_stdin_is_closed(tmp_path):
-    """`invoke serve` or `preview` with stdin closed (a service manager, `< /dev/null`):
-    invoke used to close the server's stdin at the end of its own, then fail with a
-    traceback writing Ctrl-C to it."""
-    (tmp_path / "index.html").write_text("<p>Served.</p>")
-    port = free_port()
-    code = f"import invoke, tasks; tasks.OUTPUT = {str(tmp_path)!r}; tasks.listen(invoke.Context(), {port})"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+# -- The tasks themselves: `invoke serve`, `livereload` and `preview` ------------
+TASK = """import sys
+from pathlib import Path
+from invoke import Collection, Program
+import tasks
+tasks.CONTENT, tasks.OUTPUT, tasks.CACHE = Path({content!r}), Path({output!r}), Path({cache!r})
+tasks.ISSO_FOLDER = tasks.CACHE / "isso"
+Program(namespace=Collection.from_module(tasks)).run(["invoke", *sys.argv[1:]])
+"""
+
+
+def free_ports(count):
+    """`count` free ports in a row on 127.0.0.1: the site's, the receiver's and Isso's."""
+    while True:
+        first = free_port()
+        if first + count < 65536 and all(not listening_addresses(first + i) and bindable(first + i)
+                                         for i in range(count)):
+            return first
+
+
+def bindable(port):
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_task(tmp_path, *args, stdin=subprocess.DEVNULL, **popen):
+    """`invoke ARGS` on a copy of the content, building into tmp_path (ROOT's caches, as the task has)."""
+    content = tmp_path / "content"
+    if not content.exists():
+        shutil.copytree(ROOT / "content", content)
+    script = TASK.format(content=str(content), output=str(tmp_path / "output"), cache=str(tmp_path / "cache"))
+    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **popen)
+
+
+def ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell script's `cmd &` starts it
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=LIMIT) as response:
+        return response.read().decode("utf-8")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("name", ["serve", "livereload", "preview"])
+def test_a_serving_task_ends_with_every_process_it_started(tmp_path, name, sig):
+    """Started in the background from a script (SIGINT ignored), then stopped
+    with SIGINT or SIGTERM: no server, build or helper is left, every port is
+    free. The site, its feeds and its forms use the --port given."""
+    port = free_ports(3)
+    proc = run_task(tmp_path, name, "--port", str(port), preexec_fn=ignore_sigint)
     try:
-        assert wait_for_port(port, proc), "the server did not start"
-        time.sleep(0.5)  # invoke has read its stdin to the end
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's whole process group
-        out, _ = proc.communicate(timeout=30)
+        site = f"http://127.0.0.1:{port}"
+        wait_until(lambda: answers(site + "/") or proc.poll() is not None, "the site to be served")
+        assert proc.poll() is None, proc.stdout.read()
+        wait_until(lambda: listening(port + 1) and listening(port + 2), "the subscribe receiver and Isso")
+        home, feed = fetch(site + "/"), fetch(site + "/feeds/all.atom.xml")
+        # Absolute links follow the port: the feed, the share and social image links, the forms.
+        assert f"{site}/posts/" in feed and "127.0.0.1:8000" not in feed + home
+        assert f"http://127.0.0.1:{port + 1}/subscribe" in home
+        below = descendants(proc.pid)
+        assert len(below) >= 2, [cmdline(p) for p in below]  # the receiver and Isso, the warm builder
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=LIMIT)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert "Keyboard interrupt received" in out and "Traceback" not in out, out
-    assert not listening_addresses(port)
+        if proc.poll() is None:
+            for pid in descendants(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    assert [f"{p}: {cmdline(p)}" for p in below if alive(p)] == []
+    assert leftovers(tmp_path) == []
+    assert all(bindable(port + i) for i in range(3))
+
+
+@pytest.mark.parametrize("taken", [0, 1, 2], ids=["site", "receiver", "isso"])
+@pytest.mark.parametrize("name", ["serve", "livereload", "preview"])
+def test_a_taken_port_is_one_line_and_a_failure_before_anything_is_built(tmp_path, name, taken):
+    port = free_ports(3)
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind(("127.0.0.1", port + taken))
+        other.listen()
+        proc = run_task(tmp_path, name, "--port", str(port))
+        out, _ = proc.communicate(timeout=LIMIT)
+    assert proc.returncode != 0
+    assert out.strip().count("\n") == 0 and f"Port {port + taken} on 127.0.0.1" in out and "--port" in out, out
+    assert "Serving" not in out and not (tmp_path / "output").exists()
+
+
+def leftovers(tmp_path):
+    """Running processes whose command line mentions the test's folder."""
+    return [f"{pid}: {cmdline(pid)}" for pid in filter(str.isdigit, os.listdir("/proc"))
+            if str(tmp_path).encode() in cmdline(pid) and alive(int(pid))]
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ")
+    except OSError:
+        return b""
 
 
 def test_the_files_a_page_fetches_are_found_as_the_browser_would_ask_for_them():

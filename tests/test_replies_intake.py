@@ -7,13 +7,13 @@ import json
 import re
 import socket
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 from conftest import make_content, post, run_pelican, serve_production_site
 from invoke import Config, Context, Exit
+from waiting import answers, wait_until
 
 import tasks
 from extramile.devtools import isso_server
@@ -156,13 +156,7 @@ def isso(tmp_path):
     def start(site_origin):
         holder["proc"] = isso_server.start(holder["folder"], port, [site_origin],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/config", timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("Isso did not start")
+        wait_until(lambda: answers(f"{url}/config"), "Isso to answer")
 
     holder["start"] = start
     yield holder

@@ -7,11 +7,11 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import ROOT, cache_override, post, run_pelican
 from playwright.sync_api import expect
+from waiting import wait_until
 
 # A word of exactly one article (checked below, so the premise cannot rot).
 WORD, SLUG, TITLE, AUTHOR = "Boston", "in-customers-we-trust", "In Customers We Trust", "Ron Kaufman"
@@ -177,12 +177,9 @@ def running(tmp_path):
     return found
 
 
-def gone(tmp_path, seconds=10):
-    """No process of the test's is left after a moment (time to exit)."""
-    deadline = time.monotonic() + seconds
-    while running(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running(tmp_path) == []
+def gone(tmp_path):
+    """No process of the test's is left once they had their time to exit (or forever running, a failure)."""
+    wait_until(lambda: running(tmp_path) == [], "the test's processes to end")
 
 
 def edit_and_build_in_background(tmp_path, content, output, **settings):
@@ -234,10 +231,7 @@ def test_a_background_indexer_ends_with_the_process_that_started_the_build(tmp_p
     owner = subprocess.Popen([sys.executable, "-c", f"import subprocess, time; subprocess.run({build!r}, "
                               "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); time.sleep(600)"],
                              cwd=ROOT, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not any("hanging-pagefind --site" in p for p in running(tmp_path)):
-        assert time.monotonic() < deadline, "no indexer started"
-        time.sleep(0.05)
+    wait_until(lambda: any("hanging-pagefind --site" in p for p in running(tmp_path)), "an indexer to start")
     owner.kill()
     owner.wait()
     gone(tmp_path)

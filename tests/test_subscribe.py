@@ -358,29 +358,26 @@ def test_generic_endpoint_without_cors_gets_one_normal_post(generic_site_without
     assert site.receiver.store.all() == ["generic-reader@example.org"]
 
 
-def test_invoke_serve_runs_the_receiver_and_stops_it(monkeypatch):
+def test_invoke_serve_runs_the_receiver_and_stops_it(monkeypatch, tmp_path):
     """tasks.subscribe_receiver, which `invoke serve`, `livereload` and `preview`
-    wrap around their server: the receiver listens where SUBSCRIBE_ACTION points,
+    wrap around their server: the receiver listens on the port it is given,
     accepts the served site's origin, and is gone when the server stops."""
     import socket
-    import time
+
+    from waiting import listening, wait_until
 
     import tasks
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setitem(tasks.SETTINGS, "SUBSCRIBE_ACTION", f"http://127.0.0.1:{port}/subscribe")
-    with tasks.subscribe_receiver(8123) as proc:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("OPTIONS", "/subscribe", headers={"Origin": "http://127.0.0.1:8123"})
-                status = conn.getresponse().status
-                conn.close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    monkeypatch.setattr(tasks, "CACHE", tmp_path)
+    with tasks.subscribe_receiver(8123, port) as proc:
+        wait_until(lambda: listening(port) or proc.poll() is not None, "the receiver to listen")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("OPTIONS", "/subscribe", headers={"Origin": "http://127.0.0.1:8123"})
+        status = conn.getresponse().status
+        conn.close()
         assert status == 204
     assert proc.poll() is not None, "the receiver stopped with the server"
     with pytest.raises(OSError):

@@ -5,11 +5,12 @@ that imported Pelican and the plugins once. They must build exactly what the
 import os
 import shutil
 import signal
-import time
 
 import pytest
 from conftest import ROOT, cache_override, digests, run_pelican
+from waiting import past_file_clock
 
+from extramile.buildcache import CLOCK_GRAIN_NS
 from extramile.devtools.warm_builder import WarmBuilder
 
 POST = "posts/in-customers-we-trust.md"
@@ -40,7 +41,8 @@ def builder(tmp_path):
     plugins.mkdir()
     (plugins / "own_subtitle.py").write_text(OWN_PLUGIN.format("Version one"))
     (tmp_path / "conf.py").write_text(OWN_SETTINGS)
-    time.sleep(0.1)  # the zygote starts clearly after the plugin was written (buildcache.CLOCK_GRAIN_NS)
+    # The zygote starts clearly after the plugin was written (buildcache.CLOCK_GRAIN_NS).
+    past_file_clock(tmp_path, (plugins / "own_subtitle.py").stat().st_ctime_ns, CLOCK_GRAIN_NS)
     warm = WarmBuilder(tmp_path / "conf.py", cwd=ROOT)
     warm.start()
     yield warm
@@ -117,7 +119,7 @@ def test_a_settings_edit_reaches_the_next_build_in_the_same_zygote_with_its_cach
     # An edit within a clock tick of the build's start cannot be told from one
     # made after the build read the file: that build keeps nothing (fail closed,
     # buildcache.CLOCK_GRAIN_NS); the dev server waits dev_server.CODE_QUIET_MS after a settings save.
-    time.sleep(0.1)
+    past_file_clock(tmp_path, (tmp_path / "conf.py").stat().st_ctime_ns, CLOCK_GRAIN_NS)
     log = tmp_path / "second.log"
     assert builder.build(own, log_path=str(log))["code"] == 0
     assert builder.proc.pid == first
