@@ -41,8 +41,10 @@ def builder(tmp_path):
     plugins.mkdir()
     (plugins / "own_subtitle.py").write_text(OWN_PLUGIN.format("Version one"))
     (tmp_path / "conf.py").write_text(OWN_SETTINGS)
-    # The zygote starts clearly after the plugin was written (buildcache.CLOCK_GRAIN_NS).
-    past_file_clock(tmp_path, (plugins / "own_subtitle.py").stat().st_ctime_ns, CLOCK_GRAIN_NS)
+    # The zygote starts clearly after the plugin was written: its start is known
+    # to a kernel tick (rounded down, less than the grain), then compared with
+    # the grain (buildcache.CLOCK_GRAIN_NS, _process_started_ns); twice the grain covers both.
+    past_file_clock(tmp_path, (plugins / "own_subtitle.py").stat().st_ctime_ns, 2 * CLOCK_GRAIN_NS)
     warm = WarmBuilder(tmp_path / "conf.py", cwd=ROOT)
     warm.start()
     yield warm
