@@ -96,6 +96,7 @@ def test_serves_the_site(server):
 
 
 @pytest.mark.parametrize("path", ["/__dev__/reload.js/../../secret.txt", "/__dev__/../../secret.txt",
+                                  "/__dev__/overlay.css/../../secret.txt",
                                   "/__dev__/events/../../secret.txt", "/__dev__/status/%2e%2e/%2e%2e/secret.txt"])
 def test_nothing_outside_the_output_folder_through_the_dev_routes(server, path):
     _, port = server

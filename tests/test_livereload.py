@@ -181,6 +181,34 @@ def test_a_page_is_announced_only_once_the_pictures_it_shows_exist(live):
         wait_for_builds(url, attempt + 1)
 
 
+def test_a_failed_build_shows_its_problems_on_every_open_page_until_a_build_passes(live, page, chromium):
+    """Like Hugo's server: the author sees why the page did not change, where
+    they are looking (file:line and how to fix), under the site's CSP."""
+    url, content, _ = live
+    page.goto(f"{url}{POST_URL}")
+    connected(page, url, 1)
+    post = content / POST
+    good = post.read_text(encoding="utf-8")
+    post.write_text(good.replace("Author: Ron Kaufman", "Author: Nobody Known"), encoding="utf-8")
+    overlay = "() => document.querySelector('.dev-problems')?.textContent || ''"
+    wait_for(page, f"() => ({overlay})().includes('{POST}:4')")
+    shown = page.evaluate(overlay)
+    assert "unknown author 'Nobody Known'" in shown and "AUTHORS_INFO" in shown, shown  # how to fix
+    # Styled by the same-origin stylesheet (no inline style, which the CSP blocks).
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.dev-problems')).position") == "fixed"
+    assert page.evaluate("() => document.querySelector('.dev-problems [style]')") is None
+    # A page opened while the build is broken shows the problems too.
+    other = chromium.new_page()
+    other.goto(f"{url}/")
+    wait_for(other, f"() => ({overlay})().includes('{POST}:4')")
+    post.write_text(good, encoding="utf-8")
+    for tab in (page, other):
+        wait_for(tab, "() => !document.querySelector('.dev-problems')")
+    assert status(url)["last"]["code"] == 0
+    assert page.errors == []  # no CSP violation, no failed request
+    other.close()
+
+
 def test_the_script_is_served_not_built(live):
     """Pages on disk are what any build writes; the server adds one same-origin script."""
     url, _, output = live

@@ -8,6 +8,11 @@ rebuilds, and reloads each open page as soon as its own file is written.
   content files that changed, so their pages are written first. Saves that
   arrive during a build start one more build after it: never two builds at
   once, no save lost.
+* Problems: a build prints into a file, echoed to the terminal when it ends.
+  Every open page is told how each build ended (an SSE ``build`` event, sent
+  also to a page that opens later); while the last build failed, dev-reload.js
+  shows its problems (file:line and how to fix, from the lines the build
+  printed) over the page, styled by ``/__dev__/overlay.css``.
 * Reloading: the server watches the output folder too (changes grouped for at
   most OUTPUT_GROUP_MS) and tells every open page, over Server-Sent Events
   (``/__dev__/events``), which HTML and CSS files now hold other bytes (a file
@@ -37,8 +42,10 @@ import os
 import posixpath
 import queue
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from functools import partial
@@ -51,7 +58,9 @@ from extramile.buildcache import CLOCK_GRAIN_NS
 from extramile.devtools.warm_builder import WarmBuilder
 
 EVENTS, SCRIPT, STATUS = "/__dev__/events", "/__dev__/reload.js", "/__dev__/status"
+OVERLAY_CSS = "/__dev__/overlay.css"
 SCRIPT_FILE = Path(__file__).with_name("dev-reload.js")
+OVERLAY_FILE = Path(__file__).with_name("dev-overlay.css")
 SCRIPT_TAG = f'<script src="{SCRIPT}" defer></script>'.encode()
 # How long the watchers wait for quiet before a build. Content and templates:
 # 10 ms (an editor's save is a few events within a millisecond or two). Code
@@ -69,6 +78,10 @@ OUTPUT_QUIET_MS = 10
 OUTPUT_GROUP_MS = 30
 # What a page reloads for; feeds, images and the search index are not pages.
 RELOADS_FOR = (".html", ".css")
+# A problem as a failed build prints it ("  content/posts/x.md:4: what to do"):
+# the overlay lists each; a failure without any shows the output's last lines.
+PROBLEM = re.compile(r"^\s*(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<message>.+)$")
+OUTPUT_TAIL_LINES = 30
 
 
 # The files a page makes the browser fetch as it loads: <img>, <source>, <script>, <audio>...
@@ -135,10 +148,11 @@ class Broadcast:
         with self.lock:
             return len(self.queues)
 
-    def send(self, message):
+    def send(self, message, event=None):
+        """`message` (JSON) to every open page, as an event of type `event` (None: a plain message)."""
         with self.lock:
             for q in self.queues:
-                q.put(message)
+                q.put((event, message))
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -159,6 +173,8 @@ class Handler(SimpleHTTPRequestHandler):
             return self.events()
         if path == SCRIPT:
             return self.send_bytes(SCRIPT_FILE.read_bytes(), "text/javascript; charset=utf-8")
+        if path == OVERLAY_CSS:
+            return self.send_bytes(OVERLAY_FILE.read_bytes(), "text/css; charset=utf-8")
         if path == STATUS:
             return self.send_bytes(json.dumps(self.server.dev.status()).encode(), "application/json")
         page = self.translate_path(self.path)
@@ -186,11 +202,16 @@ class Handler(SimpleHTTPRequestHandler):
         q = self.server.dev.broadcast.join()
         try:
             self.wfile.write(b": connected\n\n")
+            ended = self.server.dev.last_build
+            if ended is not None and not ended["ok"]:  # a page opened after a build failed shows it too
+                q.put(("build", ended))
             self.wfile.flush()
             while not self.server.dev.stopping.is_set():
                 try:
-                    changed = q.get(timeout=10)
-                    self.wfile.write(b"data: " + json.dumps(changed).encode() + b"\n\n")
+                    event, data = q.get(timeout=10)
+                    if event:
+                        self.wfile.write(b"event: " + event.encode() + b"\n")
+                    self.wfile.write(b"data: " + json.dumps(data).encode() + b"\n\n")
                 except queue.Empty:
                     self.wfile.write(b": still here\n\n")  # finds a page that closed
                 self.wfile.flush()
@@ -226,6 +247,9 @@ class DevServer:
         self.building = False
         self.builds = 0
         self.last = None  # the last build: code, seconds, RENDER_FIRST
+        self.last_build = None  # what the open pages are told of the last build: ok, problems, output
+        self.log = log
+        self.build_log = None  # the file a build prints into, echoed to `log` when it ends
         self.digests = {}  # output file -> digest of its bytes, as the open pages last saw them
         self.waiting = {}  # changed page not named yet -> the files it fetches that are not on disk yet
         self.announcing = threading.Lock()
@@ -258,8 +282,9 @@ class DevServer:
             started = time.perf_counter()
             # Settings, theme and content are read again by every build; a failed
             # build prints its problems and the last good site stays served.
-            result = self.builder.build(self.args(first))
+            result = self.builder.build(self.args(first), log_path=self.build_log)
             seconds = time.perf_counter() - started
+            self.told(result["code"])
             self.reap()
             with self.changed:
                 self.building = False
@@ -270,6 +295,20 @@ class DevServer:
             if not self.stopping.is_set():
                 print(f"dev server: {'built' if result['code'] == 0 else 'build FAILED'} in {seconds:.2f} s "
                       f"({len(paths)} file{'s' * (len(paths) != 1)} changed)", file=sys.stderr, flush=True)
+
+    def told(self, code):
+        """Echo what the build printed, and tell the open pages how it ended."""
+        with open(self.build_log, encoding="utf-8", errors="replace") as f:
+            printed = f.read()
+        out = self.log or sys.stderr
+        out.write(printed)
+        out.flush()
+        if code is None:  # ended by the server's own stop
+            return
+        problems = [match.groupdict() for match in map(PROBLEM.match, printed.splitlines()) if match]
+        self.last_build = {"ok": code == 0, "problems": problems if code else [],
+                           "output": "\n".join(printed.splitlines()[-OUTPUT_TAIL_LINES:]) if code else ""}
+        self.broadcast.send(self.last_build, event="build")
 
     def status(self):
         with self.changed:
@@ -401,6 +440,7 @@ class DevServer:
         self.httpd.daemon_threads = True
         self.httpd.dev = self
         self.output.mkdir(parents=True, exist_ok=True)
+        self.build_log = os.path.join(tempfile.mkdtemp(prefix="dev-server-"), "build.log")
         self.builder.start()
         self.start_thread(self.build_loop)
         self.watch_sources()
@@ -440,6 +480,8 @@ class DevServer:
             thread.join(timeout=2)
         with contextlib.suppress(OSError):
             processes.reap()
+        if self.build_log:
+            shutil.rmtree(os.path.dirname(self.build_log), ignore_errors=True)
 
 
 def interrupt(_signum, _frame):
