@@ -28,9 +28,10 @@ rebuilds, and reloads each open page as soon as its own file is written.
   (``SimpleHTTPRequestHandler``, which serves nothing outside it), with
   ``Cache-Control: no-store``. ``/__dev__/status`` says how many builds ran,
   whether one runs, the saved files not built yet and how many pages listen.
-* Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``),
-  collects each as it ends (SIGCHLD, and after every build), and on Ctrl-C, SIGTERM or any exit ends every process below it: the warm
-  builder and its builds, background search indexers, Pagefind, the
+* Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``)
+  and collects each as it ends (SIGCHLD, and after every build), so none stays
+  a zombie. On Ctrl-C, SIGTERM or any exit it ends every process below it: the
+  warm builder and its builds, background search indexers, Pagefind, the
   subscribe receiver (extramile/processes.py).
 """
 
