@@ -241,10 +241,12 @@ def new_post(c, title, category="", tags="", author="", folder=""):
 # -- Serving: `invoke serve`, `livereload` and `preview` -------------------------
 def dev_ports(port):
     """The ports of the development subscribe receiver and the local Isso for a
-    site served on `port`: pelicanconf.py's (8001 and 8002 for the site's 8000),
-    moved as far as `--port` moves the site, so that `--port 8100` uses 8101 and 8102."""
-    shift = port - PORT
-    return (urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port + shift, urlsplit(SETTINGS["ISSO_URL"]).port + shift)
+    site served on `port`: pelicanconf.py's (SUBSCRIBE_ACTION and ISSO_URL:
+    8001 and 8002) for the default port; with another --port, the two after it
+    (--port 8100: 8101 and 8102), so that a second site can be served beside the first."""
+    if port == PORT:
+        return urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port, urlsplit(SETTINGS["ISSO_URL"]).port
+    return port + 1, port + 2
 
 
 def dev_addresses(port):
@@ -275,9 +277,9 @@ def claim_ports(port, receiver=True, isso=True):
     receiver_port, isso_port = dev_ports(port)
     needed = [(port, "the site's")]
     if receiver:
-        needed.append((receiver_port, "the subscribe receiver's, --port + 1"))
+        needed.append((receiver_port, "the subscribe receiver's"))
     if isso:
-        needed.append((isso_port, "the local Isso's, --port + 2"))
+        needed.append((isso_port, "the local Isso's"))
     for number, user in needed:
         if not 0 < number < 65536:
             raise Exit(f"Port {number} for {user} does not exist: choose another with --port.", code=1)
