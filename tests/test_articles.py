@@ -6,7 +6,7 @@ from datetime import date
 
 import feedparser
 import pytest
-from conftest import PROD_SITEURL, ROOT
+from support import PROD_SITEURL, ROOT
 
 SEEDS = ROOT / "tests" / "seeds"
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, WarmContext, cache_override, digests, run_pelican
 from invoke import Exit
+from support import PROD_SITEURL, REPLIES_ENV, ROOT, cache_override, digests, run_pelican, task_context
 from test_validation import GOOD, make_content, post
 
 import tasks
@@ -20,8 +20,8 @@ PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
 
 
 def context():
-    """An invoke Context as tasks get it; its Pelican builds fork the warm builder (conftest.py)."""
-    return WarmContext()
+    """An invoke Context as tasks get it (support.task_context)."""
+    return task_context()
 
 
 def snapshot(folder):
@@ -65,12 +65,12 @@ def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
 def test_two_builds_of_one_commit_are_byte_identical(tmp_path):
     # Each in a new interpreter with its own hash seed, as two runs on two machines.
     first = run_pelican(tmp_path / "one", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "1"},
-                        extra=cache_override(tmp_path / "cache1"), fresh=True)
+                        extra=cache_override(tmp_path / "cache1"))
     second = run_pelican(tmp_path / "two", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "2"},
-                         extra=cache_override(tmp_path / "cache2"), fresh=True)
+                         extra=cache_override(tmp_path / "cache2"))
     # ...and a rebuild from a warm content cache gives the same bytes too.
     warm = run_pelican(tmp_path / "three", conf="publishconf.py", env={**PROD_ENV, "PYTHONHASHSEED": "3"},
-                       extra=cache_override(tmp_path / "cache1"), fresh=True)
+                       extra=cache_override(tmp_path / "cache1"))
     for build in (first, second, warm):
         assert build.returncode == 0, build.log
     one = digests(first.output)

@@ -10,8 +10,8 @@ import subprocess
 import urllib.request
 
 import pytest
-from conftest import ROOT, cache_override, digests
 from invoke import Exit
+from support import ROOT, cache_override, digests
 from test_builds import PROD_ENV, context
 from test_validation import GOOD, make_content, post
 

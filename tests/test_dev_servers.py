@@ -11,7 +11,7 @@ import sys
 import urllib.request
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 from waiting import LIMIT, answers, listening, wait_until
 
 from extramile.processes import alive, descendants

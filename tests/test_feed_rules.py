@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import html5lib
 import pytest
-from conftest import PROD_SITEURL, ROOT, cache_override, post, run_pelican
 from lxml import etree
+from support import PROD_SITEURL, ROOT, cache_override, post, run_pelican
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"

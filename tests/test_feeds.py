@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import PROD_SITEURL, ROOT, build, cache_override, post, run_pelican
+from support import PROD_SITEURL, ROOT, build, cache_override, post, run_pelican
 
 ENTRY_KEYS = ("id", "title", "link", "updated", "author", "content")
 AUTHORS = {"The Editors", "Cynthia Kay", "Ron Kaufman"}

@@ -5,8 +5,8 @@ import json
 
 import feedparser
 import pytest
-from conftest import PROD_SITEURL, build, post
 from lxml import etree
+from support import PROD_SITEURL, build, post
 
 TITLE = """</script><script>alert("t")</script> "dq" 'sq' ]]> {{ 7*7 }} <img src=x onerror=alert(1)>"""
 SUMMARY = """<script>alert("s")</script> & {% raw %} ]]> <b onmouseover=alert(2)>bold</b>"""

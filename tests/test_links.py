@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
 from invoke import Context, Exit
 from pelican.settings import get_settings_from_file
+from support import ROOT
 from test_schedule import actionlint
 
 import pelicanconf

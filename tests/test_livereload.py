@@ -16,7 +16,7 @@ import urllib.request
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from conftest import ROOT, cache_override, run_pelican
+from support import ROOT, cache_override, run_pelican
 from waiting import LIMIT, listening, proc_children, wait_until
 
 from extramile.processes import alive, descendants

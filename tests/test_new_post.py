@@ -5,7 +5,7 @@ and once each FILL-IN is filled it is published in its series."""
 import subprocess
 import sys
 
-from conftest import ROOT, cache_override, make_content, run_pelican
+from support import ROOT, cache_override, make_content, run_pelican
 from test_validation import GOOD
 
 SERIES = "Service at the counter"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, cache_override, run_pelican
+from support import ROOT, cache_override, run_pelican
 
 from extramile.devtools import isso_server
 from extramile.tools.checkers import MissingTool

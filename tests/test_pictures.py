@@ -7,8 +7,8 @@ import re
 
 import pytest
 from browser import StaticServer
-from conftest import build, cache_override, make_content, post, run_pelican
 from PIL import Image, ImageDraw
+from support import build, cache_override, make_content, post, run_pelican
 
 GPS = {1: "N", 2: (52.0, 22.0, 1.5), 3: "E", 4: (13.0, 24.0, 2.5)}
 

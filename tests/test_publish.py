@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_content, post
+from support import ROOT, make_content, post
 from test_builds import PROD_ENV, snapshot
 from test_deploy import site_env  # noqa: F401 - a fixture
 from test_schedule import AFTER, BEFORE, fixture_content, publish_at

@@ -5,10 +5,10 @@ a half-written output folder."""
 
 import json
 
-from conftest import build
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from support import build
 
 # Characters that break naive templates, XML and YAML-ish headers.
 NASTY = list("<>\"'&{}[]%#:/\\ \t\u00a0\u200b\u2028\x00\x07\x1b\x7f\ufeff") + ["]]>", "</script>", "{{", "-->"]

@@ -10,7 +10,7 @@ import os
 import feedparser
 import pytest
 from browser import StaticServer
-from conftest import PROD_SITEURL, build, post
+from support import PROD_SITEURL, build, post
 
 from extramile.tools import checkers
 

@@ -4,7 +4,7 @@ the article's page, sanitised; bad files stop the build with file:line."""
 
 import feedparser
 import pytest
-from conftest import PROD_SITEURL, build, make_content, post, run_pelican, serve_production_site
+from support import PROD_SITEURL, build, make_content, post, run_pelican, serve_production_site
 from test_security import RECORD_VIOLATIONS
 
 SLUG = "a-post"

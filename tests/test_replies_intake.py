@@ -11,8 +11,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import make_content, post, run_pelican, serve_production_site
-from invoke import Config, Context, Exit
+from invoke import Exit
+from support import make_content, post, run_pelican, serve_production_site, task_context
 from waiting import answers, wait_until
 
 import tasks
@@ -27,7 +27,7 @@ FILES = {
 
 
 def context():
-    return Context(config=Config(overrides={"run": {"in_stream": False}}))
+    return task_context()
 
 
 PLAIN = f"""From: Ada Lovelace <ada@example.org>

@@ -10,10 +10,10 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import make_content, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from invoke import Config, Context, Exit
+from support import make_content, post
 
 import tasks
 from extramile import ROOT

@@ -4,7 +4,7 @@ site (`/\\evil.example`, `http:/evil.example`, `https:///evil.example`) is
 not a link: it becomes its text, in the HTML and in real Chromium."""
 
 import pytest
-from conftest import make_content, post, serve_production_site
+from support import make_content, post, serve_production_site
 
 from extramile.plugins.replies.rendering import render
 

@@ -15,8 +15,8 @@ import sys
 import textwrap
 
 import pytest
-from conftest import ROOT, cache_override, run_pelican
 from invoke import Exit
+from support import ROOT, cache_override, run_pelican
 from test_builds import PROD_ENV, context, snapshot
 from test_deploy import git, s3, site_env  # noqa: F401
 from test_validation import GOOD, make_content, post

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, cache_override, post, run_pelican
 from playwright.sync_api import expect
+from support import ROOT, cache_override, post, run_pelican
 from waiting import wait_until
 
 # A word of exactly one article (checked below, so the premise cannot rot).

@@ -8,8 +8,8 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PROD_SITEURL, cache_override, make_content, post, run_pelican
 from invoke import Exit
+from support import PROD_SITEURL, cache_override, make_content, post, run_pelican
 from test_builds import PROD_ENV, context, snapshot
 
 import tasks
@@ -83,7 +83,7 @@ def test_links_out_of_the_content_folder_stop_every_build_before_anything_is_wri
     (content / "images/inside.png").symlink_to("../posts/good.md")  # inside: allowed, not reported
 
     # Plain Pelican, as an author types it, with a secret in its environment.
-    plain = run_pelican(tmp_path / "plain", conf="publishconf.py", content=content, fresh=True,
+    plain = run_pelican(tmp_path / "plain", conf="publishconf.py", content=content,
                         env={**PROD_ENV, "EXTRAMILE_SECRET": SECRET}, extra=cache_override(tmp_path / "cache"))
     assert plain.returncode == 1 and "Traceback" not in plain.log, plain.log
     assert f"Build stopped: {len(links)} problems to fix, nothing was written." in plain.log

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from browser import StaticServer
-from conftest import PROD_SITEURL, ROOT, cache_override, post, run_pelican
 from lxml import etree
 from PIL import Image
+from support import PROD_SITEURL, ROOT, cache_override, post, run_pelican
 
 from extramile.plugins.social_images import social_images
 

@@ -22,11 +22,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROD_SITEURL, REPLIES_ENV, ROOT, digests, make_content, post, run_pelican
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
+from support import PROD_SITEURL, REPLIES_ENV, ROOT, digests, make_content, post, run_pelican
 
 import pelicanconf
 from bench import corpus

@@ -3,7 +3,7 @@ PELICAN_CLASS): a build that fails half-way, after Pelican started writing,
 leaves the output folder exactly as it was, or absent; one that passes leaves
 exactly the new site, unchanged files keeping their time."""
 
-from conftest import cache_override, make_content, post, run_pelican
+from support import cache_override, make_content, post, run_pelican
 from test_builds import PROD_ENV, snapshot
 
 GOOD = {"posts/good.md": post(title="Good", extra="Summary: Good.\n")}
@@ -13,8 +13,7 @@ FAILS_LATE = {**GOOD, "pages/odd.md": "Title: Odd\nTemplate: no-such-template\n\
 
 def build(tmp_path, files, output, conf="publishconf.py"):
     content = make_content(tmp_path / "src", files)
-    return run_pelican(output, conf=conf, content=content, env=PROD_ENV, extra=cache_override(tmp_path / "cache"),
-                       fresh=True)
+    return run_pelican(output, conf=conf, content=content, env=PROD_ENV, extra=cache_override(tmp_path / "cache"))
 
 
 def test_a_build_failing_half_way_leaves_the_output_as_it_was(tmp_path):

@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from conftest import PROD_SITEURL, cache_override, run_pelican, serve_production_site
+from support import PROD_SITEURL, cache_override, run_pelican, serve_production_site
 
 from extramile.devtools.subscribe_receiver import MAX_BODY, Receiver
 from extramile.plugins.subscribe.subscribe import SubscribeConfigError, form_config

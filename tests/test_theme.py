@@ -4,7 +4,7 @@ reader relies on, and no request to another site."""
 import re
 
 import pytest
-from conftest import PROD_SITEURL
+from support import PROD_SITEURL
 
 
 def html_pages(site):

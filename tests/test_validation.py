@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, build, cache_override, make_content, post, run_pelican
+from support import ROOT, build, cache_override, make_content, post, run_pelican
 
 GOOD = """Title: A good post
 Date: 2026-11-20 09:00

@@ -7,7 +7,7 @@ import shutil
 import signal
 
 import pytest
-from conftest import ROOT, cache_override, digests, run_pelican
+from support import ROOT, cache_override, digests, run_pelican
 from waiting import past_file_clock
 
 from extramile.buildcache import CLOCK_GRAIN_NS

@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import ROOT, post
 from invoke import Exit
+from support import ROOT, post
 from test_deploy import s3, site_env  # noqa: F401  (fixtures: a moto S3 on 127.0.0.1)
 from test_replies_intake import approve_all, context
 
