@@ -25,6 +25,7 @@ from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
 
 from extramile import processes
 from extramile.buildenv import build_environment
+from extramile.devtools import editor_backend
 from extramile.devtools.dev_server import port_in_use, with_settings
 from extramile.processes import preexec, stop
 from extramile.sources import FILL_IN
@@ -249,6 +250,17 @@ def dev_ports(port):
     return port + 1, port + 2
 
 
+def editor_port(port):
+    """The port of the editor's local backend (decap-server) for a site served
+    on `port`: EDITOR_LOCAL_BACKEND's (8081) for the default port, else the
+    third after it, beside the receiver and Isso."""
+    from extramile.plugins.editor.editor import DEFAULTS
+
+    if port == PORT:
+        return urlsplit(SETTINGS.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"])).port
+    return port + 3
+
+
 def dev_addresses(port):
     """The development build's absolute addresses for a site served on `port`:
     its own (feeds, share links, social images), the subscribe form's and Isso's."""
@@ -256,7 +268,8 @@ def dev_addresses(port):
     action = urlsplit(SETTINGS["SUBSCRIBE_ACTION"])
     return {"SITEURL": f"http://{HOST}:{port}",
             "SUBSCRIBE_ACTION": action._replace(netloc=f"{HOST}:{receiver}").geturl(),
-            "ISSO_URL": f"http://{HOST}:{isso}"}
+            "ISSO_URL": f"http://{HOST}:{isso}",
+            "EDITOR_LOCAL_BACKEND": f"http://{HOST}:{editor_port(port)}/api/v1"}
 
 
 def dev_settings(port):
@@ -271,11 +284,11 @@ def local_isso_wanted(isso_url):
             and Path(sys.executable).with_name("isso").exists())
 
 
-def claim_ports(port, receiver=True, isso=True):
+def claim_ports(port, receiver=True, isso=True, editor=False):
     """Stop with one line, before anything is built or served, if a port the task
-    needs is taken: the site's, the subscribe receiver's or the local Isso's."""
+    needs is taken: the site's, the subscribe receiver's, the local Isso's or the editor's."""
     receiver_port, isso_port = dev_ports(port)
-    needed = [(port, "the site's")]
+    needed = [(port, "the site's")] + ([(editor_port(port), "the editor's backend")] if editor else [])
     if receiver:
         needed.append((receiver_port, "the subscribe receiver's"))
     if isso:
@@ -370,11 +383,13 @@ def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
     receiver_port, isso_port = dev_ports(port)
     isso = local_isso_wanted(dev_addresses(port)["ISSO_URL"])
-    claim_ports(port, isso=isso)
+    claim_ports(port, isso=isso, editor=True)
     with until_stopped():
         build_dev(c, port)
         server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_settings(port), port=port)
-        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext():
+        site = dev_addresses(port)
+        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext(), \
+                editor_backend.serving(ROOT, site, site=site["SITEURL"]):
             server.serve_forever()
 
 

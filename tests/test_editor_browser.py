@@ -183,13 +183,13 @@ def test_saving_in_the_editor_rebuilds_and_reloads_the_open_article_under_livere
         with decap_server(repo, port, origin=url):
             article = context.new_page()
             article.goto(f"{url}/posts/in-customers-we-trust/")
-            connected(article)
+            connected(article, url, 1)
             editor = Editor(repo, url, f"http://127.0.0.1:{port}", context.new_page(), [])
             editor.open("/collections/posts/entries/in-customers-we-trust")
             editor.tab.get_by_label("Title", exact=True).fill("In Customers We Trust, Edited")
             editor.publish()
             editor.saved("content/posts/in-customers-we-trust.md")
-            wait_for(article, "() => document.querySelector('h1').textContent.includes('Edited')", 60)
+            wait_for(article, "() => document.querySelector('h1').textContent.includes('Edited')")
     finally:
         context.close()
         assert stop_server(proc) == 0
