@@ -27,6 +27,7 @@ from pelican.utils import slugify
 
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate import confinement
+from extramile.plugins.validate.aliases import check_aliases
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
@@ -284,7 +285,8 @@ def validate_content(settings, warnings=None):
                 slugs[key] = shown
     check_spellings(sources, memo, problems)
     check_series(sources, memo, problems)
-    check_output_paths(sources, settings, problems, memo)
+    writers = check_output_paths(sources, settings, problems, memo)
+    check_aliases(sources, settings, writers, problems)
     memo.save()
     return problems
 

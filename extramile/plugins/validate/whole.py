@@ -104,7 +104,7 @@ def too_long(path):
 
 def check_output_paths(sources, settings, problems, memo):
     """Two things written to one file: the later silently replaces the other.
-    And no file name too long for a file system."""
+    And no file name too long for a file system. Returns {output file: what writes it}."""
     writers = {}  # output path -> what writes it
     for name in settings.get("DIRECT_TEMPLATES", []):
         path = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
@@ -157,3 +157,4 @@ def check_output_paths(sources, settings, problems, memo):
                 "Give it another 'Slug:' (or Save_as:)."))
         else:
             writers[path] = source.path
+    return writers

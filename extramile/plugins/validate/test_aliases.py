@@ -1,0 +1,92 @@
+"""validate: each bad `Aliases:` entry (and GONE path) is named with its file and line."""
+
+import pytest
+from pelican.settings import read_settings
+
+from extramile import ROOT
+from extramile.plugins.validate import validate
+
+
+def post(slug, aliases=None, title="A post"):
+    lines = [f"Title: {title}", "Date: 2024-01-02", "Author: The Editors", "Category: Stories", "Tags: one",
+             f"Slug: {slug}"]
+    if aliases is not None:
+        lines.append(f"Aliases: {aliases}")
+    return "\n".join(lines + ["Summary: What the post is about.", "", "Text.", ""])
+
+
+@pytest.fixture
+def site(tmp_path):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "pages").mkdir()
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={
+        "PATH": str(tmp_path / "content"), "CACHE_PATH": str(tmp_path / "cache"),
+        "OUTPUT_PATH": str(tmp_path / "output")})
+    return tmp_path / "content" / "posts", settings
+
+
+def problems_of(settings):
+    return [str(p) for p in validate.validate_content(settings)]
+
+
+def test_good_aliases_pass(site):
+    posts, settings = site
+    (posts / "new.md").write_text(post("new", "/posts/old/, /posts/older, /2019/01/old.html"))
+    assert problems_of(settings) == []
+
+
+@pytest.mark.parametrize("alias, says", [
+    ("https://elsewhere.example/x/", "is not a path on this site: 'https://elsewhere.example/x/' is a full address"),
+    ("//elsewhere.example/x/", "is not a path on this site: '//elsewhere.example/x/' is a full address"),
+    ("/posts/old/?page=2", "is not a path on this site: '/posts/old/?page=2' has a query"),
+    ("/posts/old/#part", "is not a path on this site: '/posts/old/#part' has a query or #fragment"),
+    ("posts/old/", "is not a path on this site: 'posts/old/' does not start with /"),
+    ("/posts//old/", "is not a path on this site: '/posts//old/' has an empty or '.' part"),
+    ("/", "is not a path on this site: '/' is the home page"),
+    ("/../old/", "leaves the site: '/../old/' climbs with '..'"),
+    ("/posts/../../etc/", "leaves the site: '/posts/../../etc/' climbs with '..'"),
+])
+def test_a_bad_alias_is_named_with_file_and_line(site, alias, says):
+    posts, settings = site
+    (posts / "new.md").write_text(post("new", alias))
+    (problem,) = problems_of(settings)
+    assert problem.startswith(f"content/posts/new.md:7: the alias {says}"), problem
+
+
+def test_an_alias_on_a_page_that_exists_is_refused(site):
+    posts, settings = site
+    (posts / "kept.md").write_text(post("kept", title="Kept"))
+    (posts / "new.md").write_text(post("new", "/posts/kept"))
+    (posts / "self.md").write_text(post("self", "/posts/self/"))
+    (posts / "tag.md").write_text(post("tagged", "/tag/one/"))
+    assert problems_of(settings) == [
+        "content/posts/new.md:7: the old path /posts/kept/ is the address of content/posts/kept.md, which "
+        "exists: a redirect there would hide it. Remove it from its Aliases: line.",
+        "content/posts/self.md:7: the old path /posts/self/ is this page's own address, which exists: a "
+        "redirect there would hide it. Remove it from its Aliases: line.",
+        "content/posts/tag.md:7: the old path /tag/one/ is the address of the page of tag 'one', which exists: "
+        "a redirect there would hide it. Remove it from its Aliases: line.",
+    ]
+
+
+def test_two_sources_claiming_one_old_path_are_refused(site):
+    posts, settings = site
+    (posts / "a.md").write_text(post("a", "/posts/old/"))
+    (posts / "b.md").write_text(post("b", "/posts/old"))
+    assert problems_of(settings) == [
+        "content/posts/b.md:7: the old path /posts/old/ is also claimed by content/posts/a.md; one old "
+        "address leads to one page. Remove it from one of them."]
+
+
+def test_gone_paths_are_checked_too(site):
+    posts, settings = site
+    (posts / "a.md").write_text(post("a", "/posts/old/"))
+    settings["GONE"] = ["/posts/old/", "https://example.org/x/", "/posts/a/", "/posts/removed/"]
+    assert problems_of(settings) == [
+        "pelicanconf.py: the old path /posts/old/ is also claimed by content/posts/a.md; one old address "
+        "leads to one page. Remove it from one of them.",
+        "pelicanconf.py: GONE: 'https://example.org/x/' is a full address, not a path on this site. Write the "
+        "old path on this site, e.g. /posts/old-slug/ (a redirect to another site is not an alias).",
+        "pelicanconf.py: the old path /posts/a/ is the address of content/posts/a.md, which exists: a redirect "
+        "there would hide it. Remove it from GONE.",
+    ]
