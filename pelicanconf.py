@@ -108,6 +108,13 @@ CONTENTS_MIN_SECTIONS = 3
 # "https://github.com/OWNER/REPO/edit/main/content/{path}". None: no link.
 EDIT_URL = None
 
+# -- Old addresses (plugins/redirects): a post's `Aliases: /posts/old-slug/`
+# line keeps its old paths leading to it. GONE lists the paths removed on
+# purpose ("/posts/slug/", from the site's root): they answer 410 where the
+# host can (nginx, _redirects) and show "This article was removed" elsewhere,
+# and `invoke publish` lets their pages disappear.
+GONE = []
+
 # -- Lists: a short home page, pages numbered with clean URLs.
 DEFAULT_PAGINATION = 4
 PAGINATION_PATTERNS = (
@@ -197,6 +204,9 @@ PLUGINS = [
     # article's (after typeset made its title); article_writer_finalized: draws them.
     "extramile.plugins.social_images",
     "extramile.plugins.sitemap_robots",  # content_written: every page; its generator writes sitemap.xml
+    # all_generators_finalized: refresh pages at each Aliases: path and GONE path, and _redirects
+    # (not through the writer, so the sitemap lists only new addresses).
+    "extramile.plugins.redirects",
     "extramile.plugins.speedups",  # last: parallel reading; keyed caches of pure results (README)
     "extramile.plugins.editor",  # get_generators: /admin/, the browser editor (docs/editor.md)
 ]

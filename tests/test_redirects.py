@@ -1,0 +1,97 @@
+"""plugins/redirects: a renamed post's old address leads to it on a plain host
+(a refresh page, opened in Chromium with and without JavaScript, under the
+CSP), in `_redirects`, and not in the sitemap; a GONE path says the article
+was removed; feed ids survive a slug change."""
+
+import json
+import re
+
+import pytest
+from browser import StaticServer
+from conftest import cache_override, make_content, post, run_pelican
+
+PROVIDER = {"SUBSCRIBE_PROVIDER": "generic", "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
+
+
+def renamed(slug="new-slug", aliases="/posts/old-slug/"):
+    extra = f"Slug: {slug}\n" + (f"Aliases: {aliases}\n" if aliases else "")
+    return {"posts/moving.md": post(title="A moving story", extra=extra),
+            "posts/other.md": post(title="Another story", date="2026-11-21 09:00")}
+
+
+def production(tmp, files, siteurl, gone=None):
+    root = tmp / "www"
+    output = root / siteurl.split("/", 3)[3] if siteurl.count("/") > 2 else root
+    settings = {"GONE": json.dumps(gone)} if gone is not None else {}
+    build = run_pelican(output, conf="publishconf.py", content=make_content(tmp, files),
+                        env={"SITEURL": siteurl, **PROVIDER}, extra=cache_override(tmp / "cache", **settings))
+    assert build.returncode == 0, build.log
+    return build
+
+
+@pytest.fixture(scope="module", params=["", "/blog"], ids=["root", "sub-path"])
+def served(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("redirects")
+    server = StaticServer(tmp / "www")
+    build = production(tmp, renamed(), server.origin + request.param, gone=["/posts/removed/"])
+    build.url, build.prefix = server.origin + request.param, request.param
+    server.start()
+    yield build
+    server.stop()
+
+
+def test_the_refresh_page_leads_to_the_new_address(served):
+    soup = served.soup("posts/old-slug/index.html")
+    refresh = soup.find("meta", attrs={"http-equiv": "refresh"})["content"]
+    assert refresh == "0; url=../new-slug/"
+    assert soup.find("link", rel="canonical")["href"] == f"{served.url}/posts/new-slug/"
+    assert soup.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    assert soup.find("a")["href"] == "../new-slug/" and soup.find("a").text == "A moving story"
+    assert not soup.find_all(["script", "style"]) and not soup.find_all(style=True)
+
+
+def test_redirects_file_has_real_statuses_with_the_prefix(served):
+    p = served.prefix
+    assert served.text("_redirects").splitlines()[1:] == [
+        f"{p}/posts/old-slug/ {p}/posts/new-slug/ 301!",
+        f"{p}/posts/removed/ {p}/404.html 410!"]
+
+
+def test_the_sitemap_lists_only_the_new_address(served):
+    sitemap = served.text("sitemap.xml")
+    assert f"{served.url}/posts/new-slug/" in sitemap
+    assert "old-slug" not in sitemap and "removed" not in sitemap
+
+
+def test_a_gone_path_says_the_article_was_removed(served):
+    soup = served.soup("posts/removed/index.html")
+    assert soup.h1.text == "This article was removed"
+    assert soup.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    assert soup.find("a")["href"] == "../../"
+
+
+def test_chromium_lands_on_the_new_page_under_the_csp(served, page):
+    page.goto(f"{served.url}/posts/old-slug/")
+    page.wait_for_url(f"{served.url}/posts/new-slug/")
+    assert page.locator("h1").first.inner_text() == "A moving story"
+    assert page.errors == []  # a CSP violation would be a console error
+
+
+def test_chromium_without_javascript_lands_on_the_new_page(served, no_js_page):
+    no_js_page.goto(f"{served.url}/posts/old-slug/")
+    no_js_page.wait_for_url(f"{served.url}/posts/new-slug/")
+
+
+def feed_ids(build):
+    atom = re.findall(r"<id>([^<]*)</id>", build.text("feeds/all.atom.xml"))[1:]  # [0]: the feed's own
+    rss = re.findall(r"<guid[^>]*>([^<]*)</guid>", build.text("feeds/all.rss.xml"))
+    json_ids = [item["id"] for item in json.loads(build.text("feeds/all.json"))["items"]]
+    return atom, rss, json_ids
+
+
+def test_feed_ids_do_not_change_with_the_slug(tmp_path):
+    before = production(tmp_path / "a", renamed(slug="old-slug", aliases=None), "https://example.org/blog")
+    after = production(tmp_path / "b", renamed(), "https://example.org/blog")
+    assert "new-slug" in after.text("feeds/all.atom.xml") and "new-slug" not in before.text("feeds/all.atom.xml")
+    assert feed_ids(before) == feed_ids(after)
+    assert len(feed_ids(after)[0]) == 2
