@@ -3,13 +3,15 @@ with the server block `invoke nginx-config` generates: every link, stylesheet,
 script, image, feed and search file resolves, and the headers are the policy."""
 
 import gzip
+import http.client
 import os
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
 from bs4 import BeautifulSoup
-from support import ROOT, cache_override, run_pelican
+from support import ROOT, cache_override, make_content, post, run_pelican
 
 from extramile.devtools import isso_server
 from extramile.tools.checkers import MissingTool
@@ -121,3 +123,58 @@ def test_isso_under_the_site_cannot_be_framed(nginx_site, tmp_path):
     finally:
         isso.terminate()
         isso.wait(timeout=20)
+
+
+def answer(url):
+    """(status, Location, body) without following a redirect."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Location"), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module", params=["", "/blog"], ids=["root", "sub-path"])
+def renamed_site(request, tmp_path_factory):
+    """A post renamed from old-slug to new-slug with an Aliases: line, and a GONE path, under real nginx."""
+    prefix = request.param
+    tmp = tmp_path_factory.mktemp("nginx-renamed")
+    port = free_port()
+    www = tmp / "www"
+    output = www / prefix.strip("/") if prefix else www
+    files = {"posts/moving.md": post(title="A moving story", extra="Slug: new-slug\nAliases: /posts/old-slug/\n")}
+    build = run_pelican(output, conf="publishconf.py", content=make_content(tmp, files),
+                        extra=cache_override(tmp / "cache", GONE='["/posts/removed/"]'),
+                        env={"SITEURL": f"http://127.0.0.1:{port}{prefix}", "SUBSCRIBE_PROVIDER": "generic",
+                             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"})
+    assert build.returncode == 0, build.log
+    try:
+        nginx = Nginx(tmp, output, prefix, www, port)
+    except MissingTool as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (never skipped in CI)", pytrace=False)
+        pytest.skip(str(missing))
+    build.url, build.prefix = f"http://127.0.0.1:{port}{prefix}", prefix
+    yield build
+    nginx.stop()
+
+
+@pytest.mark.parametrize("old", ["/posts/old-slug/", "/posts/old-slug"])
+def test_an_old_address_answers_301_to_the_new_one(renamed_site, old):
+    status, location, _ = answer(renamed_site.url + old)
+    assert (status, location) == (301, f"{renamed_site.prefix}/posts/new-slug/")
+    status, _, body = answer(renamed_site.url + "/posts/new-slug/")
+    assert status == 200 and b"A moving story" in body
+
+
+@pytest.mark.parametrize("path", ["/posts/removed/", "/posts/removed"])
+def test_a_gone_path_answers_410_saying_so(renamed_site, path):
+    status, _, body = answer(renamed_site.url + path)
+    assert status == 410 and b"This article was removed" in body
+
+
+def test_the_redirects_file_is_not_served(renamed_site):
+    assert answer(renamed_site.url + "/_redirects")[0] == 404
