@@ -234,3 +234,18 @@ def test_a_build_holding_a_link_is_not_deployed(tmp_path):
     with pytest.raises(deploy.DeployError, match=r"^the build holds symbolic links \(passwd.txt\)"):
         deploy.deploy(deploy.rsync, build, config)
     assert not (tmp_path / "www").exists()
+
+
+def renamed_content(root, aliases=True):
+    """A site whose post was published as old-slug and is now new-slug (with its Aliases: line, or not)."""
+    extra = "Slug: new-slug\n" + ("Aliases: /posts/old-slug/\n" if aliases else "")
+    return make_content(root, {"posts/moving.md": post(title="A moving story", extra=extra)})
+
+
+def test_s3_an_old_address_is_a_redirect_object(s3, tmp_path):
+    publish(tmp_path, content=renamed_content(tmp_path / "src"))
+    old = s3.head_object(Bucket="site", Key="blog/posts/old-slug/index.html")
+    assert old["WebsiteRedirectLocation"] == "/blog/posts/new-slug/"
+    assert "WebsiteRedirectLocation" not in s3.head_object(Bucket="site", Key="blog/posts/new-slug/index.html")
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
+    assert "blog/_redirects" not in keys and "blog/_headers" not in keys

@@ -4,8 +4,10 @@ Every file gets its Content-Type and Cache-Control (deploy/headers.py). New
 and changed files are uploaded, assets before the pages that use them; only
 then are objects the new build no longer has deleted, so a reader never meets
 a page whose stylesheet is gone. Unchanged files (same MD5 as the object's
-ETag) are not sent again. Precompressed copies and _headers are left out:
-object storage cannot choose an encoding per request. The manifest
+ETag) are not sent again. Precompressed copies, _headers and _redirects are
+left out: object storage cannot choose an encoding per request. A post's old
+address (its refresh page, plugins/redirects) is uploaded with
+WebsiteRedirectLocation, so the bucket's website endpoint answers 301. The manifest
 (deploy/manifest.py) is uploaded last, once the site is complete.
 
 There is no lock on the bucket. Each object is replaced whole, and a publish
@@ -20,13 +22,15 @@ import hashlib
 from pathlib import Path
 
 from . import manifest as manifests
+from . import redirects
 from .headers import cache_control, content_type
+from .nginx import read_headers
 
 VARIABLES = {"S3_BUCKET": "", "S3_PREFIX": "", "S3_ENDPOINT_URL": "", "S3_REGION": ""}
 REQUIRED = ["S3_BUCKET"]
 SERVED_SETTINGS = ("S3_PREFIX",)  # where the files go in the bucket
 SKIP_SUFFIXES = (".gz", ".br")
-SKIP_NAMES = ("_headers",)
+SKIP_NAMES = ("_headers", redirects.NAME)
 
 
 
@@ -80,6 +84,14 @@ def plan(output, config, remote):
     return uploads, sorted(set(remote) - keys)
 
 
+def redirect_locations(output):
+    """{file of the build: WebsiteRedirectLocation} of each old address; the site's
+    sub-path is the one its `_headers` names (as for nginx)."""
+    headers = Path(output) / "_headers"
+    prefix = next(iter(read_headers(headers)), "/*")[:-2] if headers.exists() else ""
+    return redirects.moved_files(output, prefix)
+
+
 def deploy(output, config, dry_run=False, manifest=None):
     s3, bucket = client(config), config["S3_BUCKET"]
     prefix = config["S3_PREFIX"].strip("/")
@@ -94,9 +106,11 @@ def deploy(output, config, dry_run=False, manifest=None):
         print(f"  deleted  {key}")
     if dry_run:
         return uploads, deletions
+    moved = {key_of(config, rel): location for rel, location in redirect_locations(output).items()}
     for key, path, _why in uploads:
+        extra = {"WebsiteRedirectLocation": moved[key]} if key in moved else {}
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(),
-                      ContentType=content_type(key), CacheControl=cache_control(key))
+                      ContentType=content_type(key), CacheControl=cache_control(key), **extra)
     # Only now, with every new file in place, remove what the site no longer has.
     for start in range(0, len(deletions), 1000):
         batch = deletions[start:start + 1000]
