@@ -96,7 +96,7 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
     """
     from extramile import clock, deploy
     from extramile.deploy import lock as locks
-    from extramile.deploy import manifest, schedule
+    from extramile.deploy import manifest, moves, schedule
 
     try:
         settings = get_settings_from_file(str(PROD_CONF))
@@ -107,16 +107,23 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
             raise deploy.DeployError(str(err)) from None
         with locks.held(lock), deploy.locked(target, config), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
             # The host first: one that cannot be reached fails the run before a build.
-            deployed = deploy.read_manifest(target, config) if if_due else None
-            report = Path(scratch) / "schedule.json"
+            # Read on every publish: a page the host serves may not disappear (deploy/moves.py).
+            deployed = deploy.read_manifest(target, config)
+            report, pages_report = Path(scratch) / "schedule.json", Path(scratch) / "pages.json"
             site = Path(output) if output else Path(scratch) / "site"
             try:  # nothing deploys unless the build and its checks passed
                 build_into_place(c, PROD_CONF, output=site, content=content,
-                                 extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}"))
+                                 extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}",
+                                                     f"PAGES_REPORT={json.dumps(str(pages_report))}"))
             except Exit:
                 raise Exit("Build failed: nothing was published.", code=1) from None
             upcoming = schedule.next_due(schedule.read_report(report), now)
-            built = manifest.of(site, target, config)
+            pages = moves.read_report(pages_report)
+            built = manifest.of(site, target, config, pages)
+            lost = moves.dropped(deployed, built, pages)
+            if lost:
+                raise deploy.DeployError("this build would drop pages readers reach, and nothing was changed "
+                                         "on the host:\n" + "\n".join("  " + line for line in lost))
             if if_due:
                 changes = manifest.differences(deployed, built)
                 if not changes:

@@ -249,3 +249,31 @@ def test_s3_an_old_address_is_a_redirect_object(s3, tmp_path):
     assert "WebsiteRedirectLocation" not in s3.head_object(Bucket="site", Key="blog/posts/new-slug/index.html")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
     assert "blog/_redirects" not in keys and "blog/_headers" not in keys
+
+
+def test_a_publish_that_would_drop_a_page_stops_and_says_which_line_to_add(site_env, tmp_path, capsys):
+    www = tmp_path / "www"
+    www.mkdir()
+    site_env.setenv("DEPLOY_TARGET", "rsync")
+    site_env.setenv("RSYNC_DEST", str(www))
+    old = make_content(tmp_path / "old", {"posts/moving.md": post(title="A moving story", extra="Slug: old-slug\n")})
+    publish(tmp_path, content=old)
+    assert (www / "posts/old-slug/index.html").is_file()
+    before = digests(www)
+
+    for if_due in (False, True):
+        with pytest.raises(Exit) as stopped:
+            new = renamed_content(tmp_path / "new", aliases=False)
+            tasks.publish_site(context(), output=tmp_path / "output", content=new,
+                               extra=cache_override(tmp_path / "cache"), if_due=if_due)
+        message = stopped.value.message
+        assert message.startswith("Not published: this build would drop pages readers reach, and nothing was changed")
+        assert "/posts/old-slug/ ('A moving story', 2026-11-20) is on the host but not in this build." in message
+        assert "Most likely moved to content/posts/moving.md (same source file, title, date)" in message
+        assert "\n        Aliases: /posts/old-slug/\n" in message
+        assert digests(www) == before  # byte for byte
+
+    publish(tmp_path, content=renamed_content(tmp_path / "fixed"))
+    refresh = (www / "posts/old-slug/index.html").read_text()
+    assert 'http-equiv="refresh" content="0; url=../new-slug/"' in refresh
+    assert (www / "posts/new-slug/index.html").is_file()

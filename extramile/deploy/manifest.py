@@ -19,13 +19,19 @@ NAME = ".extramile-manifest.json"
 FORMAT = 1
 
 
-def of(output, target, config):
-    """The manifest of the build in `output` as `target` would deploy it with `config`."""
+def of(output, target, config, pages=None):
+    """The manifest of the build in `output` as `target` would deploy it with `config`;
+    with `pages` (the build's PAGES_REPORT, deploy/moves.py), the title, slug, date
+    and source of each post and page, so the next publish can tell where one went."""
     files = {p.relative_to(output).as_posix(): sha256_file(p)
              for p in sorted(Path(output).rglob("*")) if p.is_file()}
     served = {name: config[name] for name in getattr(target, "SERVED_SETTINGS", ())}
     settings = hashlib.sha256(json.dumps(served, sort_keys=True).encode()).hexdigest()
-    return {"format": FORMAT, "target": target.__name__.rsplit(".", 1)[-1], "settings": settings, "files": files}
+    manifest = {"format": FORMAT, "target": target.__name__.rsplit(".", 1)[-1], "settings": settings, "files": files}
+    if pages:
+        manifest["pages"] = {path: {key: page[key] for key in ("title", "slug", "date", "source")}
+                             for path, page in pages.items() if path in files}
+    return manifest
 
 
 def dumps(manifest):
