@@ -8,7 +8,7 @@ import re
 
 import pytest
 from browser import StaticServer
-from conftest import cache_override, make_content, post, run_pelican
+from support import cache_override, make_content, post, run_pelican
 
 PROVIDER = {"SUBSCRIBE_PROVIDER": "generic", "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
 
