@@ -114,6 +114,10 @@ EDIT_URL = None
 # host can (nginx, _redirects) and show "This article was removed" elsewhere,
 # and `invoke publish` lets their pages disappear.
 GONE = []
+# The manifest of the last deploy (.extramile-manifest.json, copied from the host):
+# validate then reports a published page this build drops, with its Aliases: line
+# (a warning here, an error in production builds). Empty: not checked.
+LAST_DEPLOY_MANIFEST = ""
 
 # -- Lists: a short home page, pages numbered with clean URLs.
 DEFAULT_PAGINATION = 4

@@ -1,7 +1,13 @@
 """Checks of the `Aliases:` lines and the GONE setting: each old path is a path
 on this site (plugins/redirects/paths.py), names no page the build writes, and
-is claimed once."""
+is claimed once. With LAST_DEPLOY_MANIFEST (the manifest a publish left on the
+host, deploy/manifest.py), a published page whose path this build would drop
+is reported with the `Aliases:` line to add (deploy/moves.py says it the same
+way when `invoke publish` stops)."""
 
+from pathlib import Path
+
+from extramile.deploy import manifest, moves
 from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, split_list
 from extramile.plugins.validate.problems import Problem
 
@@ -41,3 +47,35 @@ def check_aliases(sources, settings, writers, problems):
             problems.append(Problem("pelicanconf.py", None, f"GONE: {err}"))
             continue
         claim(path, "GONE", "pelicanconf.py", None)
+    return claimed
+
+
+def as_page(source):
+    """A Source as deploy/moves.py compares pages."""
+    return {"source": source.path, "slug": source.slug, "title": source.meta.get("title", "").strip(),
+            "date": source.meta.get("date", "").strip()[:10], "aliases": source.meta.get("aliases", "").strip()}
+
+
+def check_published(sources, settings, writers, claimed, problems, warnings):
+    """Each page of the last deploy that this build drops: an error in a production build
+    (publishconf.py), a warning in development (the preview still builds)."""
+    path = settings.get("LAST_DEPLOY_MANIFEST")
+    deployed = manifest.loads(Path(path).read_bytes()) if path and Path(path).is_file() else None
+    if not deployed:
+        return
+    pages = {source.path: as_page(source) for source in sources}
+    found = problems if settings.get("PRODUCTION") else warnings
+    for old_path, old in sorted(deployed.get("pages", {}).items()):
+        if old_path in writers or old_path in claimed:
+            continue
+        alias = moves.alias_of(old_path)
+        page, _why = moves.likely_source(old, pages)
+        if page is None:
+            found.append(Problem("pelicanconf.py", None, f"{alias} ({old.get('title', '')!r}) is published but "
+                                 "no source makes it now. If it was removed on purpose, add it to GONE."))
+            continue
+        source = next(s for s in sources if s.path == page["source"])
+        line = f"Aliases: {page['aliases']}, {alias}" if page["aliases"] else f"Aliases: {alias}"
+        found.append(Problem(source.path, source.lines.get("aliases") or source.lines.get("title"),
+                             f"its published address {alias} would disappear (the slug or category changed?). "
+                             f"Add the line '{line}' to its header, so the old address leads here."))

@@ -1,5 +1,7 @@
 """validate: each bad `Aliases:` entry (and GONE path) is named with its file and line."""
 
+import json
+
 import pytest
 from pelican.settings import read_settings
 
@@ -90,3 +92,25 @@ def test_gone_paths_are_checked_too(site):
         "pelicanconf.py: the old path /posts/a/ is the address of content/posts/a.md, which exists: a redirect "
         "there would hide it. Remove it from GONE.",
     ]
+
+
+def deployed(tmp_path, pages):
+    path = tmp_path / "last-manifest.json"
+    path.write_text(json.dumps({"format": 1, "target": "rsync", "settings": "", "files": {}, "pages": pages}))
+    return str(path)
+
+
+def test_a_published_page_the_build_drops_is_reported_with_its_alias(site, tmp_path):
+    posts, settings = site
+    (posts / "moving.md").write_text(post("new-slug", title="A moving story"))
+    settings["LAST_DEPLOY_MANIFEST"] = deployed(tmp_path, {"posts/old-slug/index.html": {
+        "title": "A moving story", "slug": "old-slug", "date": "2024-01-02", "source": "content/posts/moving.md"}})
+    warnings = []
+    assert validate.validate_content(settings, warnings) == []  # development: a warning
+    assert [str(w) for w in warnings] == [
+        "content/posts/moving.md:1: its published address /posts/old-slug/ would disappear (the slug or category "
+        "changed?). Add the line 'Aliases: /posts/old-slug/' to its header, so the old address leads here."]
+    settings["PRODUCTION"] = True  # production builds: an error
+    assert [str(p) for p in validate.validate_content(settings)] == [str(w) for w in warnings]
+    (posts / "moving.md").write_text(post("new-slug", "/posts/old-slug/", title="A moving story"))
+    assert problems_of(settings) == []

@@ -27,7 +27,7 @@ from pelican.utils import slugify
 
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate import confinement
-from extramile.plugins.validate.aliases import check_aliases
+from extramile.plugins.validate.aliases import check_aliases, check_published
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
@@ -286,7 +286,8 @@ def validate_content(settings, warnings=None):
     check_spellings(sources, memo, problems)
     check_series(sources, memo, problems)
     writers = check_output_paths(sources, settings, problems, memo)
-    check_aliases(sources, settings, writers, problems)
+    claimed = check_aliases(sources, settings, writers, problems)
+    check_published(sources, settings, writers, claimed, problems, warnings)
     memo.save()
     return problems
 
@@ -318,7 +319,7 @@ def run_checks(settings):
     if warnings:
         # Printed plainly (not through Pelican's logger, which wraps lines) so
         # each stays one "file:line: ..." an editor can jump to.
-        print("Drafts still to fill in (fine for previews):", file=sys.stderr)
+        print("To fix before publishing (fine for previews):", file=sys.stderr)
         print("\n".join(f"  {w}" for w in warnings), file=sys.stderr)
     if problems:
         report(problems)
