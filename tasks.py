@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -58,6 +59,44 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
                    env=build_environment(env), replace_env=True, warn=True)
     if result.failed:
         raise Exit(f"Build failed: {Path(output).name}/ was left as it was.", code=1)
+
+
+# A problem line as validate prints it (plugins/validate/problems.py): "  FILE[:LINE]: MESSAGE".
+PROBLEM_LINE = re.compile(r"^  (?P<file>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$")
+
+
+def annotations(printed):
+    """GitHub's workflow commands for the problems a build printed: `::error` for
+    what stops it, `::warning` for reminders; the pull request shows each on its
+    file and line. Escaped as the runner's toolkit does (%, CR, LF; `:` and `,` in values)."""
+    def escape(text, value=False):
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if value else text
+
+    level = None
+    for line in printed.splitlines():
+        if line.startswith("Build stopped:"):
+            level = "error"
+        elif line and not line.startswith(" "):
+            level = "warning" if line.rstrip().endswith(":") and level != "error" else level
+        found = PROBLEM_LINE.match(line)
+        if found and level:
+            where = f"file={escape(found['file'], True)}" + (f",line={found['line']}" if found["line"] else "")
+            yield f"::{level} {where}::{escape(found['message'])}"
+
+
+@task(help={"github": "print each problem as a GitHub annotation (::error file=...,line=...::), for pull requests"})
+def check(c, github=False):
+    """Check every post, page and setting as a build does, writing nothing to output/ (exit 1 on a problem)."""
+    with tempfile.TemporaryDirectory(prefix="check-") as scratch:
+        cache = json.dumps(str(Path(scratch) / "cache"))
+        result = c.run(pelican_command(DEV_CONF, Path(scratch) / "site", "--fatal", "errors", "-e", f"CACHE_PATH={cache}"),
+                       env=build_environment(), replace_env=True, warn=True, hide=github)
+    if github:
+        for line in annotations(result.stdout + result.stderr):
+            print(line)
+    if result.failed:
+        raise Exit(code=1)
 
 
 @task

@@ -221,6 +221,45 @@ def test_the_pull_replies_step_publishes_an_approved_reply(clone, isso, tmp_path
     assert "The okapi was very polite." in git("show", f"main:{reply.relative_to(clone)}", cwd=remote)
 
 
+def run_step(found, cwd, tmp_path, env=None):
+    """A workflow step's own shell text, run as GitHub's runner runs it."""
+    script = tmp_path / "step.sh"
+    script.write_text(found["run"], encoding="utf-8")
+    return subprocess.run([*GITHUB_BASH, str(script)], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CI": "true",
+                               "GITHUB_ACTIONS": "true", **(env or {})})
+
+
+def test_the_check_step_annotates_each_problem_on_its_file_and_line(clone, tmp_path):
+    check = step(SITE, "test", "Check the posts")
+    passed = run_step(check, clone, tmp_path)
+    assert passed.returncode == 0 and "::" not in passed.stdout, passed.stdout + passed.stderr
+
+    # A pull request's commit with two broken posts: a forgotten Summary, an unknown author.
+    root = tmp_path / "pr"
+    subprocess.run(["git", "clone", "-q", str(clone), str(root)], check=True)
+    lock_only_venv(root)
+    trust = root / "content/posts/in-customers-we-trust.md"
+    trust.write_text(re.sub(r"^Summary: .*\n", "", trust.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    small = root / "content/posts/customer-service-in-every-small-interaction.md"
+    small.write_text(small.read_text(encoding="utf-8").replace("Author: Cynthia Kay", "Author: Jane Doe"),
+                     encoding="utf-8")
+    git("-c", "user.name=Tests", "-c", "user.email=tests@localhost", "commit", "-qam", "Two broken posts", cwd=root)
+    header_end = trust.read_text(encoding="utf-8").split("\n").index("") + 1
+    failed = run_step(check, root, tmp_path)
+    assert failed.returncode != 0
+    errors = [line for line in failed.stdout.splitlines() if line.startswith("::error")]
+    assert [line.split("::")[1] for line in errors] == [
+        "error file=content/posts/customer-service-in-every-small-interaction.md,line=4",
+        f"error file=content/posts/in-customers-we-trust.md,line={header_end}"], failed.stdout
+    assert "unknown author 'Jane Doe'" in errors[0] and "missing Summary" in errors[1]
+
+
+def test_annotations_escape_what_would_end_a_workflow_command():
+    printed = "Build stopped: 1 problem to fix, nothing was written.\n  a,b:c.md:3: 100% sure\n"
+    assert list(tasks.annotations(printed)) == ["::error file=a%2Cb%3Ac.md,line=3::100%25 sure"]
+
+
 # -- The README's first command: script/bootstrap && .venv/bin/invoke serve ----------------
 def preflight_and_post(url, origin, headers, body):
     """A browser's cross-origin fetch: the CORS preflight, then the request; returns (status, body)."""
