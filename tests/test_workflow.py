@@ -256,8 +256,8 @@ def test_the_check_step_annotates_each_problem_on_its_file_and_line(clone, tmp_p
 
 
 def test_annotations_escape_what_would_end_a_workflow_command():
-    printed = "Build stopped: 1 problem to fix, nothing was written.\n  a,b:c.md:3: 100% sure\n"
-    assert list(tasks.annotations(printed)) == ["::error file=a%2Cb%3Ac.md,line=3::100%25 sure"]
+    printed = "Build stopped: 1 problem to fix, nothing was written.\n  a,b.md:3: 100% sure\n"
+    assert list(tasks.annotations(printed)) == ["::error file=a%2Cb.md,line=3::100%25 sure"]
 
 
 # -- The README's first command: script/bootstrap && .venv/bin/invoke serve ----------------
