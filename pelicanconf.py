@@ -177,7 +177,9 @@ JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": T
 # keeps its build's state on the build's own objects (a generator, the
 # settings of that build), never in its module, and names its signals below.
 PLUGINS = [
-    "extramile.plugins.safe_cache",  # a damaged build cache means a slower build, not a crash
+    # get_generators, before any generator loads its cache: removes a cache file its last
+    # save did not finish (a slower build, not a crash); *_generator_finalized: notes the saves.
+    "extramile.plugins.safe_cache",
     # initialized: takes the "is it scheduled?" decision from Pelican; get_generators,
     # before validate uses it: the run's one "now" (extramile.clock, EXTRAMILE_NOW in tests).
     "extramile.plugins.schedule",
@@ -192,17 +194,17 @@ PLUGINS = [
     # asset() and jsonld() for templates; finalized: the fingerprinted copies.
     "extramile.plugins.theme_context",
     "extramile.plugins.typeset",  # readers_init: its Markdown reader; content_object_init: plain titles
-    # get_generators: a PicturesGenerator that checks and encodes every picture (README),
+    # get_generators: a PicturesGenerator that checks and encodes every picture (docs/writing.md),
     # then links the variants after the pages are written; all_generators_finalized: <picture> markup.
     "extramile.plugins.pictures",
-    "extramile.plugins.feeds",  # feed_generated, article_writer_finalized: JSON Feed; RSS content
-    "extramile.plugins.reading",  # contents, section links, series, sharing (README: Reading and sharing)
+    "extramile.plugins.feeds",  # get_writer: its FeedWriter (Atom, RSS); article_writer_finalized: JSON Feed
+    "extramile.plugins.reading",  # contents, section links, series, sharing (docs/writing.md)
     "pelican.plugins.neighbors",
     "pelican.plugins.related_posts",  # article_generator_finalized
     # all_generators_finalized, after related_posts: drops the empty tags it makes for draft-only tags.
     "extramile.plugins.drafts",
     "pelican.plugins.readtime",
-    # finalized, after theme_context's copies: the Pagefind index of what was written.
+    # article_writer_finalized: the Pagefind index of the article pages as written.
     "extramile.plugins.search_index",
     # initialized: the site-wide card's path; article_generator_finalized: each
     # article's (after typeset made its title); article_writer_finalized: draws them.
@@ -211,7 +213,8 @@ PLUGINS = [
     # all_generators_finalized: refresh pages at each Aliases: path and GONE path, and _redirects
     # (not through the writer, so the sitemap lists only new addresses).
     "extramile.plugins.redirects",
-    "extramile.plugins.speedups",  # last: parallel reading; keyed caches of pure results (README)
+    # after every plugin that changes content: parallel reading and rendering, keyed caches (docs/performance.md)
+    "extramile.plugins.speedups",
     "extramile.plugins.editor",  # get_generators: /admin/, the browser editor (docs/editor.md)
 ]
 # publishconf.py adds host_headers (finalized, after every plugin above wrote
@@ -270,7 +273,7 @@ PRODUCTION = False
 # same-origin file (devtools/dev_server.py): the CSP needs nothing for it.
 
 # -- Builds: every build renders every page from its own data (no page is
-# reused); what is kept between builds is keyed by all it depends on (README,
+# reused); what is kept between builds is keyed by all it depends on (docs/performance.md,
 # "What is cached"). The content cache keeps each post's Markdown and
 # typogrify output, by the sha256 of its file; plugins/speedups empties it
 # when a setting or the code changes.

@@ -2,7 +2,7 @@
 file, to key settings and code, to save and load a cache file, to link a kept
 file into the output, and to give a plugin's settings their defaults.
 
-The rule each cache follows (README, "What is cached"): a cache entry is a pure
+The rule each cache follows (docs/performance.md, "What is cached"): a cache entry is a pure
 function of its key. Every cache says in one line what its key covers and why
 nothing outside it can change the result. Where a key cannot be worked out
 (a setting whose value has no stable text, say), the helpers here return None

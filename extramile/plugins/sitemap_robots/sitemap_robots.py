@@ -17,7 +17,7 @@ so no two builds are byte-identical and the date tells crawlers nothing.
 ``robots.txt``: in production it allows everything and names the sitemap's
 absolute URL; other builds disallow everything (they also say ``noindex``).
 Crawlers read robots.txt only at a host's root: a site under a sub-path
-should add the ``Sitemap:`` line to the root's robots.txt (see README).
+should add the ``Sitemap:`` line to the root's robots.txt (docs/deploying.md).
 """
 
 import logging

@@ -194,7 +194,7 @@ def form_config(provider, action):
     if not action and provider != "local":
         raise SubscribeConfigError(
             f"subscribe: SUBSCRIBE_PROVIDER={provider} needs SUBSCRIBE_ACTION "
-            "(see the README's table of environment variables)"
+            "(see docs/deploying.md, 'Building for production')"
         )
     config = PROVIDERS[provider](action)
     config["provider"] = provider
