@@ -204,7 +204,8 @@ def test_a_failed_build_shows_its_problems_on_every_open_page_until_a_build_pass
     post.write_text(good, encoding="utf-8")
     for tab in (page, other):
         wait_for(tab, "() => !document.querySelector('.dev-problems')")
-    assert status(url)["last"]["code"] == 0
+    # The pages are told before the status counts the build: wait for it, do not race it.
+    wait_until(lambda: status(url)["last"]["code"] == 0, "the passing build in the status")
     assert page.errors == []  # no CSP violation, no failed request
     other.close()
 
