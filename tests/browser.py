@@ -1,7 +1,7 @@
 """Real Chromium for the browser tests, and a real HTTP server for the site.
 
 Debian's Chromium (/usr/bin/chromium) is driven by Playwright; no browser is
-downloaded. Under CI=true a missing Chromium fails the run instead of skipping.
+downloaded. Under CI=true a missing Chromium (or node_modules) fails the run instead of skipping.
 """
 
 import functools
@@ -13,13 +13,24 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from extramile import ROOT
 from extramile.tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def require_chromium():
     if os.path.exists(CHROMIUM):
         return CHROMIUM
-    message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+    missing(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`")
+
+
+def require_node_modules():
+    """The editor's tests need decap-cms and decap-server from npm (package-lock.json)."""
+    if not (ROOT / "node_modules" / "decap-server").exists():
+        missing("node_modules is missing: run script/bootstrap --test (npm ci)")
+
+
+def missing(message):
+    """Skip on a developer's machine; fail in CI, where every browser test must run."""
     if os.environ.get("CI"):
         pytest.fail(message + " (browser tests never skip in CI)", pytrace=False)
     pytest.skip(message)

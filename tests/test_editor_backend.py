@@ -1,22 +1,25 @@
 """decap-server as the editor's local backend (extramile/devtools/editor_backend.py)."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import require_node_modules
+from waiting import wait_until
 
-from extramile import ROOT
 from extramile.devtools.editor_backend import BackendError, serving
 from extramile.tools.serving import free_port
 
-pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-server").exists(),
-                                reason="node_modules is missing: run script/bootstrap --test")
+
+@pytest.fixture(autouse=True)
+def _node_modules():
+    require_node_modules()
+
+
 SITE = "http://127.0.0.1:8000"
 
 
@@ -72,7 +75,12 @@ def test_it_ends_with_the_process_that_started_it(tmp_path):
     call(url, "info")  # it answers
     parent.kill()
     parent.wait()
-    deadline = time.monotonic() + 10
-    while os.path.exists(f"/proc/{child}") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not os.path.exists(f"/proc/{child}") or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    wait_until(lambda: ended(child), f"decap-server (pid {child}) to end with its parent")
+
+
+def ended(pid):
+    """Gone, or a zombie waiting for init to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

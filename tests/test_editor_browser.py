@@ -14,11 +14,15 @@ from bs4 import BeautifulSoup
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
 from extramile.tools.serving import free_port
-from tests.browser import StaticServer
-from tests.conftest import cache_override, run_pelican
+from tests.browser import StaticServer, require_node_modules
+from tests.support import cache_override, run_pelican
 
-pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-server").exists(),
-                                reason="node_modules is missing: run script/bootstrap --test")
+
+@pytest.fixture(autouse=True)
+def _node_modules():
+    require_node_modules()
+
+
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
 SAVED = re.compile(r"^Entry (saved|published)$")  # Decap's notice once the backend has written
 
