@@ -557,66 +557,14 @@ def _replies_settings(content):
                                     "content": "the content folder (default content/)"})
 def replies_add(c, message, article="", name="", as_author=False, content=str(CONTENT)):
     """Turn a saved email into a reply file in content/replies/<article>/ (never its address)."""
-    from extramile.intake import files as intake
-    from extramile.intake.mail import reply_from_email
-    from extramile.intake.names import author_it_reads_as, has_address
+    from extramile.intake.files import IntakeError
+    from extramile.intake.from_email import add_reply
 
-    settings = _replies_settings(content)
     try:
-        reply = reply_from_email(Path(message).read_bytes(), settings["REPLY_MAX_CHARS"])
-    except (OSError, intake.IntakeError) as err:
-        raise Exit(f"{message}: {err}", code=1) from None
-    chosen = _article_for(reply["subject"], article, intake.articles(settings))
-    shown = name or reply["name"]
-    if not shown:
-        if not sys.stdin.isatty():
-            raise Exit("The From header has no name (only an address, never published): give one with --name.", code=1)
-        shown = input("The sender gave no name; the name to show with the reply: ").strip()
-    if has_address(shown):
-        raise Exit(f"The name {shown!r} holds an email address, which is never published: give a name with --name.",
-                   code=1)
-    author = author_it_reads_as(shown, settings["AUTHORS_INFO"])
-    if author and not as_author:
-        raise Exit(f"The reply is signed {shown!r}, which reads as the author {author}'s name (look-alike and "
-                   f"invisible characters set aside): nothing was written. If {author} sent it, add --as-author.",
-                   code=1)
-    date = datetime.datetime.strptime(reply["date"], "%Y-%m-%d %H:%M").replace(tzinfo=datetime.timezone.utc)
-    try:
-        intake.check_after_article(date, chosen)
-        text = intake.reply_file(author or shown, reply["date"], reply["text"], source="email")
-    except intake.IntakeError as err:
-        raise Exit(f"{message}: {err}: nothing was written.", code=1) from None
-    stem = f"{reply['date'][:10]}-email-{intake.file_id(reply['message_id'] or reply['text'])}"
-    path = Path(content) / settings["REPLIES_PATH"] / chosen.slug / f"{stem}.md"
-    if path.exists():
-        raise Exit(f"{path} exists already (this message was added before): nothing was written.", code=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"Wrote {path}: a reply by {author or shown} to {chosen.title!r}. Read it, then build.")
-
-
-def _article_for(subject, slug, known):
-    """The article a reply answers: --article, else the one its subject names, else asked."""
-    from extramile.intake.files import articles_for_subject
-
-    if slug:
-        matches = [a for a in known if a.slug == slug]
-        if not matches:
-            raise Exit(f"No article has the slug {slug!r}. Slugs: {', '.join(a.slug for a in known)}", code=1)
-    else:
-        matches = articles_for_subject(subject, known)
-    if len(matches) == 1:
-        return matches[0]
-    choices = matches or known
-    if not sys.stdin.isatty():
-        raise Exit(f"The subject {subject!r} names {'several articles' if matches else 'no article'}; "
-                   f"say which with --article: {', '.join(a.slug for a in choices)}", code=1)
-    for number, choice in enumerate(choices, start=1):
-        print(f"  {number}. {choice.title} ({choice.slug})")
-    answer = input(f"Which article does {subject!r} answer? Number: ").strip()
-    if not answer.isdigit() or not 1 <= int(answer) <= len(choices):
-        raise Exit("No article chosen: nothing was written.", code=1)
-    return choices[int(answer) - 1]
+        print(add_reply(message, _replies_settings(content), article=article, name=name, as_author=as_author,
+                        ask=input if sys.stdin.isatty() else None))
+    except IntakeError as err:
+        raise Exit(str(err), code=1) from None
 
 
 @task(iterable=["approve"], help={
