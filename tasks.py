@@ -492,8 +492,8 @@ def test(c, k=""):
     c.run(f"{sys.executable} -m ruff check .", pty=False)
     # Two workers (pytest-xdist), each test file in one of them: much of a test's
     # time is a browser, a JVM or a server answering, so two files at once fit on
-    # two cores (a third worker was slower). Builds run in forks of one warm
-    # process per worker (tests/conftest.py). Times: the closing notes and README.
+    # two cores (a third worker was slower). Each build runs the plain `pelican`
+    # command in a new interpreter (tests/support.py).
     selector = f" -k {k!r}" if k else ""
     c.run(f"{sys.executable} -m pytest -n 2 --dist loadfile{selector}", pty=False)
 
