@@ -11,6 +11,7 @@ build that has no absolute SITEURL, before anything is written.
 
 import os
 
+from extramile.plugins.editor import git_host
 from pelicanconf import *
 
 SITEURL = os.environ.get("SITEURL", "").rstrip("/")
@@ -30,6 +31,14 @@ SUBSCRIBE_ACTION = os.environ.get("SUBSCRIBE_ACTION", "")
 REPLIES = os.environ.get("REPLIES", "")
 REPLY_EMAIL = os.environ.get("REPLY_EMAIL", "")
 ISSO_URL = os.environ.get("ISSO_URL", "")
+
+# The browser editor at /admin/ (plugins/editor; docs/editor.md, "In production"):
+# EDITOR_BACKEND = github, forgejo or gitea (not set: no editor), EDITOR_REPO =
+# owner/name, EDITOR_BRANCH (main); forgejo and gitea: EDITOR_API_ROOT (the host's
+# https://.../api/v1) and EDITOR_APP_ID (its OAuth2 application's client id); github:
+# EDITOR_AUTH_URL (the OAuth provider; default Netlify's). Never a token: they are
+# all public. A malformed one stops the build with a line naming it.
+EDITOR_BACKEND = git_host.from_environment(os.environ)
 
 # Production pages may be indexed by search engines; previews say noindex.
 PRODUCTION = True

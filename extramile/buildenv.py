@@ -11,8 +11,10 @@ is PROCESS. Nothing else passes.
 import os
 
 from extramile import clock
+from extramile.plugins.editor import git_host
 
-SITE = ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION", "REPLIES", "REPLY_EMAIL", "ISSO_URL", clock.VARIABLE)
+SITE = ("SITEURL", "SUBSCRIBE_PROVIDER", "SUBSCRIBE_ACTION", "REPLIES", "REPLY_EMAIL", "ISSO_URL", clock.VARIABLE,
+        *git_host.VARIABLES)  # the editor's git host: names and public ids, never a token
 PROCESS = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "NO_COLOR",
            "PYTHONHASHSEED", "PYTHONPATH", "PYTHONUTF8", "PYTHONIOENCODING", "PYTHONWARNINGS",
            "PYTHONDONTWRITEBYTECODE")

@@ -3,6 +3,8 @@ file, so nginx sends exactly the headers Netlify and Cloudflare Pages get
 (the CSP and referrer policy of the settings) and the caching of
 deploy/headers.py, and from its `_redirects` file (plugins/redirects): a 301
 from each old address of a post, a 410 for each path removed on purpose.
+A folder with a rule of its own (the editor's /admin/*: its own CSP and
+noindex) gets its own location, with the headers the hosts send there.
 `invoke nginx-config` prints it; the tests run it.
 """
 
@@ -13,13 +15,16 @@ from .headers import DAY, FINGERPRINTED, IMMUTABLE, REVALIDATE
 
 
 def read_headers(path):
-    """{path pattern: {name: value}} from a Netlify/Cloudflare `_headers` file."""
+    """{path pattern: {name: value}} from a Netlify/Cloudflare `_headers` file; a header
+    the rule detaches from broader rules (Cloudflare's `! Name`) has the value None."""
     rules, current = {}, None
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         if not line[0].isspace():
             current = rules.setdefault(line.strip(), {})
+        elif line.strip().startswith("!"):
+            current[line.strip()[1:].strip()] = None
         else:
             name, value = line.strip().split(":", 1)
             current[name.strip()] = value.strip()
@@ -43,6 +48,43 @@ def redirect_locations(rules, headers):
         {headers}
     }}""")
     return "".join(blocks)
+
+
+def folder_headers(rules, prefix, security):
+    """{folder: headers} for each `folder/*` rule that sets more than Cache-Control: the
+    site's headers, less those it detaches, with its own on top (as both hosts apply them)."""
+    folders = {}
+    for pattern, own in rules.items():
+        if pattern == f"{prefix}/*" or not pattern.endswith("/*") or set(own) <= {"Cache-Control"}:
+            continue
+        headers = dict(security)
+        for name, value in own.items():
+            if value is None:
+                headers.pop(name, None)
+            elif name != "Cache-Control":
+                headers[name] = value
+        folders[pattern[:-1]] = headers
+    return folders
+
+
+def add_headers(security, cache, indent="        "):
+    lines = [f"add_header {name} {quote(value)} always;" for name, value in security.items()]
+    return f"\n{indent}".join(lines + [f"add_header Cache-Control {quote(cache)} always;"])
+
+
+def folder_locations(folders):
+    """A prefix location per folder, which regex locations do not override (^~), with
+    its own for fingerprinted files."""
+    return "".join(f"""
+    # {folder}: its own policy (plugins/host_headers).
+    location ^~ {folder} {{
+        index index.html;
+        try_files $uri $uri/ =404;
+        {add_headers(headers, REVALIDATE)}
+        location ~ "({FINGERPRINTED.pattern})" {{
+            {add_headers(headers, IMMUTABLE, indent="            ")}
+        }}
+    }}""" for folder, headers in folders.items())
 
 
 def quote(value):
@@ -93,11 +135,10 @@ def render(output, prefix=None, root=None, listen="80", server_name="_", isso=No
     if prefix is None:
         prefix = next(iter(rules))[:-2]
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
-    security = rules.get(f"{prefix}/*", {})
+    security = {name: value for name, value in rules.get(f"{prefix}/*", {}).items() if value is not None}
 
     def headers(cache):
-        lines = [f"add_header {name} {quote(value)} always;" for name, value in security.items()]
-        return "\n        ".join(lines + [f"add_header Cache-Control {quote(cache)} always;"])
+        return add_headers(security, cache)
 
     root = root or str(Path(output).resolve().parent if prefix else Path(output).resolve())
     redirects = redirect_locations(redirects_file.read(output), headers(REVALIDATE))
@@ -136,7 +177,7 @@ server {{
     }}
     location = {prefix}/_redirects {{
         return 404;
-    }}
+    }}{folder_locations(folder_headers(rules, prefix, security))}
     # Old addresses (Aliases:) and removed pages (GONE), from _redirects.{redirects}{isso_location(prefix, isso, security)}
 }}
 """

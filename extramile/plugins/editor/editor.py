@@ -17,8 +17,10 @@ Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
 
 Development builds point the CMS at ``decap-server`` on 127.0.0.1
 (``EDITOR_LOCAL_BACKEND``; ``extramile/devtools/editor_backend.py`` runs it);
-production builds at the git host in ``EDITOR_BACKEND``, and without one they
-write no editor.
+production builds at the git host in ``EDITOR_BACKEND`` (publishconf.py reads
+it from the environment: ``git_host.py``), with Decap's editorial workflow where
+the host has one, and without one they write no editor. ``EDITOR_CSP_HEADER``
+is the page's policy as the hosts send it for /admin/ (plugins/host_headers).
 
 A generator (``get_generators``), so its ``generate_context`` runs after the
 articles are read and its state lives in the generator of one build.
@@ -35,12 +37,13 @@ import logging
 import os
 import shutil
 from html import escape
-from urllib.parse import urlsplit
 
 from pelican import signals
 
 from extramile import ROOT
 from extramile.buildcache import add_defaults
+from extramile.plugins.editor import git_host
+from extramile.plugins.theme_context.theme_context import HEADER_ONLY_DIRECTIVES
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +60,10 @@ DEFAULTS = {
     # decap-server's address in development (the port editor_backend.py binds).
     "EDITOR_LOCAL_BACKEND": "http://127.0.0.1:8081/api/v1",
     # Production: Decap's `backend` block, e.g. {"name": "github", "repo": "owner/blog",
-    # "branch": "main"}; None writes no editor in production.
+    # "branch": "main"} (publishconf.py makes it from EDITOR_* variables, git_host.py);
+    # None writes no editor in production.
     "EDITOR_BACKEND": None,
-    # The editor page's own policy; the backend's origin is added to connect-src.
+    # The editor page's own policy; the backend's origins are added (git_host.origins).
     # Chromium's violation reports on /admin/ showed what Decap needs beyond 'self':
     # 'unsafe-eval' (its config check compiles JSON schemas with ajv, which uses
     # new Function), inline styles (emotion inserts <style> elements) and
@@ -75,12 +79,9 @@ DEFAULTS = {
         "form-action": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],  # in the hosts' header only: a <meta> cannot carry it
     },
 }
-
-# The API origin of each git host Decap's backends talk to, when not configured.
-API_ORIGINS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com",
-               "bitbucket": "https://api.bitbucket.org"}
 
 # Post fields, in the order `invoke new-post` writes them; the rules are validate's
 # (plugins/validate: Title, Date, Author, Category and at least one tag are required;
@@ -99,23 +100,20 @@ def bundle_files():
             or (n.endswith("." + BUNDLE_MAIN) and n.split(".", 1)[0].isdigit()) or n.endswith(".wasm")]
 
 
-def origin_of(url):
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def chosen_backend(settings):
+    """Decap's backend block for this build, or None: no editor."""
+    if settings.get("PRODUCTION"):
+        backend = settings["EDITOR_BACKEND"]
+        return dict(backend) if backend else None
+    return {"name": "proxy", "proxy_url": settings["EDITOR_LOCAL_BACKEND"]}
 
 
-def backend_origin(backend):
-    if backend.get("api_root"):
-        return origin_of(backend["api_root"])
-    if backend.get("base_url"):
-        return origin_of(backend["base_url"])
-    return API_ORIGINS.get(backend.get("name"))
-
-
-def policy(settings, extra_origin):
-    directives = {name: list(values) for name, values in settings["EDITOR_CSP"].items()}
-    if extra_origin:
-        directives.setdefault("connect-src", ["'self'"]).append(extra_origin)
+def policy(settings, backend, header=False):
+    """EDITOR_CSP plus the backend's origins; the <meta> version leaves out header-only directives."""
+    directives = {name: list(values) for name, values in settings["EDITOR_CSP"].items()
+                  if header or name not in HEADER_ONLY_DIRECTIVES}
+    for name, origins in git_host.origins(backend).items():
+        directives.setdefault(name, ["'self'"]).extend(origins)
     return "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in directives.items())
 
 
@@ -169,14 +167,6 @@ class EditorGenerator:
         self.categories = []
         self.tags = []
 
-    def backend(self):
-        """(Decap's backend block, the origin the page talks to), or None: no editor."""
-        if self.settings.get("PRODUCTION"):
-            backend = self.settings["EDITOR_BACKEND"]
-            return (dict(backend), backend_origin(backend)) if backend else None
-        url = self.settings["EDITOR_LOCAL_BACKEND"]
-        return {"name": "proxy", "proxy_url": url}, origin_of(url)
-
     def generate_context(self):
         posts = [*self.context.get("articles", []), *self.context.get("drafts", []),
                  *self.context.get("hidden_articles", [])]
@@ -191,6 +181,7 @@ class EditorGenerator:
         posts_folder = os.path.join(content, self.settings["ARTICLE_PATHS"][0])
         return {
             "backend": backend,
+            **(git_host.publish_mode(backend) if self.settings.get("PRODUCTION") else {}),
             "media_folder": os.path.join(content, "images"),
             "public_folder": "images",
             "collections": [{
@@ -243,14 +234,13 @@ class EditorGenerator:
         return bundle
 
     def generate_output(self, writer):
-        chosen = self.backend()
-        if chosen is None:
+        backend = chosen_backend(self.settings)
+        if backend is None:
             logger.info("editor: no EDITOR_BACKEND in production, so no /admin/ editor")
             return
         if not os.path.exists(BUNDLE_DIR / BUNDLE_MAIN):
             logger.warning("editor: %s is missing, so no /admin/ editor: run `npm ci`", BUNDLE_DIR / BUNDLE_MAIN)
             return
-        backend, origin = chosen
         folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])
         os.makedirs(folder, exist_ok=True)
         bundle = self.copy_bundle()
@@ -261,7 +251,7 @@ class EditorGenerator:
             f.write("\n")
         page = PAGE.format(
             lang=escape(self.settings.get("DEFAULT_LANG", "en")),
-            csp=escape(policy(self.settings, origin), quote=False).replace('"', "&quot;"),
+            csp=escape(policy(self.settings, backend), quote=False).replace('"', "&quot;"),
             title=escape(f"Editor · {self.settings.get('SITENAME', '')}"),
             bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon(),
             preview=preview_name, style=escape(self.theme_asset("css/style.css")),
@@ -297,6 +287,8 @@ def configure(pelican):
     if not settings.get("DELETE_OUTPUT_DIRECTORY"):
         # A kept output folder keeps the bundle between builds (module docstring).
         settings["OUTPUT_RETENTION"] = [*settings["OUTPUT_RETENTION"], settings["EDITOR_PATH"]]
+    backend = chosen_backend(settings)
+    settings["EDITOR_CSP_HEADER"] = policy(settings, backend, header=True) if backend else ""
 
 
 def get_generators(pelican):

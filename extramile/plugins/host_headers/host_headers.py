@@ -5,6 +5,15 @@ Generated, never hand-copied: the security headers come from the settings
 REFERRER_POLICY, STRICT_TRANSPORT_SECURITY) and the caching rules from deploy/headers.py, which the S3
 uploader and the nginx configuration (`invoke nginx-config`) use as well.
 
+The browser editor's folder (plugins/editor, EDITOR_PATH) gets its own rule,
+after the site's: the editor's policy (EDITOR_CSP_HEADER) instead of the
+site's, and `X-Robots-Tag: noindex`. Both hosts apply every matching rule in
+the file's order: Cloudflare Pages first removes a header a rule detaches
+(`! Name`), then sets or appends (workers-sdk pages-shared/asset-server
+handler.ts); Netlify skips that line (it has no colon) and a later rule's value
+of a header replaces an earlier one (@netlify/headers). Either way /admin/
+gets one policy, the editor's.
+
 Only fingerprinted files get a Cache-Control here: both hosts already send
 `public, max-age=0, must-revalidate` for everything else, and both join a
 header that two rules set, so setting it under `/*` would give two values.
@@ -45,10 +54,21 @@ def fingerprinted_paths(output):
     return sorted(paths)
 
 
+def editor_rule(settings, output, prefix):
+    """The editor folder's rule, when this build wrote the editor."""
+    folder = settings.get("EDITOR_PATH", "")
+    if not (settings.get("EDITOR_CSP_HEADER") and folder
+            and os.path.exists(os.path.join(output, folder, "index.html"))):
+        return []
+    return [f"{prefix}/{folder}/*", "  ! Content-Security-Policy",
+            f"  Content-Security-Policy: {settings['EDITOR_CSP_HEADER']}", "  X-Robots-Tag: noindex"]
+
+
 def render(settings, output):
     prefix = urlsplit(settings["SITEURL"]).path.rstrip("/")
     lines = [HEADER, f"{prefix}/*"]
     lines += [f"  {name}: {value}" for name, value in security_headers(settings).items()]
+    lines += editor_rule(settings, output, prefix)
     for path in fingerprinted_paths(output):
         lines += [f"{prefix}/{path}", f"  Cache-Control: {IMMUTABLE}"]
     return "\n".join(lines) + "\n"
