@@ -190,3 +190,13 @@ def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(sit
     assert ("POST", "/login/oauth/access_token") in site.forge.asked  # the PKCE exchange, from the page itself
     assert ("GET", f"/api/v1/repos/{REPO}/pulls") in site.forge.asked  # drafts are pull requests
     assert refused == []
+
+
+def test_a_malformed_variable_stops_the_production_build_with_one_line(tmp_path):
+    build = run_pelican(tmp_path / "www", conf="publishconf.py", extra=cache_override(tmp_path / "cache"),
+                        env={"SITEURL": "https://example.org", "SUBSCRIBE_PROVIDER": "none",
+                             "EDITOR_BACKEND": "forgejo", "EDITOR_REPO": "owner/blog", "EDITOR_APP_ID": APP_ID})
+    assert build.returncode != 0
+    assert build.log.strip().splitlines() == [
+        'Build stopped: EDITOR_BACKEND=forgejo needs EDITOR_API_ROOT (docs/editor.md, "In production").']
+    assert not (tmp_path / "www" / "admin").exists()

@@ -8,6 +8,7 @@ noindex) gets its own location, with the headers the hosts send there.
 `invoke nginx-config` prints it; the tests run it.
 """
 
+import re
 from pathlib import Path
 
 from . import redirects as redirects_file
@@ -17,8 +18,12 @@ from .headers import DAY, FINGERPRINTED, IMMUTABLE, REVALIDATE
 def read_headers(path):
     """{path pattern: {name: value}} from a Netlify/Cloudflare `_headers` file; a header
     the rule detaches from broader rules (Cloudflare's `! Name`) has the value None."""
+    return read_headers_text(Path(path).read_text(encoding="utf-8"))
+
+
+def read_headers_text(text):
     rules, current = {}, None
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         if not line[0].isspace():
@@ -51,19 +56,20 @@ def redirect_locations(rules, headers):
 
 
 def folder_headers(rules, prefix, security):
-    """{folder: headers} for each `folder/*` rule that sets more than Cache-Control: the
-    site's headers, less those it detaches, with its own on top (as both hosts apply them)."""
+    """{folder: headers} from the rules under a folder that set more than Cache-Control
+    (the editor's /admin/, /admin/:file, /admin/:folder/:file): the site's headers, less
+    those a rule detaches, with its own on top, as both hosts apply them."""
     folders = {}
     for pattern, own in rules.items():
-        if pattern == f"{prefix}/*" or not pattern.endswith("/*") or set(own) <= {"Cache-Control"}:
+        if pattern == f"{prefix}/*" or set(own) <= {"Cache-Control"}:
             continue
-        headers = dict(security)
+        folder = re.match(r"[^:*]*/", pattern)[0]
+        headers = folders.setdefault(folder, dict(security))
         for name, value in own.items():
             if value is None:
                 headers.pop(name, None)
             elif name != "Cache-Control":
                 headers[name] = value
-        folders[pattern[:-1]] = headers
     return folders
 
 

@@ -5,14 +5,14 @@ Generated, never hand-copied: the security headers come from the settings
 REFERRER_POLICY, STRICT_TRANSPORT_SECURITY) and the caching rules from deploy/headers.py, which the S3
 uploader and the nginx configuration (`invoke nginx-config`) use as well.
 
-The browser editor's folder (plugins/editor, EDITOR_PATH) gets its own rule,
+The browser editor's folder (plugins/editor, EDITOR_PATH) gets its own rules,
 after the site's: the editor's policy (EDITOR_CSP_HEADER) instead of the
 site's, and `X-Robots-Tag: noindex`. Both hosts apply every matching rule in
 the file's order: Cloudflare Pages first removes a header a rule detaches
 (`! Name`), then sets or appends (workers-sdk pages-shared/asset-server
 handler.ts); Netlify skips that line (it has no colon) and a later rule's value
 of a header replaces an earlier one (@netlify/headers). Either way /admin/
-gets one policy, the editor's.
+and its files get one policy, the editor's (tested with Netlify's own engine).
 
 Only fingerprinted files get a Cache-Control here: both hosts already send
 `public, max-age=0, must-revalidate` for everything else, and both join a
@@ -54,21 +54,28 @@ def fingerprinted_paths(output):
     return sorted(paths)
 
 
-def editor_rule(settings, output, prefix):
-    """The editor folder's rule, when this build wrote the editor."""
+def editor_rules(settings, output, prefix):
+    """The editor folder's rules, when this build wrote the editor: the folder, its
+    files and its bundle's files. Not `folder/*`: Netlify reads that as the folder's
+    name followed by anything (`^/admin/?(.*)/?$`, @netlify/headers-parser
+    for_regexp.js), which /administration/ would match too; a `:placeholder` is one
+    path segment on both hosts."""
     folder = settings.get("EDITOR_PATH", "")
     if not (settings.get("EDITOR_CSP_HEADER") and folder
             and os.path.exists(os.path.join(output, folder, "index.html"))):
         return []
-    return [f"{prefix}/{folder}/*", "  ! Content-Security-Policy",
-            f"  Content-Security-Policy: {settings['EDITOR_CSP_HEADER']}", "  X-Robots-Tag: noindex"]
+    lines = []
+    for pattern in (f"{prefix}/{folder}/", f"{prefix}/{folder}/:file", f"{prefix}/{folder}/:folder/:file"):
+        lines += [pattern, "  ! Content-Security-Policy",
+                  f"  Content-Security-Policy: {settings['EDITOR_CSP_HEADER']}", "  X-Robots-Tag: noindex"]
+    return lines
 
 
 def render(settings, output):
     prefix = urlsplit(settings["SITEURL"]).path.rstrip("/")
     lines = [HEADER, f"{prefix}/*"]
     lines += [f"  {name}: {value}" for name, value in security_headers(settings).items()]
-    lines += editor_rule(settings, output, prefix)
+    lines += editor_rules(settings, output, prefix)
     for path in fingerprinted_paths(output):
         lines += [f"{prefix}/{path}", f"  Cache-Control: {IMMUTABLE}"]
     return "\n".join(lines) + "\n"
