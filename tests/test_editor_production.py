@@ -23,6 +23,7 @@ from bs4 import BeautifulSoup
 from extramile import ROOT
 from extramile.tools.checkers import MissingTool
 from extramile.tools.serving import Nginx, fetch, free_port
+from tests.browser import StaticServer
 from tests.conftest import cache_override, run_pelican
 
 pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-cms").exists(),
@@ -34,7 +35,7 @@ class Forge:
     """A stand-in for a Forgejo host on 127.0.0.1: the calls Decap makes first, nothing more."""
 
     def __init__(self):
-        self.challenges, self.token, self.site = {}, secrets.token_hex(8), None
+        self.challenges, self.token, self.sites = {}, secrets.token_hex(8), set()
         self.asked = []
         forge = self
 
@@ -45,7 +46,8 @@ class Forge:
             def answer(self, status, body=None, headers=()):
                 data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
-                self.send_header("Access-Control-Allow-Origin", forge.site)
+                if self.headers.get("Origin") in forge.sites:  # CORS for the site's pages, as a host allows
+                    self.send_header("Access-Control-Allow-Origin", self.headers["Origin"])
                 self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
                 self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
                 for name, value in headers:
@@ -111,10 +113,10 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("editor-production")
     forge = Forge()
     port = free_port()
-    forge.site = f"http://127.0.0.1:{port}"
+    forge.sites.add(f"http://127.0.0.1:{port}")
     output = tmp / "www"
     build = run_pelican(output, conf="publishconf.py", extra=cache_override(tmp / "cache"),
-                        env={"SITEURL": forge.site, "SUBSCRIBE_PROVIDER": "generic",
+                        env={"SITEURL": f"http://127.0.0.1:{port}", "SUBSCRIBE_PROVIDER": "generic",
                              "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe",
                              "EDITOR_BACKEND": "forgejo", "EDITOR_REPO": REPO,
                              "EDITOR_API_ROOT": f"{forge.origin}/api/v1", "EDITOR_APP_ID": APP_ID})
@@ -126,7 +128,7 @@ def site(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"{missing} (never skipped in CI)", pytrace=False)
         pytest.skip(str(missing))
-    build.url, build.forge = forge.site, forge
+    build.url, build.forge = f"http://127.0.0.1:{port}", forge
     yield build
     nginx.stop()
     forge.stop()
@@ -165,7 +167,20 @@ def test_readers_pages_do_not_load_the_editor(site):
             assert not soup.find(src=re.compile("admin/")), page
 
 
-def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(site, browser_without_profile):
+@pytest.fixture(params=["nginx", "no headers"])
+def served(request, site):
+    """The site's address under nginx, or under a server that sends no headers (as S3
+    does: then the page's <meta> policy is the only one)."""
+    if request.param == "nginx":
+        yield site.url
+        return
+    server = StaticServer(site.output).start()
+    site.forge.sites.add(server.origin)
+    yield server.origin
+    server.stop()
+
+
+def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(site, served, browser_without_profile):
     context = browser_without_profile.new_context()
     elsewhere, requests, refused = [], [], []
 
@@ -178,7 +193,7 @@ def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(sit
     tab.on("request", lambda request: requests.append(request.url))
     tab.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
-        tab.goto(site.url + "/admin/")
+        tab.goto(served + "/admin/")
         tab.get_by_role("button", name="Login with Forgejo").click()
         tab.get_by_text("Workflow").first.wait_for()  # logged in; drafts are pull requests
         tab.get_by_text("No Entries").wait_for()  # the posts folder, read from the host's tree
@@ -186,7 +201,7 @@ def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(sit
         context.close()
     assert elsewhere == []
     assert {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in requests
-            if urlsplit(u).scheme in ("http", "https")} == {site.url, site.forge.origin}
+            if urlsplit(u).scheme in ("http", "https")} == {served, site.forge.origin}
     assert ("POST", "/login/oauth/access_token") in site.forge.asked  # the PKCE exchange, from the page itself
     assert ("GET", f"/api/v1/repos/{REPO}/pulls") in site.forge.asked  # drafts are pull requests
     assert refused == []
