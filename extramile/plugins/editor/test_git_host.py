@@ -62,3 +62,10 @@ def test_plain_http_only_on_this_machine():
     made = backend(EDITOR_BACKEND="forgejo", EDITOR_REPO="o/b", EDITOR_API_ROOT="http://127.0.0.1:3000/api/v1",
                    EDITOR_APP_ID="a")
     assert made["api_root"] == "http://127.0.0.1:3000/api/v1"
+
+
+def test_the_builds_environment_passes_the_editors_variables_and_no_token():
+    from extramile.buildenv import build_environment
+
+    environ = {name: "x" for name in git_host.VARIABLES} | {"GITHUB_TOKEN": "secret", "EDITOR_TOKEN": "secret"}
+    assert set(build_environment(environ=environ)) == set(git_host.VARIABLES)
