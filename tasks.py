@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from invoke import Exit, task
-from pelican.settings import DEFAULT_CONFIG, get_settings_from_file
+from pelican.settings import get_settings_from_file
 
 from extramile import processes
 from extramile.buildenv import build_environment
@@ -229,7 +229,7 @@ def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", serve
 })
 def new_post(c, title, category="", tags="", author="", folder=""):
     """Start a post: content/posts/<slug>.md, Status: draft, every field filled in or marked FILL-IN."""
-    from pelican.utils import slugify
+    from extramile.slugs import slug_of_title
 
     title = " ".join(title.split())
     if not title:
@@ -247,7 +247,7 @@ def new_post(c, title, category="", tags="", author="", folder=""):
                        for line in post.read_text(encoding="utf-8", errors="replace").splitlines()[:20]
                        if line.lower().startswith("category:")})
         category = f"{FILL_IN}: one category" + (f", e.g. {', '.join(used)}" if used else "")
-    slug = slugify(title, regex_subs=SETTINGS.get("SLUG_REGEX_SUBSTITUTIONS", DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]))
+    slug = slug_of_title(title, SETTINGS)
     if not slug:
         raise Exit(f"Cannot make a web address from the title {title!r}: use some letters or digits.", code=1)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")

@@ -6,10 +6,12 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from pelican.settings import get_settings_from_file
 
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
@@ -119,6 +121,7 @@ def test_a_post_made_in_the_editor_is_the_file_an_author_would_write(editor):
     written = editor.saved("content/posts/notes-from-a-test-post.md")
     assert written.decode("utf-8") == (
         "Title: Notes from a test post\n"
+        "Slug: notes-from-a-test-post\n"
         "Date: 2026-12-01 10:30\n"
         "Author: Cynthia Kay\n"
         "Category: Service Culture\n"
@@ -254,6 +257,7 @@ def test_a_post_with_a_picture_written_as_a_draft_then_published_builds_and_show
     draft = editor.saved(rel)
     expected = (
         "Title: A post with a picture\n"
+        "Slug: a-post-with-a-picture\n"
         "Date: 2026-12-03 09:15\n"
         "Author: Ron Kaufman\n"
         "Category: Trust and Loyalty\n"
@@ -286,3 +290,170 @@ def test_a_post_with_a_picture_written_as_a_draft_then_published_builds_and_show
     assert text.figure.img["alt"] == "The same brown picture"
     assert text.figure.figcaption.get_text() == "The caption"
     assert page.find("img", alt="A brown test picture")  # the cover
+
+
+def fill_post(editor, title, tags=(), new_tags=""):
+    """The form's required fields, as an author fills them (no tag unless given)."""
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill(title)
+    tab.get_by_label("Date", exact=True).fill("2026-12-04T11:00")
+    editor.choose("Author", "Cynthia Kay")
+    editor.choose("Category", "Service Culture")
+    editor.choose("Tags", *tags)
+    if new_tags:
+        tab.get_by_label("New tags", exact=False).fill(new_tags)
+    tab.get_by_label("Summary", exact=True).fill("A summary.")
+    tab.locator("[data-slate-editor]").click()
+    tab.keyboard.type("Some text.")
+
+
+def test_a_new_post_gets_the_slug_and_field_order_new_post_writes_and_may_have_only_new_tags(editor, tmp_path):
+    title = "Crêpes & Café: Don’t Panic"
+    made = subprocess.run([sys.executable, "-m", "invoke", "new-post", title, "--folder", str(tmp_path / "np")],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    (by_new_post,) = (tmp_path / "np").iterdir()
+    assert by_new_post.name == "crepes-cafe-dont-panic.md", made.stdout
+    keys = [line.split(":", 1)[0] for line in by_new_post.read_text(encoding="utf-8").split("\n\n")[0].splitlines()]
+    editor.open("/collections/posts/new")
+    fill_post(editor, title, new_tags="night shift, crêpes")  # no tag from the list
+    editor.publish()
+    written = editor.saved(f"content/posts/{by_new_post.name}").decode("utf-8")
+    assert written == (
+        f"Title: {title}\n"
+        "Slug: crepes-cafe-dont-panic\n"
+        "Date: 2026-12-04 11:00\n"
+        "Author: Cynthia Kay\n"
+        "Category: Service Culture\n"
+        "Tags: night shift, crêpes\n"
+        "Summary: A summary.\n"
+        "Status: draft\n"
+        "\n"
+        "Some text.\n"
+    )
+    assert [line.split(":", 1)[0] for line in written.split("\n\n")[0].splitlines()] == [
+        key for key in keys if key not in ("Cover", "Cover_alt", "Series")]  # new-post's order, empty ones left out
+    assert f"Slug: {by_new_post.stem}\n" in by_new_post.read_text(encoding="utf-8")
+
+
+def test_no_tag_or_a_taken_slug_is_refused_in_validates_words_and_nothing_is_written(editor, tmp_path):
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    fill_post(editor, "In Customers We Trust")  # a seed post's title, so its slug; and no tag
+    editor.publish()
+    no_tags = tab.get_by_text("missing Tags.")
+    no_tags.wait_for()
+    said_no_tags = no_tags.inner_text()
+    editor.choose("Tags", "trust")
+    editor.publish()
+    taken = tab.get_by_text("is already used by")
+    taken.wait_for()
+    said_taken = taken.inner_text()
+    assert editor.git("status", "--porcelain") == ""  # nothing written, no file under another name either
+
+    # The build says the same of the same posts.
+    content = tmp_path / "refused" / "content"
+    (content / "posts").mkdir(parents=True)
+    shutil.copy(editor.repo / "content" / "posts" / "in-customers-we-trust.md", content / "posts")
+    header = "Date: 2026-12-04 11:00\nAuthor: Cynthia Kay\nCategory: Service Culture\nSummary: A summary.\n"
+    (content / "posts" / "untagged.md").write_text(f"Title: Untagged\n{header}\nSome text.\n", encoding="utf-8")
+    (content / "posts" / "zz-again.md").write_text(f"Title: In Customers We Trust\n{header}Tags: trust\n\nSome text.\n",
+                                                   encoding="utf-8")
+    build = run_pelican(tmp_path / "refused" / "www", content=content,
+                        extra=cache_override(tmp_path / "refused" / "cache"))
+    problems = {line.split(": ", 1)[1] for line in build.log.splitlines() if line.startswith("content/posts/")}
+    assert build.returncode == 1
+    assert said_no_tags[said_no_tags.index("missing Tags."):].strip() in problems, (said_no_tags, build.log)
+    assert said_taken[said_taken.index("the slug "):].strip() in problems, (said_taken, build.log)
+
+
+def test_an_unknown_author_cannot_be_chosen(editor):
+    authors = list(get_settings_from_file(str(ROOT / "pelicanconf.py"))["AUTHORS_INFO"])
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    author = tab.get_by_label("Author", exact=True)
+    author.click()
+    assert tab.get_by_role("option").all_inner_texts() == authors
+    author.fill("Somebody Else")
+    tab.get_by_text("No options").wait_for()
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Escape")
+    tab.get_by_label("Title", exact=True).fill("By nobody we know")
+    editor.publish()
+    tab.get_by_text("missed a required field").wait_for()  # Author has no value: Decap saves nothing
+    assert editor.git("status", "--porcelain") == ""
+
+
+def upload_refused(editor, picture):
+    """Upload `picture` as the cover; return the message the editor shows."""
+    tab = editor.tab
+    before = sorted(p.name for p in (editor.repo / "content" / "images").iterdir())
+    tab.get_by_role("button", name="Choose an image").click()
+    with tab.expect_event("dialog") as shown:
+        tab.locator("input[type=file]").set_input_files(str(picture))
+    message = shown.value.message
+    shown.value.accept()
+    assert sorted(p.name for p in (editor.repo / "content" / "images").iterdir()) == before
+    assert editor.git("status", "--porcelain") == ""
+    return message
+
+
+def test_an_upload_that_is_not_a_picture_is_refused_and_nothing_is_written(editor, tmp_path):
+    notes = tmp_path / "notes.jpg"  # named like a picture, but text
+    notes.write_text("Meeting notes, not a photo.\n", encoding="utf-8")
+    editor.open("/collections/posts/new")
+    message = upload_refused(editor, notes)
+    assert message.startswith("notes.jpg is not a picture the site can publish (") and "Nothing was uploaded" in message
+
+
+def test_a_picture_over_the_builds_pixel_limit_is_refused_and_nothing_is_written(editor, tmp_path):
+    from PIL import Image
+
+    from extramile.plugins.pictures.pictures import DEFAULTS
+
+    limit = DEFAULTS["PICTURES_MAX_PIXELS"]
+    width = 8000
+    huge = tmp_path / "huge.png"
+    Image.new("1", (width, limit // width + 1)).save(huge)  # one pixel row over the limit, small on disk
+    editor.open("/collections/posts/new")
+    message = upload_refused(editor, huge)
+    assert message.startswith("huge.png: the picture has more than ") and message.endswith(" Nothing was uploaded.")
+
+    # The build refuses the same file, on the post's line, in the same words.
+    content = tmp_path / "huge" / "content"
+    (content / "images").mkdir(parents=True)
+    (content / "posts").mkdir()
+    shutil.copy(huge, content / "images")
+    (content / "posts" / "huge.md").write_text(
+        "Title: Huge\nDate: 2026-12-04\nAuthor: Cynthia Kay\nCategory: Service Culture\nTags: trust\n"
+        "Summary: A huge cover.\nCover: images/huge.png\nCover_alt: Nothing but black\n\nText.\n", encoding="utf-8")
+    build = run_pelican(tmp_path / "huge" / "www", content=content, extra=cache_override(tmp_path / "huge" / "cache"))
+    said = message.removeprefix("huge.png: ").removesuffix(" Nothing was uploaded.")
+    assert build.returncode == 1 and f"content/posts/huge.md:7: the cover (images/huge.png): {said}" in build.log, \
+        build.log
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_both_texts(editor, browser_without_profile):
+    rel = "content/posts/in-customers-we-trust.md"
+    entry = "/collections/posts/entries/in-customers-we-trust"
+    other = browser_without_profile.new_context()
+    try:
+        second = Editor(editor.repo, editor.origin, editor.backend, other.new_page(), [])
+        editor.open(entry)
+        second.open(entry)  # both have the post open
+        summary = editor.tab.get_by_label("Summary", exact=True)
+        summary.fill(summary.input_value() + " First author's words.")
+        editor.publish()
+        first = editor.saved(rel)
+        assert "First author's words." in first.decode("utf-8")
+
+        second.tab.get_by_label("Title", exact=True).fill("In Customers We Trust, Second Take")
+        second.publish()
+        second.tab.get_by_text("Someone else saved this post after you opened it").wait_for()
+        assert (editor.repo / rel).read_bytes() == first  # the first author's save stands
+        assert second.tab.get_by_label("Title", exact=True).input_value() == "In Customers We Trust, Second Take"
+
+        summary.fill(summary.input_value() + " And more.")  # the first author's own next save goes through
+        editor.publish()
+        assert editor.saved(rel).decode("utf-8").count("First author's words. And more.") == 1
+    finally:
+        other.close()

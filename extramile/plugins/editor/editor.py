@@ -9,8 +9,13 @@ Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
   pins it), copied from ``node_modules``: never a CDN.
 * ``format.<hash>.js``: our file format (``format.js`` beside this module);
   ``preview.<hash>.js``: the preview pane in the theme's own stylesheet;
-  ``checks.<hash>.js``: a save with a picture or cover lacking its alt text is
-  refused before anything is written, in plugins/pictures' own words.
+  ``slug.<hash>.js``: a new post's slug, made from its title as `invoke new-post`
+  makes it (extramile/slugs.py gives it the rule);
+  ``checks.<hash>.js``: what validate would refuse (a picture or cover
+  without alt text, no tag, a slug another post has) is refused before
+  anything is written, in the build's own words; so are a save over someone
+  else's newer save, and an upload that is not a picture or has more than
+  PICTURES_MAX_PIXELS pixels. Its data (``data-site``) comes from this build.
 * ``config.yml``: the CMS configuration, made from the site's own definitions
   on every build (authors from ``AUTHORS_INFO``, the categories and tags the
   posts use), so no hand-kept copy can drift. It is JSON, which YAML reads.
@@ -51,6 +56,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT_JS = os.path.join(HERE, "format.js")
 PREVIEW_JS = os.path.join(HERE, "preview.js")  # the preview in the theme's stylesheet
 CHECKS_JS = os.path.join(HERE, "checks.js")  # refuses a save validate would refuse
+SLUG_JS = os.path.join(HERE, "slug.js")  # a new post's slug, as new-post makes it
 FORMAT_NAME = "pelican-md"  # what format.js registers
 BUNDLE_DIR = ROOT / "node_modules" / "decap-cms" / "dist"
 BUNDLE_MAIN = "decap-cms.js"
@@ -124,8 +130,9 @@ def post_fields(authors, categories, tags):
          "date_format": "YYYY-MM-DD", "time_format": "HH:mm", "picker_utc": True},
         {"name": "author", "label": "Author", "widget": "select", "options": authors},
         {"name": "category", "label": "Category", "widget": "select", "options": categories},
-        {"name": "tags", "label": "Tags", "widget": "select", "multiple": True, "min": 1,
-         "options": tags, "hint": "At least one. A tag not in the list: write it below."},
+        # At least one tag in all, from the list or new (checks.js, in validate's words).
+        {"name": "tags", "label": "Tags", "widget": "select", "multiple": True, "required": False,
+         "options": tags, "hint": "At least one, from this list or new ones below."},
         {"name": "new_tags", "label": "New tags", "widget": "string", "required": False,
          "hint": "Tags not in the list above, separated by commas."},
         {"name": "summary", "label": "Summary", "widget": "text",
@@ -140,6 +147,36 @@ def post_fields(authors, categories, tags):
         # Raw markdown only: the rich-text mode would rewrite the whole body on save.
         {"name": "body", "label": "Text", "widget": "markdown", "modes": ["raw"]},
     ]
+
+
+def no_tags_message(settings):
+    """validate's words for a post without tags (the file the form would write has no Tags line)."""
+    from extramile.plugins.validate.validate import Source, check_source
+
+    meta = {"title": "T", "date": "2026-01-01", "category": "C", "author": next(iter(settings["AUTHORS_INFO"]), "")}
+    problems = []
+    check_source(Source(path="", kind="article", meta=meta), settings, problems)
+    (message,) = [problem.message for problem in problems if "Tags" in problem.message]
+    return message
+
+
+def site_data(settings, taken, backend):
+    """What checks.js needs from the build (the script's data-site)."""
+    from extramile.plugins.pictures.processing import SOURCE_FORMATS, too_many_pixels
+    from extramile.slugs import browser_rule
+
+    reread = None  # decap-server's API, to re-read a post before saving over it
+    if backend.get("name") == "proxy":
+        reread = {"url": backend["proxy_url"], "branch": backend.get("branch", "master")}
+    return {
+        "messages": {**alt_messages(settings), "tags": no_tags_message(settings),
+                     "pixels": too_many_pixels(settings["PICTURES_MAX_PIXELS"])},
+        "slug": browser_rule(settings),
+        "taken": taken,
+        "pictures": {"formats": sorted(SOURCE_FORMATS - {"MPO"}),  # an MPO starts as a JPEG does
+                     "max_pixels": settings["PICTURES_MAX_PIXELS"]},
+        "backend": reread,
+    }
 
 
 def alt_messages(settings):
@@ -166,6 +203,7 @@ class EditorGenerator:
         self.output_path = output_path
         self.categories = []
         self.tags = []
+        self.taken = {}  # slug: validate's words for a new post that takes it
 
     def generate_context(self):
         posts = [*self.context.get("articles", []), *self.context.get("drafts", []),
@@ -174,6 +212,12 @@ class EditorGenerator:
                                  key=str.casefold)
         self.tags = sorted({str(tag) for post in posts for tag in getattr(post, "tags", None) or []},
                            key=str.casefold)
+        from extramile.plugins.validate.validate import slug_taken
+
+        root = os.path.dirname(os.path.normpath(self.settings["PATH"]))
+        for post in sorted(posts, key=lambda post: post.source_path):  # the first has it, as validate says
+            if post.slug and post.slug not in self.taken:
+                self.taken[post.slug] = slug_taken(post.slug, os.path.relpath(post.source_path, root))
 
     def config(self, backend):
         # Paths as decap-server sees them: from the site's root, the folder holding content/.
@@ -187,7 +231,8 @@ class EditorGenerator:
             "collections": [{
                 "name": "posts", "label": "Posts", "label_singular": "Post",
                 "folder": posts_folder, "extension": "md", "format": FORMAT_NAME,
-                "create": True, "slug": "{{slug}}", "summary": "{{title}}",
+                # A new post's file is named by the Slug checks.js gives it, as new-post names it.
+                "create": True, "slug": "{{fields.slug}}", "summary": "{{title}}",
                 "fields": post_fields(list(self.settings.get("AUTHORS_INFO", {})), self.categories, self.tags),
             }],
         }
@@ -244,8 +289,8 @@ class EditorGenerator:
         folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])
         os.makedirs(folder, exist_ok=True)
         bundle = self.copy_bundle()
-        format_name, preview_name, checks_name = (self.copy_script(folder, path)
-                                                  for path in (FORMAT_JS, PREVIEW_JS, CHECKS_JS))
+        format_name, preview_name, slug_name, checks_name = (
+            self.copy_script(folder, path) for path in (FORMAT_JS, PREVIEW_JS, SLUG_JS, CHECKS_JS))
         with open(os.path.join(folder, "config.yml"), "w", encoding="utf-8") as f:
             json.dump(self.config(backend), f, indent=1, ensure_ascii=False)
             f.write("\n")
@@ -255,7 +300,8 @@ class EditorGenerator:
             title=escape(f"Editor · {self.settings.get('SITENAME', '')}"),
             bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon(),
             preview=preview_name, style=escape(self.theme_asset("css/style.css")),
-            checks=checks_name, messages=escape(json.dumps(alt_messages(self.settings))))
+            slug=slug_name, checks=checks_name,
+            site=escape(json.dumps(site_data(self.settings, self.taken, backend), ensure_ascii=False)))
         with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as f:
             f.write(page)
 
@@ -275,7 +321,8 @@ PAGE = """\
 <script src="{bundle}"></script>
 <script src="{format}"></script>
 <script src="{preview}" data-style="{style}"></script>
-<script src="{checks}" data-messages="{messages}"></script>
+<script src="{slug}"></script>
+<script src="{checks}" data-site="{site}"></script>
 </body>
 </html>
 """

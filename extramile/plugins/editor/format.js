@@ -186,10 +186,11 @@
       source.separator + (source.body || "");
   }
 
-  const api = { fromFile, toFile, parse, FIELDS, SOURCE };
+  const api = { fromFile, toFile, parse, tagsOf, FIELDS, SOURCE };
   if (typeof module === "object" && module.exports) {
     module.exports = api;
   }
+  root.ExtramileFormat = api; // for checks.js
   if (root.CMS && typeof root.CMS.registerCustomFormat === "function") {
     root.CMS.registerCustomFormat("pelican-md", "md", { fromFile, toFile });
   }

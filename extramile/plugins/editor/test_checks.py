@@ -64,3 +64,56 @@ def test_a_cover_needs_its_cover_alt_before_a_save():
               f"process.stdout.write(JSON.stringify({json.dumps(entries)}.map(e => c.problems(e, {json.dumps(messages)}))))")
     run = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(run.stdout) == [["no cover alt", "no alt for images/b.jpg"], [], []]
+
+
+def run_checks(expression, stdin=""):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    script = (f"const c = require({json.dumps(str(CHECKS_JS))}); const input = require('fs').readFileSync(0, 'utf8');"
+              f"process.stdout.write(JSON.stringify({expression}))")
+    run = subprocess.run([node, "-e", script], input=stdin, capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(run.stdout)
+
+
+def test_a_post_needs_one_tag_from_the_list_or_a_new_one():
+    messages = {"cover": "no cover alt", "picture": "no alt for {src}", "tags": "missing Tags."}
+    entries = [{"tags": [], "new_tags": " , "}, {"tags": [], "new_tags": "night shift"}, {"tags": ["trust"]}]
+    assert run_checks(f"{json.dumps(entries)}.map(e => c.problems(e, {json.dumps(messages)}))") == [
+        ["missing Tags."], [], []]
+
+
+def test_a_new_post_takes_its_slug_from_the_title_and_may_not_take_anothers():
+    from pelican.settings import DEFAULT_CONFIG
+
+    from extramile.slugs import browser_rule
+
+    site = {"slug": browser_rule(DEFAULT_CONFIG), "taken": {"in-customers-we-trust": "taken by the seed"}}
+    titles = [{"title": "In Customers We Trust"}, {"title": "A new one"}, {"title": "?!"},
+              {"title": "東京", "slug": "tokyo"}, {"title": "constructor"}]
+    made = run_checks(f"{json.dumps(titles)}.map(d => {{ const site = JSON.parse(input); const m = c.newSlug(d, site);"
+                      "return [m.slug, [...m.found, ...c.slugProblems(m.slug, site)]]; })", json.dumps(site))
+    assert made[:2] == [["in-customers-we-trust", ["taken by the seed"]], ["a-new-one", []]]
+    assert made[2][0] == "" and made[2][1][0].startswith("The title gives no web address")
+    assert made[3] == ["tokyo", []]  # a Slug: the author wrote is kept
+    assert made[4] == ["constructor", []]  # not a property of every object
+
+
+def test_the_editor_knows_the_picture_formats_the_build_takes(tmp_path):
+    from PIL import Image
+
+    from extramile.plugins.pictures.processing import SOURCE_FORMATS
+
+    formats = sorted(SOURCE_FORMATS - {"MPO"})
+    firsts = {}
+    for name in formats:
+        path = tmp_path / f"p.{name.lower()}"
+        Image.new("RGB", (4, 3), (200, 10, 10)).save(path, name)
+        with Image.open(path) as image:
+            assert image.format == name
+        firsts[name] = list(path.read_bytes()[:16])
+    firsts["text"] = list(b"Meeting notes, not a photo.\n"[:16])
+    firsts["svg"] = list(b'<svg xmlns="http://www.w3.org/2000/svg"/>'[:16])
+    found = run_checks(f"Object.fromEntries(Object.entries(JSON.parse(input)).map(([k, b]) => "
+                       f"[k, c.pictureFormat(b, {json.dumps(formats)})]))", json.dumps(firsts))
+    assert found == {**{name: name for name in formats}, "text": None, "svg": None}

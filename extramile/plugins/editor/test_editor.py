@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extramile.conftest import POST
-from extramile.plugins.editor.editor import BUNDLE_DIR, CHECKS_JS, FORMAT_JS, PREVIEW_JS
+from extramile.plugins.editor.editor import BUNDLE_DIR, CHECKS_JS, FORMAT_JS, PREVIEW_JS, SLUG_JS
 
 EDITOR = "extramile.plugins.editor"
 THEME = "extramile.plugins.theme_context"  # the templates need it
@@ -62,11 +62,14 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     policy = directives(head.meta["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'", "'unsafe-eval'"]
     assert policy["connect-src"] == ["'self'", "blob:", "http://127.0.0.1:8081"]  # decap-server, nothing else
-    bundle, format_js, preview_js, checks_js = (script["src"] for script in head.scripts)
+    bundle, format_js, preview_js, slug_js, checks_js = (script["src"] for script in head.scripts)
     assert filecmp.cmp(admin / bundle, BUNDLE_DIR / "decap-cms.js", shallow=False)
-    for copy, ours in ((format_js, FORMAT_JS), (preview_js, PREVIEW_JS), (checks_js, CHECKS_JS)):
+    for copy, ours in ((format_js, FORMAT_JS), (preview_js, PREVIEW_JS), (slug_js, SLUG_JS), (checks_js, CHECKS_JS)):
         assert filecmp.cmp(admin / copy, ours, shallow=False)
-    assert set(json.loads(head.scripts[3]["data-messages"])) == {"cover", "picture"}
+    site = json.loads(head.scripts[4]["data-site"])
+    assert set(site["messages"]) == {"cover", "picture", "tags", "pixels"}
+    assert site["taken"] and all(message.startswith("the slug ") for message in site["taken"].values())
+    assert site["backend"] == {"url": "http://127.0.0.1:8081/api/v1", "branch": "master"}  # re-read before a save
     assert (admin / head.scripts[2]["data-style"]).read_bytes().startswith(b"/*")  # the theme's stylesheet
     chunks = {p.name for p in (admin / bundle).parent.iterdir()}
     assert {"decap-cms.js", "decap-cms.js.LICENSE.txt"} <= chunks
@@ -108,12 +111,13 @@ def test_forms_come_from_the_site_definitions(tiny_build):
     assert fields["author"]["options"] == ["The Editors", "Cynthia Kay", "Ron Kaufman"]  # AUTHORS_INFO
     assert fields["category"]["options"] == ["Drafted Things", "Stories"]  # the draft's too
     assert fields["tags"]["options"] == ["one", "service", "two", "unpublished tag"]
-    assert fields["tags"]["multiple"] and fields["tags"]["min"] == 1  # validate: at least one tag
+    assert fields["tags"]["multiple"]  # at least one in all, with new_tags: checks.js, in validate's words
     assert fields["new_tags"]["widget"] == "string"  # tags not used yet
     assert fields["status"]["options"] == ["draft", "published"]
     assert fields["body"]["modes"] == ["raw"]  # saved as typed, never re-serialised
     required = [name for name, field in fields.items() if field.get("required", True)]
-    assert required == ["title", "date", "author", "category", "tags", "summary", "status", "body"]
+    assert required == ["title", "date", "author", "category", "summary", "status", "body"]
+    assert posts["slug"] == "{{fields.slug}}"  # the file is named by the Slug checks.js gives a new post
     assert fields["date"]["format"] == "YYYY-MM-DD HH:mm"  # a Date validate accepts
 
 

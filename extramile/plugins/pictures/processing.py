@@ -56,6 +56,11 @@ def variant_widths(width, widths):
     return sorted(chosen)
 
 
+def too_many_pixels(max_pixels):
+    """Why a picture over PICTURES_MAX_PIXELS is refused (the build's and the editor's words)."""
+    return f"the picture has more than {max_pixels:,} pixels (PICTURES_MAX_PIXELS). Scale it down before adding it."
+
+
 def open_source(path, max_pixels):
     """The picture, opened and checked (not yet decoded), or PictureError."""
     if path.lower().endswith((".svg", ".svgz")):
@@ -70,8 +75,7 @@ def open_source(path, max_pixels):
         raise PictureError("the file does not exist. Check the path (relative to the post, or "
                            "'{static}/images/...' from the content folder).") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PictureError(f"the picture has more than {max_pixels:,} pixels (PICTURES_MAX_PIXELS). "
-                           "Scale it down before adding it.") from None
+        raise PictureError(too_many_pixels(max_pixels)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise PictureError(f"this is not a picture Pillow can read ({err.__class__.__name__}). "
                            "Save it as JPEG or PNG.") from None

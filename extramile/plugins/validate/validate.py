@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pelican import signals
-from pelican.utils import slugify
 
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.validate import confinement
@@ -31,6 +30,7 @@ from extramile.plugins.validate.aliases import check_aliases, check_published
 from extramile.plugins.validate.memo import Memo
 from extramile.plugins.validate.problems import Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
+from extramile.slugs import slug_of_title
 from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, read_date, scan
 
 logger = logging.getLogger(__name__)
@@ -197,12 +197,13 @@ def check_links(source, problems):
 def slug_of(source, settings):
     if source.meta.get("slug"):
         return source.meta["slug"].strip()
-    return slugify(
-        source.meta.get("title", ""),
-        regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []),
-        preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
-        use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
-    )
+    return slug_of_title(source.meta.get("title", ""), settings)
+
+
+def slug_taken(slug, other):
+    """A post (or page) whose slug `other` (a file, as shown) already has: the
+    build's words, and the editor's (plugins/editor)."""
+    return f"the slug {slug!r} is already used by {other}. Give one of them a different Title or a 'Slug:' line."
 
 
 def iter_sources(settings, problems):
@@ -279,8 +280,7 @@ def validate_content(settings, warnings=None):
             key = (kind, slug)
             if key in slugs:
                 problems.append(Problem(shown, source.lines.get("slug") or source.lines.get("title"),
-                                        f"the slug {slug!r} is already used by {slugs[key]}. "
-                                        "Give one of them a different Title or a 'Slug:' line."))
+                                        slug_taken(slug, slugs[key])))
             else:
                 slugs[key] = shown
     check_spellings(sources, memo, problems)
