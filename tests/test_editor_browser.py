@@ -369,6 +369,7 @@ def test_an_unknown_author_cannot_be_chosen(editor):
     tab = editor.tab
     author = tab.get_by_label("Author", exact=True)
     author.click()
+    tab.get_by_role("option").first.wait_for()  # the list is open
     assert tab.get_by_role("option").all_inner_texts() == authors
     author.fill("Somebody Else")
     tab.get_by_text("No options").wait_for()
