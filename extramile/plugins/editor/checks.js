@@ -14,7 +14,7 @@
  * - an upload that is not a picture the build takes, or has more pixels than
  *   PICTURES_MAX_PIXELS: refused before Decap sees the file.
  *
- * plugins/editor puts the build's data in this script's data-site. */
+ * plugins/editor puts the build's data in the page's JSON block #editor-site. */
 (function (root) {
   "use strict";
 
@@ -247,8 +247,8 @@
   if (inNode) {
     module.exports = api;
   }
-  const script = root.document && root.document.currentScript;
-  if (root.CMS && script && script.dataset.site) {
-    listen(JSON.parse(script.dataset.site));
+  const data = root.document && root.document.getElementById("editor-site");
+  if (root.CMS && data) {
+    listen(JSON.parse(data.textContent));
   }
 })(globalThis);

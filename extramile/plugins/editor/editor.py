@@ -15,7 +15,8 @@ Every build with the editor writes, under ``EDITOR_PATH`` (``admin/``):
   without alt text, no tag, a slug another post has) is refused before
   anything is written, in the build's own words; so are a save over someone
   else's newer save, and an upload that is not a picture or has more than
-  PICTURES_MAX_PIXELS pixels. Its data (``data-site``) comes from this build.
+  PICTURES_MAX_PIXELS pixels. Its data (the JSON block ``#editor-site``) comes
+  from this build.
 * ``config.yml``: the CMS configuration, made from the site's own definitions
   on every build (authors from ``AUTHORS_INFO``, the categories and tags the
   posts use), so no hand-kept copy can drift. It is JSON, which YAML reads.
@@ -161,7 +162,7 @@ def no_tags_message(settings):
 
 
 def site_data(settings, taken, backend):
-    """What checks.js needs from the build (the script's data-site)."""
+    """What checks.js needs from the build (the page's #editor-site)."""
     from extramile.plugins.pictures.processing import SOURCE_FORMATS, too_many_pixels
     from extramile.slugs import browser_rule
 
@@ -301,7 +302,8 @@ class EditorGenerator:
             bundle=f"{bundle}/{BUNDLE_MAIN}", format=format_name, icon=self.icon(),
             preview=preview_name, style=escape(self.theme_asset("css/style.css")),
             slug=slug_name, checks=checks_name,
-            site=escape(json.dumps(site_data(self.settings, self.taken, backend), ensure_ascii=False)))
+            # JSON in a data block: "<" written as \u003c, so no text in it can end the element.
+            site=json.dumps(site_data(self.settings, self.taken, backend), ensure_ascii=False).replace("<", "\\u003c"))
         with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as f:
             f.write(page)
 
@@ -322,7 +324,8 @@ PAGE = """\
 <script src="{format}"></script>
 <script src="{preview}" data-style="{style}"></script>
 <script src="{slug}"></script>
-<script src="{checks}" data-site="{site}"></script>
+<script type="application/json" id="editor-site">{site}</script>
+<script src="{checks}"></script>
 </body>
 </html>
 """

@@ -32,17 +32,28 @@ Text.
 class Head(HTMLParser):
     def __init__(self, text):
         super().__init__()
-        self.meta, self.scripts, self.links = {}, [], []
+        self.meta, self.scripts, self.links, self.data_blocks = {}, [], [], {}
+        self.block = None  # the id of the JSON data block being read
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "meta":
             self.meta[attrs.get("name") or attrs.get("http-equiv")] = attrs.get("content")
+        elif tag == "script" and attrs.get("type") == "application/json":
+            self.block = attrs["id"]
+            self.data_blocks[self.block] = ""
         elif tag == "script":
             self.scripts.append(attrs)
         elif tag == "link":
             self.links.append(attrs)
+
+    def handle_data(self, data):
+        if self.block:
+            self.data_blocks[self.block] += data
+
+    def handle_endtag(self, tag):
+        self.block = None
 
 
 def posts_with_draft():
@@ -66,7 +77,7 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     assert filecmp.cmp(admin / bundle, BUNDLE_DIR / "decap-cms.js", shallow=False)
     for copy, ours in ((format_js, FORMAT_JS), (preview_js, PREVIEW_JS), (slug_js, SLUG_JS), (checks_js, CHECKS_JS)):
         assert filecmp.cmp(admin / copy, ours, shallow=False)
-    site = json.loads(head.scripts[4]["data-site"])
+    site = json.loads(head.data_blocks["editor-site"])
     assert set(site["messages"]) == {"cover", "picture", "tags", "pixels"}
     assert site["taken"] and all(message.startswith("the slug ") for message in site["taken"].values())
     assert site["backend"] == {"url": "http://127.0.0.1:8081/api/v1", "branch": "master"}  # re-read before a save
