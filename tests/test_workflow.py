@@ -158,9 +158,11 @@ def step(workflow, job, name):
 
 
 def job_env(workflow, job, values):
-    """The job's `env:`, each ${{ expression }} replaced by values[expression]."""
+    """The job's `env:`, each ${{ expression }} replaced by values[expression];
+    a repository variable not in `values` is empty, as on GitHub when it is not set."""
     declared = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"][job]["env"]
-    fill = lambda text: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: values[m[1]], str(text))  # noqa: E731
+    value = lambda m: values[m[1]] if m[1] in values or not m[1].startswith("vars.") else ""  # noqa: E731
+    fill = lambda text: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", value, str(text))  # noqa: E731
     return {name: fill(value) for name, value in declared.items()}
 
 
@@ -388,6 +390,32 @@ def test_the_workflow_publishes_with_the_variables_invoke_schedule_names(clone, 
                               "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "schedule", **env})
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert f"posts/{SLUG}/index.html" in git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote)
+
+
+def test_the_workflow_publishes_the_editor_when_its_variables_name_a_git_host(clone, tmp_path):
+    """EDITOR_* repository variables reach the build: /admin/ is on gh-pages,
+    talking to the named repository with drafts as pull requests. The job's
+    `npm ci` step stands in as a link to this checkout's node_modules (tests
+    never reach npm's registry)."""
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote), cwd=tmp_path)
+    values = {"secrets.GITHUB_TOKEN": "unused", "github.repository": "owner/site",
+              **{f"vars.{name}": value for name, value in LOCAL.items()},
+              "vars.EDITOR_BACKEND": "github", "vars.EDITOR_REPO": "owner/site"}
+    env = {**job_env(SITE, "publish", values), "GHPAGES_REMOTE": str(remote)}
+    script = tmp_path / "step.sh"
+    script.write_text(step(SITE, "publish", "Publish")["run"], encoding="utf-8")
+    (clone / "node_modules").symlink_to(ROOT / "node_modules")
+    try:
+        ran = subprocess.run([*GITHUB_BASH, str(script)], cwd=clone, capture_output=True, text=True, timeout=600,
+                             env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CI": "true",
+                                  "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", **env})
+    finally:
+        (clone / "node_modules").unlink()
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "admin/index.html" in git("ls-tree", "-r", "--name-only", "gh-pages", cwd=remote)
+    config = json.loads(git("show", "gh-pages:admin/config.yml", cwd=remote))
+    assert config["backend"]["repo"] == "owner/site" and config["publish_mode"] == "editorial_workflow"
 
 
 @pytest.fixture

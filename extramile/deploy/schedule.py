@@ -30,6 +30,12 @@ BUILD_VARIABLES = {
     "REPLIES": "email, isso or none",
     "REPLY_EMAIL": "the address readers' replies go to (REPLIES=email or isso)",
     "ISSO_URL": "the Isso server's public address (REPLIES=isso only)",
+    "EDITOR_BACKEND": "optional, the browser editor at /admin/: github, forgejo or gitea (docs/editor.md)",
+    "EDITOR_REPO": "with EDITOR_BACKEND: the repository, owner/name",
+    "EDITOR_BRANCH": "with EDITOR_BACKEND: the branch the site is built from (default main)",
+    "EDITOR_API_ROOT": "forgejo and gitea: the host's API, https://git.example.org/api/v1",
+    "EDITOR_APP_ID": "forgejo and gitea: the client id of the host's OAuth2 application",
+    "EDITOR_AUTH_URL": "github: the OAuth provider's address (default Netlify's)",
 }
 CREDENTIALS = {"s3": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}  # boto3 reads them
 

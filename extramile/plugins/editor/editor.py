@@ -285,6 +285,9 @@ class EditorGenerator:
             logger.info("editor: no EDITOR_BACKEND in production, so no /admin/ editor")
             return
         if not os.path.exists(BUNDLE_DIR / BUNDLE_MAIN):
+            if self.settings.get("PRODUCTION"):  # asked for by EDITOR_BACKEND: never publish without it
+                raise SystemExit(f"Build stopped: EDITOR_BACKEND is set but {BUNDLE_DIR / BUNDLE_MAIN} is missing: "
+                                 "run `npm ci` (or unset EDITOR_BACKEND to publish without the editor).")
             logger.warning("editor: %s is missing, so no /admin/ editor: run `npm ci`", BUNDLE_DIR / BUNDLE_MAIN)
             return
         folder = os.path.join(self.output_path, self.settings["EDITOR_PATH"])

@@ -147,6 +147,13 @@ def test_production_editor_talks_to_the_git_host_only(tiny_build):
     assert directives(head.meta["Content-Security-Policy"])["connect-src"] == ["'self'", "blob:", "https://api.github.com"]
 
 
+def test_production_without_the_bundle_stops_instead_of_publishing_no_editor(tiny_build, tmp_path, monkeypatch):
+    monkeypatch.setattr("extramile.plugins.editor.editor.BUNDLE_DIR", tmp_path / "no_node_modules")
+    backend = {"name": "github", "repo": "owner/blog", "branch": "main"}
+    with pytest.raises(SystemExit, match=r"^Build stopped: EDITOR_BACKEND is set but .*no_node_modules.* run `npm ci`"):
+        tiny_build([THEME, EDITOR], conf="publishconf.py", SITEURL="https://example.org", EDITOR_BACKEND=backend)
+
+
 def test_file_format_round_trips_in_node():
     """format.js against the real posts (test_format.mjs, node's own test runner)."""
     node = shutil.which("node")
