@@ -1,5 +1,5 @@
 """The development servers (`invoke serve`: Pelican's server; `invoke
-livereload`: devtools/dev_server.py) listen on 127.0.0.1 only, refuse oversized and
+livereload`: devtools/dev_server.py, dev_pages.py) listen on 127.0.0.1 only, refuse oversized and
 malformed requests, and serve nothing outside the output folder."""
 
 import os
@@ -240,7 +240,7 @@ def cmdline(pid):
 
 
 def test_the_files_a_page_fetches_are_found_as_the_browser_would_ask_for_them():
-    from extramile.devtools.dev_server import fetched_files
+    from extramile.devtools.dev_pages import fetched_files
 
     page = b"""<img src="../../pictures/a-800.jpg" srcset="../../pictures/a-480.avif 480w,
       ../../pictures/a-800.avif 800w" alt=""><source srcset='/pictures/b%20c.webp 1x'>

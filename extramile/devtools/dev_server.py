@@ -14,20 +14,10 @@ rebuilds, and reloads each open page as soon as its own file is written.
   shows its problems (file:line and how to fix, from the lines the build
   printed) over the page, styled by ``/__dev__/overlay.css``.
 * Reloading: the server watches the output folder too (changes grouped for at
-  most OUTPUT_GROUP_MS) and tells every open page, over Server-Sent Events
-  (``/__dev__/events``), which HTML and CSS files now hold other bytes (a file
-  written again unchanged reloads nothing). A page is named only once every
-  local file its ``src`` and ``srcset`` name is on disk (the edited page is
-  written first, a new picture's variants with the rest of the site), or, at
-  the latest, once the build that wrote it has ended. ``dev-reload.js``
-  reloads a page when its own file is among them, or a stylesheet. The script
-  is added to the HTML as it is served (a same-origin ``<script src>``, which
-  the site's CSP allows, and ``connect-src 'self'`` allows the events): the
-  files on disk are those any build writes, and no build contains it.
-* Serving: the standard library's file server on the output folder
-  (``SimpleHTTPRequestHandler``, which serves nothing outside it), with
-  ``Cache-Control: no-store``. ``/__dev__/status`` says how many builds ran,
-  whether one runs, the saved files not built yet and how many pages listen.
+  most OUTPUT_GROUP_MS) and tells every open page (dev_pages.py) which HTML
+  and CSS files now hold other bytes. A page is named only once every local
+  file its ``src`` and ``srcset`` name is on disk, or, at the latest, once the
+  build that wrote it has ended.
 * Ending: the server adopts its helpers' orphans (``PR_SET_CHILD_SUBREAPER``)
   and collects each as it ends (SIGCHLD, and after every build), so none stays
   a zombie. On Ctrl-C, SIGTERM or any exit it ends every process below it: the
@@ -37,11 +27,8 @@ rebuilds, and reloads each open page as soon as its own file is written.
 
 import contextlib
 import hashlib
-import html
 import json
 import os
-import posixpath
-import queue
 import re
 import shutil
 import signal
@@ -50,19 +37,14 @@ import tempfile
 import threading
 import time
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from extramile import processes
 from extramile.buildcache import CLOCK_GRAIN_NS
+from extramile.devtools.dev_pages import Broadcast, Handler, fetched_files
 from extramile.devtools.warm_builder import WarmBuilder
 
-EVENTS, SCRIPT, STATUS = "/__dev__/events", "/__dev__/reload.js", "/__dev__/status"
-OVERLAY_CSS = "/__dev__/overlay.css"
-SCRIPT_FILE = Path(__file__).with_name("dev-reload.js")
-OVERLAY_FILE = Path(__file__).with_name("dev-overlay.css")
-SCRIPT_TAG = f'<script src="{SCRIPT}" defer></script>'.encode()
 # How long the watchers wait for quiet before a build. Content and templates:
 # 10 ms (an editor's save is a few events within a millisecond or two). Code
 # and settings: clearly past a clock tick, as a build that starts within one
@@ -85,32 +67,6 @@ PROBLEM = re.compile(r"^\s*(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<message>.+)$
 OUTPUT_TAIL_LINES = 30
 
 
-# The files a page makes the browser fetch as it loads: <img>, <source>, <script>, <audio>...
-FETCHED = re.compile(rb"""\s(src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-
-
-def fetched_files(page_html, rel, own_hosts=()):
-    """The output-relative paths of the local files a page's src and srcset name
-    (`rel`: the page's own path in the output folder)."""
-    found = set()
-    for match in FETCHED.finditer(page_html):
-        value = html.unescape((match[2] or match[3] or b"").decode("utf-8", "replace"))
-        urls = [c.split()[0] for c in value.split(",") if c.strip()] if match[1].lower() == b"srcset" else [value]
-        for url in urls:
-            parts = urlsplit(url.strip())
-            if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc not in own_hosts):
-                continue  # data:, another site's
-            path = unquote(parts.path)
-            if not path:
-                continue  # "#..." or "?...": the page itself
-            path = posixpath.normpath(path.lstrip("/") if path.startswith("/") else
-                                      posixpath.join(posixpath.dirname(rel), path))
-            if path.startswith(("../", "__dev__/")) or path == "..":
-                continue
-            found.add(path + "/index.html" if parts.path.endswith("/") else path)
-    return found
-
-
 def with_settings(extra, *pairs):
     """Pelican arguments `extra` with more `-e` settings (Pelican keeps only its last -e)."""
     extra = list(extra)
@@ -126,101 +82,6 @@ def temporary(path):
     """A writer's temporary file (atomic writes: .tmp-*, *.tmp-PID), never a page itself."""
     name = os.path.basename(path)
     return name.startswith(".") or ".tmp" in name
-
-
-class Broadcast:
-    """The open pages' event queues; `send` reaches every one."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.queues = set()
-
-    def join(self):
-        q = queue.SimpleQueue()
-        with self.lock:
-            self.queues.add(q)
-        return q
-
-    def leave(self, q):
-        with self.lock:
-            self.queues.discard(q)
-
-    def count(self):
-        with self.lock:
-            return len(self.queues)
-
-    def send(self, message, event=None):
-        """`message` (JSON) to every open page, as an event of type `event` (None: a plain message)."""
-        with self.lock:
-            for q in self.queues:
-                q.put((event, message))
-
-
-class Handler(SimpleHTTPRequestHandler):
-    """Files of the output folder, the reload script added to HTML, and the events."""
-
-    server_version = "extramile-dev"
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")  # a reload always gets the new file
-        super().end_headers()
-
-    def log_message(self, format, *args):
-        pass  # the builds' output is what an author reads
-
-    def do_GET(self):
-        path = self.path.split("?", 1)[0]
-        if path == EVENTS:
-            return self.events()
-        if path == SCRIPT:
-            return self.send_bytes(SCRIPT_FILE.read_bytes(), "text/javascript; charset=utf-8")
-        if path == OVERLAY_CSS:
-            return self.send_bytes(OVERLAY_FILE.read_bytes(), "text/css; charset=utf-8")
-        if path == STATUS:
-            return self.send_bytes(json.dumps(self.server.dev.status()).encode(), "application/json")
-        page = self.translate_path(self.path)
-        if os.path.isdir(page) and path.endswith("/"):
-            page = os.path.join(page, "index.html")
-        if page.endswith(".html") and os.path.isfile(page):
-            with open(page, "rb") as f:
-                html = f.read()
-            at = html.find(b"</head>")
-            at = len(html) if at < 0 else at
-            return self.send_bytes(html[:at] + SCRIPT_TAG + html[at:], "text/html; charset=utf-8")
-        return super().do_GET()
-
-    def send_bytes(self, body, content_type):
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def events(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        q = self.server.dev.broadcast.join()
-        try:
-            self.wfile.write(b": connected\n\n")
-            ended = self.server.dev.last_build
-            if ended is not None and not ended["ok"]:  # a page opened after a build failed shows it too
-                q.put(("build", ended))
-            self.wfile.flush()
-            while not self.server.dev.stopping.is_set():
-                try:
-                    event, data = q.get(timeout=10)
-                    if event:
-                        self.wfile.write(b"event: " + event.encode() + b"\n")
-                    self.wfile.write(b"data: " + json.dumps(data).encode() + b"\n\n")
-                except queue.Empty:
-                    self.wfile.write(b": still here\n\n")  # finds a page that closed
-                self.wfile.flush()
-        except OSError:
-            pass
-        finally:
-            self.server.dev.broadcast.leave(q)
-            self.close_connection = True
 
 
 class DevServer:
