@@ -41,37 +41,15 @@ RUN_SETTINGS = frozenset({"OUTPUT_PATH", "SITE_OUTPUT_PATH", "OUTPUT_RETENTION",
 
 
 def add_defaults(settings, defaults):
-    """Give a plugin's settings their defaults where pelicanconf.py is silent.
-
-    Called from the plugin's ``initialized`` receiver, so the rest of the
-    build reads ``settings[NAME]`` like any Pelican setting."""
+    """Give a plugin's settings their defaults where pelicanconf.py is silent (at ``initialized``)."""
     for name, value in defaults.items():
         settings.setdefault(name, value)
 
 
-def require_plugin(settings, needed, by):
-    """Stop a build whose PLUGINS lacks a plugin `by` depends on.
-
-    Raised from ``register()``-time receivers, so the message names the
-    setting to fix before anything is read or written."""
-    if not has_plugin(settings, needed):
-        raise RuntimeError(f"{by} needs the plugin {needed}: add \"{needed}\" to PLUGINS in pelicanconf.py "
-                           "(PLUGINS is the order of work: before the plugins that use it).")
-
-
-def has_plugin(settings, name):
-    """Whether PLUGINS lists `name` (as its import name, or as a loaded module)."""
-    return name in [getattr(p, "__name__", p) for p in settings.get("PLUGINS") or []]
-
-
 def stable_text(value):
-    """A text that is the same in every process for equal values, or None.
-
-    Plain data is written out; a function is named by its module, name and
-    the bytes of its code (the settings file's own functions, such as an
-    owner's Jinja filter); a plain object by its classes' code and its
-    attributes; anything else whose text is not stable (an object printed with
-    its address, such as a lock) gives None, and the caller does not cache."""
+    """A text that is the same in every process for equal values, or None (an object
+    printed with its address, such as a lock): then the caller does not cache.
+    A function or class is named by its module, name and the hash of its source."""
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return repr(value)
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -249,17 +227,10 @@ def loaded_code_is_current(distributions=None, files=None):
 
 def code_key():
     """SHA-256 of the code a build runs: Python's version, every installed
-    distribution's name and version, this package's source files, and the source of every other module
-    loaded from outside site-packages and the standard library (a plugin in a
-    PLUGIN_PATHS folder). A cache keyed by it is emptied by any upgrade or edit.
-
-    None (nothing is cached) when that code may not be what runs: a source or
-    a distribution changed after this process loaded its code (a long-lived
-    process, such as the dev server's warm builder, imported the old one), so
-    the files on disk no longer tell what was imported.
-
-    Worked out anew on each call (5 ms): a caller that needs it more than
-    once in a build keeps its answer in its own per-build state."""
+    distribution, and the sources code_files() covers. None (nothing is cached)
+    when a source or a distribution changed after this process loaded its code
+    (a long-lived warm builder imported the old one). Worked out anew on each
+    call (5 ms): a caller keeps its answer in its own per-build state."""
     distributions, files = installed_distributions(), code_files()
     if not loaded_code_is_current(distributions, files):
         return None

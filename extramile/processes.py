@@ -1,16 +1,7 @@
-"""Helper processes end with whoever started them (Linux; elsewhere these do nothing).
-
-* ``die_with_parent``: asks the kernel to send SIGTERM to this process when its
-  parent ends (``PR_SET_PDEATHSIG``), even if the parent was killed with
-  SIGKILL; called in a forked child, at a helper's start, or through
-  ``preexec`` (a Popen ``preexec_fn``, used only where no thread runs).
-* ``adopt_orphans``: makes this process a "child subreaper"
-  (``PR_SET_CHILD_SUBREAPER``): a helper's helper whose parent ended (the
-  search indexer a build left running) is re-parented to us instead of to
-  init, so ``end_descendants`` still finds it.
-* ``reap_adopted``: collects those orphans once they end, so none stays a zombie.
-* ``end_descendants``: SIGTERM to every process below us, SIGKILL to any still
-  there after a grace period, and reaps those that became our children.
+"""Helper processes end with whoever started them (Linux; elsewhere these do
+nothing): each helper dies with its parent (``PR_SET_PDEATHSIG``), the servers
+adopt their helpers' orphans (``PR_SET_CHILD_SUBREAPER``) so that
+``end_descendants`` still finds them, and reap them so none stays a zombie.
 """
 
 import contextlib
@@ -55,19 +46,21 @@ def adopt_orphans():
         _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def _stat(pid):
+    """The fields of /proc/PID/stat after the name (state, ppid, ...), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()  # the name may hold spaces and parentheses
+    except OSError:
+        return None
+
+
 def children_by_parent():
     tree = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (name) state ppid ...": the name may hold spaces and parentheses.
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry))
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        fields = _stat(entry)
+        if fields:
+            tree.setdefault(int(fields[1]), []).append(int(entry))
     return tree
 
 
@@ -123,11 +116,8 @@ def end_descendants(grace=3.0):
 
 def state(pid):
     """`pid`'s state letter from /proc (R, S, ...; Z: ended, not yet reaped), or None if gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
+    fields = _stat(pid)
+    return fields[0] if fields else None
 
 
 def alive(pid):

@@ -123,13 +123,6 @@ def test_link_or_copy_replaces_the_target(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["kept.png", "out.png"]
 
 
-def test_require_plugin_names_the_setting_to_fix():
-    settings = {"PLUGINS": ["extramile.plugins.theme_context"]}
-    buildcache.require_plugin(settings, "extramile.plugins.theme_context", "x")
-    with pytest.raises(RuntimeError, match=r"add \"extramile.plugins.subscribe\" to PLUGINS"):
-        buildcache.require_plugin(settings, "extramile.plugins.subscribe", "extramile.plugins.theme_context")
-
-
 def test_add_defaults_keeps_what_the_settings_say():
     settings = {"A": 0}
     buildcache.add_defaults(settings, {"A": 1, "B": 2})

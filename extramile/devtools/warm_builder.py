@@ -1,31 +1,13 @@
 """A warm Python for `invoke livereload`: Pelican and the plugins are imported
-once, and every rebuild runs in a fresh fork of that process.
+once (0.6 s of every rebuild otherwise), and every rebuild runs in a fresh fork
+of that process (the "zygote"), as `python -m pelican ARGS` would: no build
+ever runs in the zygote, so each reads settings, templates and content again.
 
-A rebuild in a new interpreter spends about 0.6 s importing Pelican, Markdown,
-Jinja, Pillow and the plugins before it reads a single post: most of a
-rebuild of this repository's five posts. Here a long-lived process (the
-"zygote") imports them once and then, for each rebuild, forks a child that
-runs ``pelican.main`` with the same arguments the command line would get. The
-child starts from the imported modules only (no build has ever run in the
-zygote: it converted one sample text, WARM_TEXT, whose Markdown instance it
-threw away, so that the regular expressions Markdown and typogrify compile on
-first use are in the re module's cache), so each build is as fresh as a new
-process: settings, templates and content are read again, plugins register
-again, caches come from disk. The child leaves with ``os._exit`` once its
-output is flushed, skipping the interpreter's teardown.
-
-What a fork cannot pick up is changed code. Before each build the zygote
-asks ``buildcache.loaded_code_is_current()`` (the sources and distributions
-``code_key`` covers, changed since the zygote started?); if not, it ends and
-the build runs in a new zygote, which imports the new code. If the zygote
-dies or cannot start, the build runs in a new process, as before.
-
-The zygote ends with the process that started it, and each build with the
-zygote (``PR_SET_PDEATHSIG``, extramile/processes.py), even if the server is
-killed; ``close`` ends a build under way.
-
-Linux and macOS only (fork); elsewhere ``WarmBuilder.build`` always starts a
-new process.
+Changed code cannot reach a fork: before each build the zygote asks
+``buildcache.loaded_code_is_current()``, and if not, it ends and the build runs
+in a new zygote. The zygote ends with the process that started it, and each
+build with the zygote (``PR_SET_PDEATHSIG``). Without fork (not Linux or macOS),
+or if the zygote cannot start, each build is a new process.
 """
 
 import contextlib
@@ -40,6 +22,7 @@ import sys
 from extramile.processes import die_with_parent, stop
 
 CAN_FORK = hasattr(os, "fork")
+STOPPED = {"code": None, "cpu": None, "rss_mb": None}  # a build ended by close()
 
 
 class WarmBuilder:
@@ -91,13 +74,13 @@ class WarmBuilder:
         `env`: this build's whole environment (default: the builder's);
         `log_path`: a file that gets what the build prints (default: `log`)."""
         if self.closed:
-            return {"code": None, "cpu": None, "rss_mb": None}
+            return dict(STOPPED)
         if CAN_FORK:
             if self.proc is None:
                 self.start()
             result = self.request(args, env, log_path)
             if result is None and self.closed:  # closed during the build
-                return {"code": None, "cpu": None, "rss_mb": None}
+                return dict(STOPPED)
             if result is None:  # the zygote died, or ended as its code changed: once more with a new one
                 self.start()
                 result = self.request(args, env, log_path)
@@ -107,7 +90,7 @@ class WarmBuilder:
             log = stack.enter_context(open(log_path, "w")) if log_path else self.log
             code = subprocess.run([sys.executable, "-m", "pelican", *args], stdout=log,
                                   stderr=log, env=env or self.env, cwd=self.cwd).returncode
-        return {"code": code, "cpu": None, "rss_mb": None}
+        return {**STOPPED, "code": code}
 
 
 # -- The zygote ----------------------------------------------------------------

@@ -39,7 +39,8 @@ from pelican import signals
 from pelican.utils import order_content, set_date_tzinfo
 from pelican.writers import Writer
 
-from extramile.plugins.pictures.pictures import feed_image, for_feed
+from extramile.plugins.pictures.markup import for_feed
+from extramile.plugins.pictures.pictures import feed_image
 
 logger = logging.getLogger(__name__)
 

@@ -1,38 +1,22 @@
-"""Pictures: an author writes ``![alt](images/photo.jpg "Caption")``; readers
-get a ``<picture>`` with AVIF and WebP sources and a JPEG (PNG when the
-picture has transparency) fallback in several widths, never upscaled, with
-width and height, lazy loading except the page's first picture or cover, no
-EXIF/GPS/XMP in any published file, and the original not published.
+"""Pictures: each ``![alt](images/photo.jpg "Caption")`` becomes a ``<picture>``
+with AVIF, WebP and a JPEG/PNG fallback in several widths (what authors get,
+and the settings: docs/writing.md "Pictures").
 
 A build's pictures live in its ``PicturesGenerator`` (``get_generators``):
 
-1. Made with Pelican's own generators, before output/ is emptied: the
-   pictures of every source (``extramile.sources.scan``: ``![...](...)``,
-   ``![...][ref]``, ``<img>``, ``Cover:``) are checked and encoded (on all
-   cores) into the cache. Missing alt text, a missing, remote, SVG or damaged
-   file, or one over ``PICTURES_MAX_PIXELS``, stops the build with
-   ``file:line: problem. How to fix it.``, before anything is written.
-2. ``all_generators_finalized`` (everything read, nothing written): each
-   post's ``<img>`` tags become ``<picture>`` markup; a titled picture alone
-   in its paragraph becomes ``<figure>`` with ``<figcaption>``. Done per build
-   on the read HTML, never inside the content cache: an edited picture file is
-   always picked up. A post's ``Cover:`` becomes ``article.cover``.
-3. Its ``generate_output``, after Pelican's generators wrote the pages: the
-   variants this build uses are hard-linked from the cache into
-   output/``PICTURES_DIR``.
-
-Decorative pictures: an empty alt is accepted only when marked
-``![](images/rule.png){: .decorative }`` (attr_list, enabled by markdown
-"extra"), or ``<img alt="" class="decorative">`` in HTML; screen readers then
-skip it. Any other picture without alt text stops the build.
+1. Made before output/ is emptied: the pictures of every source
+   (``extramile.sources.scan``) are checked and encoded (on all cores) into
+   the cache; a problem stops the build before anything is written.
+2. ``all_generators_finalized``: each post's ``<img>`` tags become
+   ``<picture>`` (or ``<figure>``) markup, per build on the read HTML, never
+   inside the content cache, so an edited picture file is always picked up.
+3. Its ``generate_output``: the variants this build uses are hard-linked from
+   the cache into output/``PICTURES_DIR``.
 
 Cache (``CACHE_PATH/pictures/<key>/``): key = SHA-256 of the source's bytes,
-the settings that shape variants (``SHAPING``) and ``code_key()`` (Pillow's
-and this code's version): nothing else goes into a variant, so a variant is
-a pure function of its key; ``meta.json`` is written last, so a half-made
-folder is made again. A source's sha256 is remembered by its file_stamp.
-
-Settings: ``DEFAULTS`` below, each with its default.
+the settings that shape variants (``SHAPING``) and ``code_key()``: nothing
+else goes into a variant; ``meta.json`` is written last, so a half-made
+folder is made again.
 
 Relied on in Pelican (test_pictures checks it): a content's HTML is kept in
 ``content._content``, from which ``content.content`` is made.
@@ -364,10 +348,6 @@ def feed_image(article):
     """(absolute-from-root path, length, type) of an article's cover for feeds, or None."""
     cover = getattr(article, "cover", None)
     return (cover.feed, cover.feed_length, cover.feed_type) if cover else None
-
-
-def for_feed(text, siteurl):
-    return markup.for_feed(text, siteurl)
 
 
 def configure(pelican):

@@ -22,12 +22,7 @@ ready-made UI files are not published: the theme's search.js renders results.
   ``SEARCH_INDEX_TIMEOUT`` seconds Pagefind is killed: the build stops
   (foreground), or ``failed.log`` in the cache folder says why and the next
   build prints it (background).
-
-Settings: ``SEARCH_INDEX`` (True), ``SEARCH_INDEX_DIR`` ("pagefind"),
-``SEARCH_INDEX_CACHE_PATH`` (``CACHE_PATH``/search-index),
-``SEARCH_INDEX_BACKGROUND`` (False), ``SEARCH_INDEX_TIMEOUT`` (300 seconds),
-``SEARCH_INDEX_PAGEFIND`` (None: the binary of the ``pagefind[bin]`` wheel).
-The background and time-limit settings are ``buildcache.RUN_SETTINGS``.
+Settings: ``DEFAULTS`` below.
 """
 
 import contextlib
@@ -37,6 +32,7 @@ import json
 import logging
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -143,8 +139,6 @@ def run_pagefind(args, timeout, owner=None):
 
 
 def owner_ended(pidfd):
-    import select
-
     return bool(select.select([pidfd], [], [], 0)[0])
 
 

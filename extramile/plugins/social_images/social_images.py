@@ -1,31 +1,20 @@
-"""Social images: a 1200x630 PNG per article for og:image and twitter:image.
+"""Social images: a 1200x630 PNG per article for og:image and twitter:image
+(title, author and site name in the theme's light colours, read from
+style.css through theme_context's palette), a site-wide card for every other
+page, and a square logo for JSON-LD's publisher. A title is wrapped and shrunk
+until it fits, and past the smallest size cut with an ellipsis.
 
-Each article gets a card with its title, its author and the site's name in the
-theme's light colours (the tokens of theme/static/css/style.css, read through
-theme_context's palette module, and part of every image's key); every other
-page shares a site-wide card, and a square logo serves JSON-LD's publisher.
-A title is wrapped to the width and shrunk until it fits; past the smallest
-size it is cut with an ellipsis, so no text overflows.
+Keyed by content: an image's name carries the hash of all it is drawn from
+(image_key), the PNGs are kept in ``SOCIAL_IMAGES_CACHE_PATH``, and the same
+key always gives the same bytes. New images are drawn on all cores.
 
-Keyed by content: an image's name carries the hash of what it shows (title,
-author, site name, design version, font, Pillow's version), like the theme's
-fingerprinted files. Rendered PNGs are kept in ``SOCIAL_IMAGES_CACHE_PATH``;
-an unchanged article is copied from there, not drawn again, and the same key
-always gives the same bytes. New images are drawn on all cores.
+The font is Source Sans Pro from the pinned PyPI wheel ``font-source-sans-pro``
+(SIL OFL): the same bytes on every OS without root, where a system font would
+differ per machine and Pillow's own has one weight and few glyphs. Characters
+outside its Latin, Greek and Cyrillic glyphs are drawn as boxes.
 
-The font is Source Sans Pro from the PyPI wheel ``font-source-sans-pro``
-(SIL OFL), pinned in requirements.txt. Why not the alternatives: a system font
-(Debian's fonts-dejavu-core) needs root and apt on every machine and differs
-per OS and version, so images would not be byte-identical everywhere; Pillow's
-bundled default font has a single weight and few glyphs. A pinned wheel is
-installed by `script/bootstrap` on any OS, with the same bytes everywhere.
-Characters outside its Latin, Greek and Cyrillic glyphs (CJK, emoji) are drawn
-as boxes.
-
-Settings: ``SOCIAL_IMAGES`` (True), ``SOCIAL_IMAGES_DIR`` ("social"),
-``SOCIAL_IMAGES_CACHE_PATH`` (``CACHE_PATH``/social-images). The templates get
-``article.social_image``, ``SOCIAL_IMAGE_SITE`` and ``SOCIAL_IMAGE_LOGO``:
-paths relative to the site's root.
+The templates get ``article.social_image``, ``SOCIAL_IMAGE_SITE`` and
+``SOCIAL_IMAGE_LOGO``: paths relative to the site's root.
 """
 
 import hashlib
@@ -49,11 +38,8 @@ from extramile.plugins.theme_context.palette import PaletteError, colour, theme_
 
 logger = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "SOCIAL_IMAGES": True,
-    "SOCIAL_IMAGES_DIR": "social",
-    "SOCIAL_IMAGES_CACHE_PATH": None,  # CACHE_PATH/social-images
-}
+DEFAULTS = {"SOCIAL_IMAGES": True, "SOCIAL_IMAGES_DIR": "social",
+            "SOCIAL_IMAGES_CACHE_PATH": None}  # None: CACHE_PATH/social-images
 
 # Bump when the drawing changes: every image gets a new key.
 DESIGN_VERSION = 2

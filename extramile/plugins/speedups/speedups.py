@@ -17,10 +17,7 @@ article page is rendered by a forked helper (``SplitPages``); ``RENDER_FIRST``
 served folder before the rest. Pelican's private parts used here are listed in
 extramile/pelican_internals.py; each signal's role is noted at ``register()``.
 
-Settings: ``SPEEDUPS`` (True; False: plain Pelican, same bytes),
-``SPEEDUPS_MIN_FILES`` (16: below, reading and rendering stay in one process),
-``SPEEDUPS_WORKERS`` (None: one per core), ``SPEEDUPS_RENDER`` (True),
-``RENDER_FIRST`` (source paths; empty).
+Settings: ``DEFAULTS`` below (docs/performance.md).
 """
 
 import contextlib

@@ -1,64 +1,31 @@
-"""Subscribe: one setting chooses the newsletter provider; the form follows
-that provider's embed contract.
-
-Settings (read from the environment in publishconf.py):
-
-``SUBSCRIBE_PROVIDER``
-    ``buttondown``, ``mailchimp``, ``kit``, ``generic``, ``none`` (publish
-    without the email form: feeds only), or ``local`` (the development
-    receiver, ``devtools/subscribe_receiver.py``; never in a public build).
-``SUBSCRIBE_ACTION``
-    What the provider needs to build the form's address (see below).
-
-The contracts, as each provider's own embed code writes them. Sources: the
-embed snippets providers hand out, as found in public sites and gists, and
-the providers' documentation where it says more:
+"""Subscribe: ``SUBSCRIBE_PROVIDER`` chooses the newsletter provider (settings:
+docs/deploying.md); the form follows that provider's own embed code, as found
+in public copies of it:
 
 ``buttondown``
-    ``SUBSCRIBE_ACTION`` is the Buttondown username (or the embed URL).
-    ``<form action="https://buttondown.com/api/emails/embed-subscribe/USERNAME"
-    method="post" target="popupwindow">`` with ``<input type="email"
-    name="email">`` and ``<input type="hidden" name="embed" value="1">``, as in
-    the embed code Buttondown generated ("Powered by Buttondown" link
-    included) in gist.github.com/jeremycherfas/33aa3d3596f3553786b53148541bc586
-    (then on buttondown.email; newer copies use buttondown.com, e.g.
-    github.com/mfaits/mfaits.github.io subscribe.md, some without ``embed``).
-    No honeypot in the embed code (docs.buttondown.com describes its own spam
-    validation of new subscribers and a firewall). The snippet also opens the
-    popup with an inline ``onsubmit``, which our CSP forbids: the named target
-    alone opens Buttondown's confirmation page in a new tab.
+    ``SUBSCRIBE_ACTION``: the username. POST to
+    ``buttondown.com/api/emails/embed-subscribe/USER``, field ``email``, hidden
+    ``embed=1``, ``target="popupwindow"`` (gist jeremycherfas/33aa3d35...; its
+    inline ``onsubmit`` is left out, as our CSP forbids it). No honeypot.
 ``mailchimp``
-    ``SUBSCRIBE_ACTION`` is the form action URL of the audience's "Embedded
-    form" code: ``https://DC.list-manage.com/subscribe/post?u=U&id=ID``.
-    ``method="post" target="_blank"``, email field ``EMAIL``, and the spam
-    trap ``<div aria-hidden="true" (off-screen)><input type="text"
-    name="b_U_ID" tabindex="-1" value=""></div>`` ("real people should not
-    fill this in"). Seen in Mailchimp's embed code in many public copies, e.g.
-    gist.github.com/bigfleet/dd5c0168f73dc21bf98f and
-    github.com/cagov/engaged.ca.gov (scripts/lambdas/MailChimp-Sign-Up-Form-Post).
+    ``SUBSCRIBE_ACTION``: the embedded form's action
+    (``https://DC.list-manage.com/subscribe/post?u=U&id=ID``); field ``EMAIL``,
+    honeypot ``b_U_ID``, ``target="_blank"`` (gist bigfleet/dd5c0168...).
 ``kit`` (ConvertKit)
-    ``SUBSCRIBE_ACTION`` is the form id (digits) or its URL.
-    ``<form action="https://app.convertkit.com/forms/ID/subscriptions"
-    method="post">`` with ``<input type="email" name="email_address">``; no
-    hidden fields and no honeypot (Kit's embed carries a reCAPTCHA switch in
-    its data-options instead). Seen in the HTML embed shared in
-    gist.github.com/nathanbarry/57c8731f384906212e03fecfb05157e3, a full Kit
-    embed in github.com/pricecurrent/fattify, and the Kit/convertkit-react
-    README ("pick out your form id from the form action in the embed code").
+    ``SUBSCRIBE_ACTION``: the form id. POST to
+    ``app.convertkit.com/forms/ID/subscriptions``, field ``email_address``, no
+    honeypot (gist nathanbarry/57c8731f...).
 ``generic``
-    ``SUBSCRIBE_ACTION`` is any http(s) URL that receives a POST with the field
-    ``email``; the field ``website`` is a spam trap the receiver should ignore
-    when filled. With JavaScript the form first tries to post in place (a
-    preflighted fetch): if the endpoint answers CORS, the reader sees its
-    answer inline, otherwise the form posts the normal way.
+    Any http(s) URL taking a POST with ``email``; ``website`` is a spam trap.
+    With JavaScript the form first tries a fetch (CORS), else posts normally.
 ``local``
-    The development receiver (``SUBSCRIBE_ACTION`` is its URL, on 127.0.0.1 or
-    localhost): fields ``email`` and the spam trap ``website``; it answers
-    fetch requests with JSON and CORS, and plain posts with a thank-you page.
+    The development receiver (devtools/subscribe_receiver.py), on 127.0.0.1 or
+    localhost only, never in a public build.
+``none``
+    No email form: feeds only.
 
-The templates get ``SUBSCRIBE``: provider, provider_name, action, email_field,
-hidden_fields, honeypot, target, ajax, and ``form_origin`` (theme_context adds
-it to the CSP's form-action, and to connect-src when ``ajax``).
+The templates get ``SUBSCRIBE``: the form's contract and ``form_origin``
+(theme_context adds it to the CSP).
 """
 
 import logging
@@ -83,15 +50,8 @@ def _origin(url):
 
 
 def _form(provider_name, action, email_field, honeypot=None, target=None, ajax=False, hidden=()):
-    return {
-        "provider_name": provider_name,
-        "action": action,
-        "email_field": email_field,
-        "hidden_fields": list(hidden),
-        "honeypot": honeypot,
-        "target": target,
-        "ajax": ajax,
-    }
+    return {"provider_name": provider_name, "action": action, "email_field": email_field,
+            "hidden_fields": list(hidden), "honeypot": honeypot, "target": target, "ajax": ajax}
 
 
 def _local(action):
@@ -114,9 +74,7 @@ def _generic(action):
     return _form(urlsplit(action).hostname, action, "email", honeypot="website", ajax=True)
 
 
-BUTTONDOWN = re.compile(
-    r"(?:https://buttondown\.(?:com|email)/api/emails/embed-subscribe/)?(?P<user>[A-Za-z0-9_-]+)/?"
-)
+BUTTONDOWN = re.compile(r"(?:https://buttondown\.(?:com|email)/api/emails/embed-subscribe/)?(?P<user>[A-Za-z0-9_-]+)/?")
 
 
 def _buttondown(action):
@@ -149,9 +107,7 @@ def _mailchimp(action):
     return _form("Mailchimp", url, "EMAIL", honeypot=f"b_{user}_{audience}", target="_blank")
 
 
-KIT = re.compile(
-    r"(?:https://(?P<host>app\.(?:convertkit|kit)\.com)/forms/)?(?P<id>\d+)(?:/subscriptions)?/?"
-)
+KIT = re.compile(r"(?:https://(?P<host>app\.(?:convertkit|kit)\.com)/forms/)?(?P<id>\d+)(?:/subscriptions)?/?")
 
 
 def _kit(action):
@@ -165,13 +121,7 @@ def _kit(action):
     return _form("Kit", f"https://{host}/forms/{match['id']}/subscriptions", "email_address")
 
 
-PROVIDERS = {
-    "buttondown": _buttondown,
-    "mailchimp": _mailchimp,
-    "kit": _kit,
-    "generic": _generic,
-    "local": _local,
-}
+PROVIDERS = {"buttondown": _buttondown, "mailchimp": _mailchimp, "kit": _kit, "generic": _generic, "local": _local}
 
 
 def form_config(provider, action):
