@@ -321,3 +321,18 @@ def link_or_copy(source, target):
     except OSError:
         shutil.copyfile(source, tmp)
     os.replace(tmp, target)
+
+
+def link_all(pairs):
+    """link_or_copy each (kept file, target) pair, making the target folders;
+    a target that already is the kept file (a kept output folder) stays."""
+    made = set()
+    for source, target in pairs:
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samefile(source, target):
+                continue
+        link_or_copy(source, target)

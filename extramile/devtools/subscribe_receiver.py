@@ -1,11 +1,11 @@
 """Development subscribe receiver: try the whole subscribe flow without an
 account anywhere. Never part of the published site.
 
-    python devtools/subscribe_receiver.py [--port 8001] [--site http://127.0.0.1:8000/]
+    python -m extramile.devtools.subscribe_receiver [--port 8001] [--site http://127.0.0.1:8000/]
 
 `invoke serve` and `invoke livereload` start it. It listens on 127.0.0.1 only
 and takes ``POST /subscribe`` with the form fields ``email`` and ``website``
-(the spam trap). Addresses go into ``devtools/subscribers.sqlite3``.
+(the spam trap). Addresses go into ``.cache/subscribers.sqlite3``.
 
 * A plain form post gets a thank-you page with a link back to the site.
 * A fetch from the site (``Accept: application/json``) gets JSON

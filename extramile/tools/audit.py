@@ -90,7 +90,7 @@ def lighthouse(url, out):
     return scores, failing
 
 
-def browser_checks(site_url, output):
+def browser_checks(site_url):
     results = {"axe": {}, "requests": None}
     with headless_chromium() as browser:
         for scheme in ("light", "dark"):
@@ -126,7 +126,7 @@ def main():
             rows.append((f"Lighthouse mobile, {name}", " / ".join(f"{c} {s}" for c, s in scores.items())))
             if failing:
                 rows.append((f"  audits below 1 ({name})", ", ".join(failing)))
-        checks = browser_checks(site_url, root)
+        checks = browser_checks(site_url)
         violations = {k: v for k, v in checks["axe"].items() if v}
         rows.append(("axe-core violations", f"{sum(map(len, violations.values()))} on "
                      f"{len(checks['axe'])} page views" + (f": {violations}" if violations else "")))

@@ -13,6 +13,8 @@ import re
 
 from extramile.sources import DECORATIVE, IMG, attributes, classes, is_decorative  # noqa: F401
 
+from .processing import MIME
+
 TOKEN = "@pictures@"
 # Markdown's output for a picture alone in its paragraph.
 LONE = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>", re.I)
@@ -44,8 +46,10 @@ def picture(record, alt, sizes, eager=False, css_class=None):
     for fmt in record.formats:
         if fmt == record.fallback:
             continue
-        parts.append(f'<source type="{record.mime(fmt)}" srcset="{esc(srcset(record, fmt))}" sizes="{esc(sizes)}">')
-    width, height = record.display_size
+        parts.append(f'<source type="{MIME[fmt]}" srcset="{esc(srcset(record, fmt))}" sizes="{esc(sizes)}">')
+    # The upright original's size, whose ratio is exact (a variant's height is
+    # rounded; CSS max-width keeps it in the column).
+    width, height = record.width, record.height
     # The page's first picture is its LCP: fetched first, decoded at once.
     loading = 'fetchpriority="high"' if eager else 'loading="lazy" decoding="async"'
     class_attr = f' class="{esc(css_class)}"' if css_class else ""

@@ -40,7 +40,7 @@ from extramile.buildcache import (
     add_defaults,
     code_key,
     file_stamp,
-    link_or_copy,
+    link_all,
     load_pickle,
     save_pickle,
     settings_key,
@@ -316,25 +316,16 @@ class PicturesGenerator:
     def generate_output(self, writer):
         """Link the variants this build uses into output/PICTURES_DIR."""
         root = cache_root(self.settings)
-        made, count = set(), 0
-        for record in self.records.values():
-            if not record.used:
-                continue
-            for cached, name in record.files():
-                target = os.path.join(self.output_path, name)
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                link_or_copy(os.path.join(root, record.key, cached), target)
-                count += 1
+        pairs = [(os.path.join(root, record.key, cached), os.path.join(self.output_path, name))
+                 for record in self.records.values() if record.used for cached, name in record.files()]
+        link_all(pairs)
         if self.unkeyed:
             for record in self.records.values():
                 shutil.rmtree(os.path.join(root, record.key), ignore_errors=True)
         save_pickle(os.path.join(root, "hashes.pickle"), "v1", self.used_hashes)
         pruned = prune_cache(root, {record.key for record in self.records.values()},
                              self.settings["PICTURES_CACHE_MAX_AGE"])
-        logger.info("pictures: %d variant files in %s; %d unused cache folders removed", count,
+        logger.info("pictures: %d variant files in %s; %d unused cache folders removed", len(pairs),
                     self.settings["PICTURES_DIR"], pruned)
 
 

@@ -213,15 +213,6 @@ class Record:
         # FINGERPRINTED), so hosts may cache them for a year: new bytes, new name.
         return f"{self.name}-{width}.{self.key[:10]}.{SUFFIX[fmt]}"
 
-    def mime(self, fmt):
-        return MIME[fmt]
-
-    @property
-    def display_size(self):
-        """width/height attributes: the upright original's, whose ratio is exact
-        (a variant's height is rounded; CSS max-width keeps it in the column)."""
-        return self.width, self.height
-
     @property
     def fallback_width(self):
         return max([w for w in self.widths if w <= self.target_width] or [min(self.widths)])

@@ -1,15 +1,9 @@
 """An article's sections: a link to each heading, and the table of contents.
 
-Heading ids come from Markdown's own ``toc`` extension (pelicanconf.py
-MARKDOWN): each id is the slug of that heading's own text ("## Training is
-Critical" -> ``training-is-critical``), so fixing a typo anywhere else keeps
-every link to a section working. Changing a heading's own text changes its id,
-and a second heading with the same text gets ``_1`` added.
-
-Both are made from the article's HTML when its page is rendered (a regular
-expression over headings that have an id: what Markdown writes, and what an
-author's raw HTML heading with an id gives), not in the reader: feeds and the
-search index keep the plain body, without "Link to this section" links.
+Heading ids come from Markdown's ``toc`` extension: the slug of the heading's
+own text, so editing anything else keeps every link to a section working.
+Both are made from the article's HTML when its page is rendered, not in the
+reader: feeds and the search index keep the plain body.
 """
 
 import html

@@ -1,16 +1,12 @@
-"""Series: posts with the same ``Series:`` line, in order.
+"""Series: posts with the same ``Series:`` line, in ``Series_index:`` order
+(else by date; validate has checked the positions). Only published posts are
+parts: a draft or scheduled post joins its series when it is published.
 
-``Series_index: N`` (optional) gives a post's place; without it the parts are
-in date order. The validate plugin has checked the positions already (no gap,
-no duplicate: file:line otherwise). Only published posts are parts: a draft
-or scheduled post joins its series when it is published.
-
-Each part gets ``article.series`` (the Series: its name, slug and address)
-and ``article.series_part`` (number, count, the parts in order); the context
-gets ``series_list`` [(series, parts)], like ``tags``. Each series has a page
-(``SERIES_SAVE_AS``, template series.html), an Atom and an RSS feed
-(``SERIES_FEED_ATOM``/``SERIES_FEED_RSS``), and the index of every series
-(``SERIES_INDEX_SAVE_AS``, template series_index.html).
+Each part gets ``article.series`` and ``article.series_part`` (number, count,
+the parts in order); the context gets ``series_list`` [(series, parts)], like
+``tags``. Each series has a page (``SERIES_SAVE_AS``), Atom and RSS feeds
+(``SERIES_FEED_ATOM``/``SERIES_FEED_RSS``), and there is an index of every
+series (``SERIES_INDEX_SAVE_AS``).
 """
 
 from dataclasses import dataclass

@@ -9,8 +9,8 @@
 
 ``Author`` and ``Date`` are required; ``Website`` (http or https) and
 ``In-Reply-To`` (the file name, without ``.md``, of the reply this one answers,
-in the same folder) are optional. ``Source`` (written by `invoke replies pull`
-and `invoke replies add`) says where the reply came from and is not shown.
+in the same folder) are optional. ``Source`` (written by `invoke replies-pull`
+and `invoke replies-add`) says where the reply came from and is not shown.
 Every problem is a ``Problem`` with the file and line, never an exception.
 """
 

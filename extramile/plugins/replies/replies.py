@@ -2,12 +2,11 @@
 (reading.py) and shown under it, sanitised (rendering.py).
 
 The build reads only the files (no network): builds stay byte-identical and
-a reply can be edited or deleted by hand. `invoke replies add` (from a saved
-email) and `invoke replies pull` (from an Isso server) write these files.
+a reply can be edited or deleted by hand. `invoke replies-add` (from a saved
+email) and `invoke replies-pull` (from an Isso server) write these files.
 
-Settings: ``REPLIES``, ``REPLY_EMAIL``, ``ISSO_URL`` (config.py);
-``REPLIES_PATH`` (the folder under PATH, default ``replies``) and
-``REPLY_MAX_CHARS`` (longest reply text). Every article gets ``replies``
+Settings: ``REPLIES``, ``REPLY_EMAIL``, ``ISSO_URL`` (config.py), ``REPLIES_PATH``
+(default ``replies``), ``REPLY_MAX_CHARS``. Every article gets ``replies``
 (top-level replies in date order, each with ``answers``), ``reply_count``
 (all of them) and ``reply_mailto``; the templates get ``REPLIES_CONFIG``.
 A bad file stops the build with file:line, before any page is written.

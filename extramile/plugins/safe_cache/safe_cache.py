@@ -1,16 +1,12 @@
 """Safe cache: a damaged content cache costs a slower build, never a crash.
 
-Pelican writes its cache files in place, so a build stopped while saving
-leaves a truncated file, and the next build dies in ``pickle.load`` with
-``EOFError`` (docs/pelican-cache-bug.md, written up for Pelican). No setting
-chooses the class that loads them (``Readers`` is made inside
-``Generator.__init__``), so this plugin guards the files: after a generator
-saved its caches it notes their stamps (``file_stamp``: size, inode, times)
-in ``CACHE_PATH/STAMPS``; before any generator loads one, a cache file whose
-stamp is not the one noted (a save cut short, another program's write, a file
-from before this plugin) is removed with a warning, and its sources are read
-again. Key: a file is loaded only as a finished save left it (its ctime, which
-no program can set back, is unchanged).
+Pelican writes its cache files in place: a build stopped while saving leaves
+a truncated file, and the next build dies in ``pickle.load``
+(docs/pelican-cache-bug.md). After a generator saved its caches this plugin
+notes their stamps (``file_stamp``) in ``CACHE_PATH/STAMPS``; before any
+generator loads one, a cache file whose stamp is not the one noted is removed
+with a warning, and its sources are read again. Key: a file is loaded only as
+a finished save left it (its ctime, which no program can set back).
 """
 
 import json

@@ -1,23 +1,12 @@
-"""Sitemap and robots: ``sitemap.xml`` lists every public page, ``robots.txt``
-points crawlers to it.
-
-Every HTML page Pelican writes is listed, with absolute URLs from ``SITEURL``
-and a ``lastmod``, except drafts and hidden content (their status is not
-``published``) and the pages in ``SITEMAP_EXCLUDE`` (by default the 404 page
-and the search page, which say ``noindex``).
+"""Sitemap and robots: ``sitemap.xml`` lists every published HTML page but
+those in ``SITEMAP_EXCLUDE`` (the 404 and search pages, which say ``noindex``),
+and ``robots.txt`` points crawlers to it in production (other builds disallow
+everything).
 
 ``lastmod`` is a date the content carries, never the build's clock, so the
-same site gives the same bytes: an article's or page's ``Modified`` or
-``Date``; for a list (category, tag, author, archive, home) the newest article
-it lists; for a page without a date (About), the newest article of the site.
-
-Why not ``pelican-sitemap``: it dates every list page with ``datetime.now()``,
-so no two builds are byte-identical and the date tells crawlers nothing.
-
-``robots.txt``: in production it allows everything and names the sitemap's
-absolute URL; other builds disallow everything (they also say ``noindex``).
-Crawlers read robots.txt only at a host's root: a site under a sub-path
-should add the ``Sitemap:`` line to the root's robots.txt (docs/deploying.md).
+same site gives the same bytes: a page's ``Modified`` or ``Date``, a list's
+newest article, else the site's newest. That is why not ``pelican-sitemap``,
+which dates every list page with ``datetime.now()``.
 """
 
 import logging

@@ -33,7 +33,7 @@ import PIL
 from pelican import signals
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from extramile.buildcache import add_defaults, atomic_write, link_or_copy
+from extramile.buildcache import add_defaults, atomic_write, link_all
 from extramile.plugins.theme_context.palette import PaletteError, colour, theme_palette
 
 logger = logging.getLogger(__name__)
@@ -284,20 +284,8 @@ def write_images(generator, writer):
     else:
         for job in jobs:
             render_to(*job)
-    folders = set()
-    for rel, (key, _, _) in jobs_by_path.items():
-        target = os.path.join(generator.output_path, rel)
-        cached = os.path.join(cache, key + ".png")
-        folder = os.path.dirname(target)
-        if folder not in folders:
-            os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
-        try:
-            if os.path.samefile(cached, target):
-                continue  # linked by an earlier build into this kept output folder
-        except FileNotFoundError:
-            pass
-        link_or_copy(cached, target)
+    link_all((os.path.join(cache, key + ".png"), os.path.join(generator.output_path, rel))
+             for rel, (key, _, _) in jobs_by_path.items())
     # Forget images no article uses any more (an edited title, a removed post).
     used = {key + ".png" for key, _, _ in jobs_by_path.values()}
     for name in os.listdir(cache):

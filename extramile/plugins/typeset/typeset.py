@@ -1,21 +1,13 @@
 """Typeset: typogrify inside the content cache, plain smart-quoted titles.
 
-Pelican's own TYPOGRIFY runs after the reader cache, so every build pays for
-it again, and it turns titles into HTML (``<span class="caps">``), which then
-leaks into ``<title>``, meta tags, JSON-LD and feeds. This plugin instead:
-
-* replaces the Markdown reader by one that typogrifies the body inside
-  ``read()``, whose result Pelican caches, so an unchanged post costs nothing
-  on the next build;
-* turns titles and ``Summary:`` lines (metadata: untrusted text, never HTML;
-  pelicanconf sets ``FORMATTED_FIELDS = []``) into smart-quoted plain text
-  (curly quotes, dashes, ellipses as Unicode characters, no markup), escaped
-  once as ``Markup``: templates print them as text, and ``striptags`` gives
-  back the exact text for feeds and JSON.
-
-The reader typesets the title (60 µs each: 0.12 s for 1000 posts) beside the
-raw one, so Pelican's content cache keeps it with the post; the slug is still
-made from the raw title, which ``content_object_init`` then replaces.
+Pelican's own TYPOGRIFY runs after the reader cache (every build pays for it
+again) and turns titles into HTML that leaks into ``<title>``, meta tags,
+JSON-LD and feeds. Instead, the Markdown reader here typogrifies the body
+inside ``read()``, which Pelican caches, and turns titles and ``Summary:``
+lines (untrusted text, never HTML: ``FORMATTED_FIELDS = []``) into
+smart-quoted plain text, escaped once as ``Markup``; ``striptags`` gives back
+the exact text for feeds and JSON. The slug is still made from the raw title,
+which ``content_object_init`` then replaces.
 """
 
 import logging
