@@ -102,8 +102,7 @@ class Handler(SimpleHTTPRequestHandler):
         if os.path.isdir(page) and path.endswith("/"):
             page = os.path.join(page, "index.html")
         if page.endswith(".html") and os.path.isfile(page):
-            with open(page, "rb") as f:
-                html = f.read()
+            html = Path(page).read_bytes()
             at = html.find(b"</head>")
             at = len(html) if at < 0 else at
             return self.send_bytes(html[:at] + SCRIPT_TAG + html[at:], "text/html; charset=utf-8")

@@ -19,7 +19,7 @@ import threading
 from urllib.parse import urlsplit
 
 from extramile import ROOT
-from extramile.processes import die_with_parent
+from extramile.processes import die_with_parent, stop
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +78,8 @@ class DecapServer:
         self.lines.put(None)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop(self.proc)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from extramile.intake.files import IntakeError, check_after_article, plain, reply_file
 from extramile.intake.names import author_it_reads_as, has_address
-from extramile.plugins.replies.reading import MAX_NAME, MAX_WEBSITE, REPLY_ID, clean_name
+from extramile.plugins.replies.reading import MAX_NAME, REPLY_ID, clean_name, is_website
 
 STATE_FILE = ".isso-pulled.json"
 
@@ -38,10 +38,8 @@ def isso_comments(answer):
 def safe_website(value):
     """An http(s) address without user info or an email address in it, else ""."""
     website = html.unescape(value or "").strip()
-    parts = urlsplit(website)
-    ok = parts.scheme in ("http", "https") and parts.netloc and "@" not in parts.netloc \
-        and len(website) <= MAX_WEBSITE and not has_address(website)
-    return website if ok and not any(ch.isspace() for ch in website) else ""
+    ok = is_website(website) and "@" not in urlsplit(website).netloc and not has_address(website)
+    return website if ok else ""
 
 
 def digest(comment):
@@ -131,8 +129,7 @@ class PullState:
         data = text.encode("utf-8")
         recorded = self.written.get(rel)
         if os.path.exists(path):
-            with open(path, "rb") as f:
-                current = f.read()
+            current = Path(path).read_bytes()
             if current == data:
                 outcome = "unchanged"
             elif recorded != sha256_text(current):

@@ -15,6 +15,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from extramile.deploy import nginx as nginx_config
+from extramile.processes import stop
 from extramile.tools.checkers import MissingTool
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -37,7 +38,6 @@ http {{
 {server}
 }}
 """
-
 
 
 def free_port():
@@ -82,8 +82,7 @@ class Nginx:
             raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
 
     def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        stop(self.proc)
 
 
 def fetch(url, headers=None):

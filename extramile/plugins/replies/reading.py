@@ -58,6 +58,13 @@ def clean_name(name):
     return " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in name).split())
 
 
+def is_website(value):
+    """An http(s) address a reply may link its author's name to."""
+    parts = urlsplit(value)
+    return (parts.scheme in ("http", "https") and bool(parts.netloc) and len(value) <= MAX_WEBSITE
+            and not any(ch.isspace() for ch in value))
+
+
 def reply_files(root):
     """(article slug, absolute path) of every reply file under `root`, sorted."""
     if not os.path.isdir(root):
@@ -109,12 +116,9 @@ def read_reply(slug, abspath, shown, max_chars):
         except ValueError as err:
             problem(at["date"], f"invalid Date {meta['date']!r}: {err}")
     website = meta.get("website", "")
-    if website:
-        parts = urlsplit(website)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(website) > MAX_WEBSITE \
-                or any(ch.isspace() for ch in website):
-            problem(at["website"], f"Website {website[:60]!r} is not an http(s) address. Write it as "
-                    "https://example.org, or delete the line.")
+    if website and not is_website(website):
+        problem(at["website"], f"Website {website[:60]!r} is not an http(s) address. Write it as "
+                "https://example.org, or delete the line.")
     if not body:
         problem(body_start, "the reply has no text. Write it after the blank line, or delete the file.")
     elif len(body) > max_chars:

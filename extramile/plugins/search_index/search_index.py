@@ -275,13 +275,9 @@ def write_index(generator, writer):
         logger.warning("search_index: no published article, so no search index")
         return
 
-    def read(rel):
-        with open(pages[rel], "rb") as f:
-            return f.read()
-
     cache_root = cache_folder(settings)
     os.makedirs(cache_root, exist_ok=True)
-    key = pages_key(pages, read, pagefind_binary(options["binary"]))
+    key = pages_key(pages, lambda rel: Path(pages[rel]).read_bytes(), pagefind_binary(options["binary"]))
     cached = os.path.join(cache_root, key)
     failed = read_marker(cache_root, FAILED)
     if failed:
@@ -367,10 +363,7 @@ def run_background(spec_path):
             owner = open_owner(spec["owner"])
             # Copies, not links: the next rebuild rewrites changed pages in place.
             # The key is that of the bytes indexed, whatever the pages are by then.
-            stage = {}
-            for rel, path in pages.items():
-                with open(path, "rb") as f:
-                    stage[rel] = f.read()
+            stage = {rel: Path(path).read_bytes() for rel, path in pages.items()}
             key = pages_key(stage, stage.__getitem__, pagefind_binary(options["binary"]))
             cached = os.path.join(cache_root, key)
             if not os.path.isdir(cached):

@@ -27,6 +27,7 @@ import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 
 import font_source_sans_pro
 import PIL
@@ -64,8 +65,7 @@ def design_fingerprint():
     """What besides the text decides an image's bytes."""
     digest = hashlib.sha256()
     for path in (FONT_BOLD, FONT_SEMIBOLD, FONT_REGULAR):
-        with open(path, "rb") as f:
-            digest.update(f.read())
+        digest.update(Path(path).read_bytes())
     digest.update(json.dumps([DESIGN_VERSION, PIL.__version__, WIDTH, HEIGHT]).encode())
     return digest.hexdigest()
 

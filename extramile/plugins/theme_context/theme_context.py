@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+from pathlib import Path
 
 from markupsafe import Markup
 from pelican import signals
@@ -43,16 +44,11 @@ INLINE_SCRIPT = "js/inline.js"
 WITH_TOKENS = ("css/feed.css", "favicon.svg")
 
 
-def _read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
 def built_files(theme_dir):
     """{rel: bytes} of the theme files that get the colour tokens."""
     tokens = theme_palette(theme_dir)
     static_dir = os.path.join(theme_dir, "static")
-    return {rel: insert_tokens(tokens, _read(os.path.join(static_dir, rel)).decode("utf-8"),
+    return {rel: insert_tokens(tokens, Path(static_dir, rel).read_bytes().decode("utf-8"),
                                os.path.join(static_dir, rel)).encode("utf-8")
             for rel in WITH_TOKENS}
 
@@ -61,7 +57,7 @@ def build_manifest(static_dir, built):
     """Map each fingerprinted file to its hashed name (of the bytes written)."""
     manifest = {}
     for rel in FINGERPRINTED:
-        data = built[rel] if rel in built else _read(os.path.join(static_dir, rel))
+        data = built[rel] if rel in built else Path(static_dir, rel).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         stem, ext = os.path.splitext(rel)
         manifest[rel] = f"{stem}.{digest[:10]}{ext}"
@@ -103,7 +99,7 @@ def add_context(pelican):
     pelican.theme_manifest = manifest
     settings["THEME_ASSETS"] = {rel: f"{static_url}/{name}" for rel, name in manifest.items()}
 
-    script = _read(os.path.join(static_dir, INLINE_SCRIPT)).decode("utf-8").strip()
+    script = Path(static_dir, INLINE_SCRIPT).read_bytes().decode("utf-8").strip()
     settings["SITE_ABSURL"] = settings["SITEURL"]
     settings["INLINE_SCRIPT"] = Markup(script)
     settings["CSP_META"], settings["CSP_HEADER"] = csp_policies(settings, csp_hash(script))

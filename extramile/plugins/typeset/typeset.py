@@ -23,25 +23,14 @@ logger = logging.getLogger(__name__)
 
 
 # smartypants emits these numeric entities; titles get the characters instead.
-_ENTITIES = {
-    "&#8216;": "\u2018",
-    "&#8217;": "\u2019",
-    "&#8220;": "\u201c",
-    "&#8221;": "\u201d",
-    "&#8211;": "\u2013",
-    "&#8212;": "\u2014",
-    "&#8230;": "\u2026",
-}
+_ENTITIES = {"&#8216;": "\u2018", "&#8217;": "\u2019", "&#8220;": "\u201c", "&#8221;": "\u201d",
+             "&#8211;": "\u2013", "&#8212;": "\u2014", "&#8230;": "\u2026"}
 
 
 def smart_text(text):
     """Return plain ``text`` with typographic quotes, dashes and ellipses."""
     text = str(text)
-    for step in (
-        smartypants.convert_dashes,
-        smartypants.convert_ellipses,
-        smartypants.convert_quotes,
-    ):
+    for step in (smartypants.convert_dashes, smartypants.convert_ellipses, smartypants.convert_quotes):
         text = step(text)
     for entity, char in _ENTITIES.items():
         text = text.replace(entity, char)
