@@ -40,9 +40,9 @@ from functools import partial
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import extramile.devtools.dev_pages as pages
 from extramile import processes
 from extramile.buildcache import CLOCK_GRAIN_NS
-from extramile.devtools.dev_pages import Broadcast, Handler, fetched_files
 from extramile.devtools.warm_builder import WarmBuilder
 
 # How long the watchers wait for quiet before a build. Content and templates:
@@ -102,7 +102,7 @@ class DevServer:
         # Each rebuild runs in a fresh fork of a process that imported Pelican and
         # the plugins once (0.6 s saved per save); changed code restarts it.
         self.builder = WarmBuilder(self.settings_file, log=log, env=env, cwd=cwd)
-        self.broadcast = Broadcast()
+        self.broadcast = pages.Broadcast()
         self.stopping = threading.Event()
         self.changed = threading.Condition()
         self.pending = set()  # saved files not built yet
@@ -259,7 +259,7 @@ class DevServer:
                 page = f.read()
         except OSError:
             return set()  # replaced or removed meanwhile: its next event says
-        return fetched_files(page, rel, {f"{self.host}:{self.port}", f"localhost:{self.port}"})
+        return pages.fetched_files(page, rel, {f"{self.host}:{self.port}", f"localhost:{self.port}"})
 
     def new_bytes(self, path):
         """`path` relative to the output folder if its bytes differ from the last seen; else None.
@@ -291,7 +291,7 @@ class DevServer:
         processes.adopt_orphans()  # a helper's orphan (a search indexer) stays ours to end
         # Bound first, listening last: a taken port is said before anything starts,
         # and once the port answers, the server is ready.
-        self.httpd = ThreadingHTTPServer((self.host, self.port), partial(Handler, directory=str(self.output)),
+        self.httpd = ThreadingHTTPServer((self.host, self.port), partial(pages.Handler, directory=str(self.output)),
                                          bind_and_activate=False)
         try:
             self.httpd.server_bind()
