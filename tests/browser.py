@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from extramile import ROOT
+from extramile.testing import missing, node_modules
 from extramile.tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
@@ -25,15 +25,9 @@ def require_chromium():
 
 def require_node_modules():
     """The editor's tests need decap-cms and decap-server from npm (package-lock.json)."""
-    if not (ROOT / "node_modules" / "decap-server").exists():
-        missing("node_modules is missing: run script/bootstrap --test (npm ci)")
+    node_modules("decap-server")
 
 
-def missing(message):
-    """Skip on a developer's machine; fail in CI, where every browser test must run."""
-    if os.environ.get("CI"):
-        pytest.fail(message + " (browser tests never skip in CI)", pytrace=False)
-    pytest.skip(message)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

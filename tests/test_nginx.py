@@ -4,7 +4,6 @@ script, image, feed and search file resolves, and the headers are the policy."""
 
 import gzip
 import http.client
-import os
 import subprocess
 import sys
 import urllib.parse
@@ -13,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from support import ROOT, cache_override, make_content, post, run_pelican
 
+from extramile import testing
 from extramile.devtools import isso_server
 from extramile.tools.checkers import MissingTool
 from extramile.tools.serving import RESOURCES, Nginx, crawl, fetch, free_port, wait_for_port
@@ -32,10 +32,8 @@ def nginx_site(request, tmp_path_factory):
     assert build.returncode == 0, build.log
     try:
         nginx = Nginx(tmp, output, prefix, www, port)
-    except MissingTool as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (never skipped in CI)", pytrace=False)
-        pytest.skip(str(missing))
+    except MissingTool as tool:
+        testing.missing(str(tool))
     build.url, build.prefix = url, prefix
     yield build
     nginx.stop()
@@ -153,10 +151,8 @@ def renamed_site(request, tmp_path_factory):
     assert build.returncode == 0, build.log
     try:
         nginx = Nginx(tmp, output, prefix, www, port)
-    except MissingTool as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing} (never skipped in CI)", pytrace=False)
-        pytest.skip(str(missing))
+    except MissingTool as tool:
+        testing.missing(str(tool))
     build.url, build.prefix = f"http://127.0.0.1:{port}{prefix}", prefix
     yield build
     nginx.stop()

@@ -1,11 +1,9 @@
 """checks.js finds the pictures without alt text that plugins/pictures finds."""
 
 import json
-import shutil
 import subprocess
 
-import pytest
-
+from extramile import testing
 from extramile.plugins.editor.editor import CHECKS_JS
 from extramile.sources import scan
 
@@ -38,9 +36,7 @@ BODY = """\
 
 
 def test_the_editor_and_the_build_agree_on_pictures_without_alt_text():
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    node = testing.node()
     script = (f"const c = require({json.dumps(str(CHECKS_JS))});"
               "process.stdout.write(JSON.stringify(c.picturesWithoutAlt(require('fs').readFileSync(0, 'utf8'))))")
     run = subprocess.run([node, "-e", script], input=BODY, capture_output=True, text=True, timeout=60, check=True)
@@ -53,9 +49,7 @@ def test_the_editor_and_the_build_agree_on_pictures_without_alt_text():
 
 
 def test_a_cover_needs_its_cover_alt_before_a_save():
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    node = testing.node()
     messages = {"cover": "no cover alt", "picture": "no alt for {src}"}
     entries = [{"cover": "images/a.jpg", "cover_alt": " ", "body": "![](images/b.jpg)\n"},
                {"cover": "images/a.jpg", "cover_alt": "A shop front at night", "body": "Text.\n"},
@@ -67,9 +61,7 @@ def test_a_cover_needs_its_cover_alt_before_a_save():
 
 
 def run_checks(expression, stdin=""):
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    node = testing.node()
     script = (f"const c = require({json.dumps(str(CHECKS_JS))}); const input = require('fs').readFileSync(0, 'utf8');"
               f"process.stdout.write(JSON.stringify({expression}))")
     run = subprocess.run([node, "-e", script], input=stdin, capture_output=True, text=True, timeout=60, check=True)

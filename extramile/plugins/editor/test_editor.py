@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from extramile import testing
 from extramile.conftest import POST
 from extramile.plugins.editor.editor import BUNDLE_DIR, CHECKS_JS, FORMAT_JS, PREVIEW_JS, SLUG_JS
 
@@ -156,9 +157,7 @@ def test_production_without_the_bundle_stops_instead_of_publishing_no_editor(tin
 
 def test_file_format_round_trips_in_node():
     """format.js against the real posts (test_format.mjs, node's own test runner)."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    node = testing.node()
     run = subprocess.run([node, "--test", str(HERE / "test_format.mjs")],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -1,14 +1,13 @@
 """slug.js makes the slug Pelican makes (extramile/slugs.py) from the same titles."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 
-from extramile import ROOT
+from extramile import ROOT, testing
 from extramile.slugs import browser_rule, slug_of_title
 from extramile.sources import scan
 
@@ -23,9 +22,7 @@ TITLES = [
 
 
 def run_node(titles, rule):
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed (script/bootstrap --test installs it)")
+    node = testing.node()
     script = (f"const s = require({json.dumps(str(SLUG_JS))});"
               "const [titles, rule] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
               "process.stdout.write(JSON.stringify(titles.map(t => s.slugify(t, rule))))")

@@ -4,14 +4,13 @@ that the `finalized` receivers before it wrote; it needs theme_context."""
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from pelican import signals
 
-from extramile import ROOT
+from extramile import testing
 from extramile.deploy import nginx
 from extramile.plugins.host_headers import host_headers
 
@@ -93,9 +92,8 @@ def cloudflare_headers(text, path):
 
 def netlify_headers(output, paths):
     """The headers Netlify's own engine (@netlify/headers, as `netlify dev` runs it) gives each path."""
-    node = shutil.which("node")
-    if node is None or not (ROOT / "node_modules" / "@netlify" / "headers").exists():
-        pytest.skip("node or node_modules is missing: run script/bootstrap --test")
+    node = testing.node()
+    testing.node_modules("@netlify/headers")
     run = subprocess.run([node, str(HERE / "netlify_headers.mjs"), str(output), *paths],
                          capture_output=True, text=True, timeout=60, check=True)
     answer = json.loads(run.stdout)
@@ -106,8 +104,7 @@ def netlify_headers(output, paths):
 @pytest.fixture
 def editor_site(tiny_build, tmp_path):
     """(a production build with the editor, the same build without it)."""
-    if not (ROOT / "node_modules" / "decap-cms").exists():
-        pytest.skip("node_modules is missing: run script/bootstrap --test")
+    testing.node_modules("decap-cms")
     site = {"conf": "publishconf.py", "SITEURL": "https://example.org/blog"}
     without, with_editor = tmp_path / "without", tmp_path / "with"
     tiny_build(EDITOR_PLUGINS, OUTPUT_PATH=str(without), **site)
