@@ -270,7 +270,7 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 # -- Development: no search-engine indexing of previews.
 PRODUCTION = False
 # `invoke livereload` adds its reload script to the pages it serves as a
-# same-origin file (devtools/dev_server.py): the CSP needs nothing for it.
+# same-origin file (devtools/dev_pages.py): the CSP needs nothing for it.
 
 # -- Builds: every build renders every page from its own data (no page is
 # reused); what is kept between builds is keyed by all it depends on (docs/performance.md,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 # The site repository: pelicanconf.py, content/, theme/ and output/ live here.
 ROOT = Path(__file__).resolve().parent.parent
+# The names of this machine: servers that only the author's own browser may reach.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def __getattr__(name):

@@ -5,7 +5,6 @@ form in Chromium."""
 
 import json
 import re
-import socket
 import subprocess
 import urllib.parse
 import urllib.request
@@ -17,6 +16,7 @@ from waiting import answers, wait_until
 
 import tasks
 from extramile.devtools import isso_server
+from extramile.tools.serving import free_port
 
 TITLE = "Yes, We’re Closed, but Come On In"
 SLUG = "yes-were-closed"
@@ -140,12 +140,6 @@ def test_added_replies_build(tmp_path):
 
 
 # -- A real Isso ---------------------------------------------------------------
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def isso(tmp_path):
     """Isso on 127.0.0.1 with a temporary database and moderation on."""

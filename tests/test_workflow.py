@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from test_replies_intake import approve_all, context
 
 import tasks
 from extramile.devtools import isso_server
+from extramile.tools.serving import free_port
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 SITE = ROOT / ".github/workflows/site.yml"
@@ -46,12 +46,6 @@ SLUG = "okapi-at-the-counter"
 ARTICLE = post(title="Okapi at the counter", extra=f"Slug: {SLUG}\nSummary: A test article.\n")
 # GitHub runs a `run:` step as `bash --noprofile --norc -eo pipefail {0}` (the default shell on Linux).
 GITHUB_BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def git(*args, cwd):

@@ -22,6 +22,8 @@ pull request.
 import re
 from urllib.parse import urlsplit
 
+from extramile import LOOPBACK
+
 BACKENDS = ("github", "forgejo", "gitea")
 VARIABLES = ("EDITOR_BACKEND", "EDITOR_REPO", "EDITOR_BRANCH", "EDITOR_API_ROOT", "EDITOR_APP_ID", "EDITOR_AUTH_URL")
 # Which variables each backend reads, beyond EDITOR_BACKEND; the first of each is required.
@@ -34,7 +36,6 @@ REQUIRED = {"github": ("EDITOR_REPO",), "forgejo": ("EDITOR_REPO", "EDITOR_API_R
             "gitea": ("EDITOR_REPO", "EDITOR_API_ROOT", "EDITOR_APP_ID")}
 WITHOUT_WORKFLOW = {"gitea"}
 GITHUB_API = "https://api.github.com"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # plain http allowed there only (a host on this machine)
 # The API of the hosts Decap knows without an api_root.
 API_ORIGINS = {"github": GITHUB_API, "gitlab": "https://gitlab.com", "bitbucket": "https://api.bitbucket.org"}
 

@@ -10,9 +10,10 @@
 import re
 from urllib.parse import quote, urlsplit
 
+from extramile import LOOPBACK
+
 MODES = ("email", "isso", "none")
 EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class RepliesConfigError(Exception):

@@ -34,10 +34,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from pelican import signals
 
+from extramile import LOOPBACK
+
 logger = logging.getLogger(__name__)
 
 LOCAL_RECEIVER = "http://127.0.0.1:8001/subscribe"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class SubscribeConfigError(Exception):
