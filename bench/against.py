@@ -246,6 +246,7 @@ def markdown(against):
         r = against[n]
         m = r["machine"]
         parts += [f"### N = {n}", "",
-                  f"{r['date']} · {m['nproc']} cores, {m['cpu']} · {r['runs']} runs, {r['edits']} edits a loop",
+                  f"{r['date']} · {m['nproc']} cores, {m['cpu']} · {r['runs']} run{'s' * (r['runs'] != 1)}, "
+                  f"{r['edits']} edits a loop",
                   "", table(r), ""]
     return parts
