@@ -507,15 +507,17 @@ def lock(c):
 
 @task(help={"n": "comma-separated post counts: -n 100,1000,5000 (default 100,1000)",
             "runs": "runs per build (default 3)",
-            "only": "what to run: ours,dev,stock,hugo (builds) and loop (the author's loop against hugo server)",
+            "only": "what to run: ours,dev,stock,hugo (builds) and loop (the author's loop against hugo server); "
+                    "with --against: cold,loop,suite (default: all)",
             "edits": "edits timed in the author's loop (default 9)",
-            "pictures": "the pictures corpus instead: 40 photos against Hugo's image processing"})
-def bench(c, n="100,1000", runs=3, only="ours,dev,stock,hugo,loop", edits=9, pictures=False):
+            "pictures": "the pictures corpus instead: 40 photos against Hugo's image processing",
+            "against": "a commit to compare with this checkout instead: its cold build, author's loop and tests"})
+def bench(c, n="100,1000", runs=3, only="", edits=9, pictures=False, against=""):
     """Build benchmark against stock Pelican and Hugo, and the author's loop (invoke bench -n 1000)."""
-    corpus = " --pictures" if pictures else ""
+    extra = (" --pictures" if pictures else "") + (f" --only {only}" if only else "") + \
+        (f" --against {shlex.quote(against)}" if against else "")
     with c.cd(str(ROOT)):  # bench/ is a developer tool beside the package, importable from the checkout only
-        c.run(f"{sys.executable} -m bench.run --n {n} --runs {runs} --only {only} --edits {edits}{corpus}",
-              pty=False)
+        c.run(f"{sys.executable} -m bench.run --n {n} --runs {runs} --edits {edits}{extra}", pty=False)
 
 
 # -- Readers' replies (plugins/replies): files in content/replies/<slug>/ ------

@@ -56,6 +56,10 @@ runs: its warm and edit builds are full builds.
 
 Medians of `--runs` runs go to bench/results.json (raw runs, per N, merged
 with earlier N) and bench/results.md (the table README links).
+
+``--against REV`` measures an older commit beside this checkout instead,
+taking turns in one run: the cold production build, our side of the author's
+loop and the test suite, old and new side by side (bench/against.py).
 """
 
 import argparse
@@ -203,12 +207,13 @@ def authors():
     return list(get_settings_from_file(str(ROOT / "pelicanconf.py"))["AUTHORS_INFO"])
 
 
-def write_sites(tmp, n):
-    """Write the corpus three times: ours (with our pages), stock and hugo. Return the edited post's paths."""
+def write_sites(tmp, n, root=ROOT):
+    """Write the corpus three times: ours (with the pages of the site at `root`), stock and hugo.
+    Return the edited post's paths."""
     ours = tmp / "ours" / "content"
     stock = tmp / "stock" / "content"
     hugo = tmp / "hugo"
-    shutil.copytree(ROOT / "content" / "pages", ours / "pages")
+    shutil.copytree(root / "content" / "pages", ours / "pages")
     for folder in (ours / "posts", stock / "posts", hugo / "content" / "posts"):
         folder.mkdir(parents=True)
     (tmp / "stock" / "pelicanconf.py").write_text(STOCK_SETTINGS.format(siteurl=SITEURL))
@@ -239,31 +244,31 @@ def edit_posts(paths, run):
 
 
 # -- Builds ------------------------------------------------------------------------
-def commands(tmp, hugo_bin, overrides=()):
+def commands(tmp, hugo_bin, overrides=(), root=ROOT, py=sys.executable, env=None):
     """Each build's command; `overrides` are more NAME=JSON settings for ours and dev (one -e:
-    Pelican keeps only the last)."""
-    py = sys.executable
+    Pelican keeps only the last). Ours and dev build the site at `root` with the Python `py`
+    (another checkout's, for --against) in the environment `env` (default ours)."""
     ours = tmp / "ours"
     stock = tmp / "stock"
-    ours_env = dict(os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
+    ours_env = dict(env or os.environ, SITEURL=SITEURL, SUBSCRIBE_PROVIDER="none", REPLIES="none")
     ours_env.pop("SUBSCRIBE_ACTION", None)
     builds = {
         "ours": {
-            "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "publishconf.py"),
+            "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(root / "publishconf.py"),
                     "-o", str(ours / "output"), "-e", f'CACHE_PATH="{ours / "cache"}"', *overrides],
-            "cwd": ROOT, "env": ours_env, "clean": [ours / "output", ours / "cache"], "output": ours / "output",
+            "cwd": root, "env": ours_env, "clean": [ours / "output", ours / "cache"], "output": ours / "output",
         },
         # What `invoke livereload` runs on every save: development settings,
         # output kept between builds. Same content folder as ours.
         "dev": {
-            "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(ROOT / "pelicanconf.py"),
+            "cmd": [py, "-m", "pelican", str(ours / "content"), "-s", str(root / "pelicanconf.py"),
                     "-o", str(ours / "dev-output"), "-e", f'CACHE_PATH="{ours / "dev-cache"}"',
                     "SEARCH_INDEX_BACKGROUND=true", *overrides],
-            "cwd": ROOT, "env": ours_env, "clean": [ours / "dev-output", ours / "dev-cache"],
+            "cwd": root, "env": ours_env, "clean": [ours / "dev-output", ours / "dev-cache"],
             "output": ours / "dev-output", "edits": "ours", "background": ours / "dev-cache" / "search-index",
         },
         "stock": {
-            "cmd": [py, "-m", "pelican", "-s", str(stock / "pelicanconf.py"), "-o", str(stock / "output")],
+            "cmd": [sys.executable, "-m", "pelican", "-s", str(stock / "pelicanconf.py"), "-o", str(stock / "output")],
             "cold_extra": ["-e", "CACHE_CONTENT=false", "LOAD_CONTENT_CACHE=false"],
             "cwd": stock, "env": dict(os.environ), "clean": [stock / "output", stock / "cache"],
             "output": stock / "output",
@@ -436,14 +441,13 @@ def stop_server(proc):
         proc.wait()
 
 
-def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
-    """The author's loop, ours then Hugo's (see the docstring); {name: {"page": [...], "build": [...]}}."""
+def ours_loop(tmp, dev, edits, slug, count, log, root=ROOT, py=sys.executable, label="ours"):
+    """Our side of the author's loop: `invoke livereload`'s server of the site at `root`, run by
+    the Python `py`, on the dev build `dev` (commands()); {"page": [...], "build": [...], "browser": [...]}."""
     from extramile.plugins.search_index.search_index import wait_for_background
     from extramile.tools.serving import free_port
 
-    results = {}
     ours = tmp / "ours"
-    dev = builds["dev"]
     if not (dev["output"] / "posts" / slug / "index.html").exists():  # no dev rows: build once, untimed
         timed(dev["cmd"], dev["cwd"], dev["env"], log)
     port = free_port()
@@ -452,7 +456,7 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
     script = (f"import tasks; tasks.livereload_server(output={str(dev['output'])!r}, "
               f"content={str(ours / 'content')!r}, extra={extra!r}, port={port}).serve_forever()")
     with open(log, "ab") as out:
-        proc = start_server([sys.executable, "-c", script], ROOT, dev["env"], out, port, "the dev server")
+        proc = start_server([str(py), "-c", script], root, dev["env"], out, port, "the dev server")
         try:
             base = []  # builds done before the timed saves
 
@@ -476,15 +480,24 @@ def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
                 page, more = measure_edits(ours / "content" / "posts" / f"{slug}.md",
                                            dev["output"] / "posts" / slug / "index.html", edits, f"ours{count}",
                                            build_done, idle=idle)
-            results["ours"] = {"page": page, "build": [finished for _, finished in more]}
+            timings = {"page": page, "build": [finished for _, finished in more]}
             if browser is not None:
-                results["ours"]["browser"] = [shown for shown, _ in more]
+                timings["browser"] = [shown for shown, _ in more]
         finally:
             stop_server(proc)
-        in_browser = (f", to its text in Chromium {statistics.median(results['ours']['browser']):.2f} s"
-                      if "browser" in results["ours"] else ", Chromium not found")
-        print(f"  loop ours : save to page {statistics.median(page):.2f} s{in_browser}, "
-              f"to build done {statistics.median(results['ours']['build']):.2f} s", flush=True)
+        in_browser = (f", to its text in Chromium {statistics.median(timings['browser']):.2f} s"
+                      if "browser" in timings else ", Chromium not found")
+        print(f"  loop {label} : save to page {statistics.median(page):.2f} s{in_browser}, "
+              f"to build done {statistics.median(timings['build']):.2f} s", flush=True)
+    return timings
+
+
+def author_loop(tmp, builds, edits, slug, hugo_bin, count, log):
+    """The author's loop, ours then Hugo's (see the docstring); {name: {"page": [...], "build": [...]}}."""
+    from extramile.tools.serving import free_port
+
+    results = {"ours": ours_loop(tmp, builds["dev"], edits, slug, count, log)}
+    with open(log, "ab") as out:
         for name, extra in (("hugo", []), ("hugo-full", ["--disableFastRender"])) if hugo_bin else ():
             hugo = tmp / "hugo"
             port = free_port()
@@ -668,6 +681,8 @@ def targets(results):
 
 
 def write_markdown(data):
+    from bench import against
+
     parts = [
         "# Build benchmark",
         "",
@@ -710,6 +725,7 @@ def write_markdown(data):
             when = f"{r['loop_date']}, site at {r['loop_commit']}; " if r.get("loop_date") else ""
             parts += [f"Author's loop, N = {n} ({when}median of each server's edits; see `bench/run.py`):", "",
                       loop_table(r), ""]
+    parts += against.markdown(data.get("against"))
     if data.get("variants"):
         parts += ["## Variants of our site", "",
                   "The same benchmark with settings changed for our builds (`bench/run.py --setting`), "
@@ -742,8 +758,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", default="100,1000", help="comma-separated post counts (default 100,1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per build (default 3)")
-    parser.add_argument("--only", default=",".join((*GENERATORS, LOOP)),
-                        help="what to run: ours,dev,stock,hugo builds and loop (the author's loop)")
+    parser.add_argument("--only", help="what to run: ours,dev,stock,hugo builds and loop (the author's loop), "
+                        "default all; with --against: cold,loop,suite (default all)")
     parser.add_argument("--edits", type=int, default=9, help="edits timed in the author's loop (default 9)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=JSON",
@@ -751,10 +767,15 @@ def main(argv=None):
     parser.add_argument("--no-save", action="store_true", help="print only; leave bench/results.* as they are")
     parser.add_argument("--pictures", action="store_true",
                         help="the pictures corpus instead (40 photos, ours against Hugo; bench/pictures.md)")
+    parser.add_argument("--against", metavar="REV",
+                        help="old against new instead: REV's build, author's loop and tests beside this checkout's "
+                        "(bench/against.py)")
     args = parser.parse_args(argv)
     if args.pictures:
         return pictures_bench(args)
-    only = [g for g in args.only.split(",") if g]
+    if args.against:
+        return against_bench(args)
+    only = [g for g in (args.only or ",".join((*GENERATORS, LOOP))).split(",") if g]
     hugo_bin = ensure_hugo() if "hugo" in only or LOOP in only else None  # for the loop too: hugo server
     data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
     overrides = list(args.setting)
@@ -777,6 +798,28 @@ def main(argv=None):
             data["results"][str(n)] = result
     print()
     print(targets(data["results"]))
+    if not args.no_save:
+        RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
+        write_markdown(data)
+        print(f"\nbench: wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}")
+
+
+def against_bench(args):
+    """`--against REV`: bench/against.py, for each N; its tables under "Old against new"."""
+    from bench import against
+
+    legs = [leg for leg in (args.only or ",".join(against.LEGS)).split(",") if leg]
+    unknown = set(legs) - set(against.LEGS)
+    if unknown:
+        raise SystemExit(f"bench: --only with --against takes {','.join(against.LEGS)}, not {','.join(unknown)}")
+    data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
+    for n in [int(x) for x in args.n.split(",") if x]:
+        result = against.compare(args.against, n, args.runs, legs, args.edits, args.keep)
+        result["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        result["machine"] = machine()
+        print()
+        print(against.table(result))
+        data.setdefault("against", {})[str(n)] = result
     if not args.no_save:
         RESULTS_JSON.write_text(json.dumps(data, indent=1) + "\n")
         write_markdown(data)

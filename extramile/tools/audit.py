@@ -36,6 +36,7 @@ Date: 2020-01-01 09:00
 Author: The Editors
 Category: Going the Extra Mile
 Tags: customer experience
+Summary: A post made by the audit only, with a 12-megapixel cover and two pictures.
 Cover: images/audit-cover.jpg
 Cover_alt: Generated test photo: soft colour fields
 
