@@ -15,7 +15,7 @@ from support import ROOT
 from waiting import LIMIT, answers, listening, wait_until
 
 from extramile.processes import alive, descendants
-from extramile.tools.serving import free_port
+from extramile.tools.serving import bindable, free_port, free_ports
 
 SECRET = "not-for-the-web-7f3a"
 TRAVERSALS = [
@@ -137,25 +137,6 @@ tasks.CONTENT, tasks.OUTPUT, tasks.CACHE = Path({content!r}), Path({output!r}), 
 tasks.ISSO_FOLDER = tasks.CACHE / "isso"
 Program(namespace=Collection.from_module(tasks)).run(["invoke", *sys.argv[1:]])
 """
-
-
-def free_ports(count):
-    """`count` free ports in a row on 127.0.0.1: the site's, the receiver's and Isso's."""
-    while True:
-        first = free_port()
-        if first + count < 65536 and all(not listening_addresses(first + i) and bindable(first + i)
-                                         for i in range(count)):
-            return first
-
-
-def bindable(port):
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def run_task(tmp_path, *args, stdin=subprocess.DEVNULL, **popen):

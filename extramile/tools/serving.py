@@ -46,6 +46,26 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_ports(count):
+    """The first of `count` free ports in a row on 127.0.0.1 (a site and the
+    servers on the ports after it: the subscribe receiver, Isso, the editor)."""
+    while True:
+        first = free_port()
+        if first + count < 65536 and all(bindable(first + i) for i in range(count)):
+            return first
+
+
+def bindable(port):
+    """Whether a server could listen on 127.0.0.1:`port` now (as ours bind: SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def wait_for_port(port, proc=None, seconds=10):
     """Wait until something listens on 127.0.0.1:`port`; False if `proc` died
     or the time ran out."""
