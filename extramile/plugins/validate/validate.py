@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from pelican import signals
 
 from extramile.plugins.reading.sharing import HANDLE
+from extramile.plugins.redirects.redirects import HOSTS as REDIRECT_HOSTS
 from extramile.plugins.validate import confinement
 from extramile.plugins.validate.aliases import check_aliases, check_published
 from extramile.plugins.validate.memo import Memo
@@ -294,6 +295,11 @@ def validate_content(settings, warnings=None):
 
 def check_settings(settings):
     problems = []
+    host = settings.get("REDIRECTS_HOST", "netlify")
+    if host not in REDIRECT_HOSTS:
+        problems.append(Problem("pelicanconf.py", None, f"REDIRECTS_HOST is {str(host)[:40]!r}: set it to "
+                                f"{' or '.join(map(repr, REDIRECT_HOSTS))}, the host whose _redirects rules "
+                                "the build writes."))
     for name, info in (settings.get("AUTHORS_INFO") or {}).items():
         handle = (info or {}).get("fediverse")
         if handle is not None and not HANDLE.match(str(handle).strip()):
