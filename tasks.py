@@ -85,15 +85,16 @@ def annotations(printed):
             yield f"::{level} {where}::{escape(found['message'])}"
 
 
-def last_deploy(cache=CACHE):
+def last_deploy(cache=None):
     """`-e` settings that name the copy of the host's manifest the last publish left in
-    `cache` (deploy/published.py) as LAST_DEPLOY_MANIFEST, when pelicanconf.py names none:
-    a published page the build drops is then reported with its Aliases: line."""
+    `cache` (default CACHE, read when called; deploy/published.py) as LAST_DEPLOY_MANIFEST,
+    when pelicanconf.py names none: a published page the build drops is then reported with
+    its Aliases: line."""
     from extramile.deploy import published
 
     if SETTINGS.get("LAST_DEPLOY_MANIFEST"):
         return []
-    copy = published.desk_copy(cache, os.environ, get_settings_from_file(str(PROD_CONF)))
+    copy = published.desk_copy(cache or CACHE, os.environ, get_settings_from_file(str(PROD_CONF)))
     return [f"LAST_DEPLOY_MANIFEST={json.dumps(str(copy))}"] if copy else []
 
 
@@ -147,7 +148,7 @@ PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time from this checkou
 
 
 def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK,
-                 cache=CACHE):
+                 cache=None):
     """Check the deploy settings, build and check the site, then deploy it.
 
     The production build goes into `output`, by default a private temporary
@@ -175,7 +176,7 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
             # The host first: one that cannot be reached fails the run before a build.
             # Read on every publish: a page the host serves may not disappear (deploy/moves.py).
             deployed = deploy.read_manifest(target, config)
-            published.keep(cache, target, config, deployed)
+            published.keep(cache or CACHE, target, config, deployed)
             report, pages_report = Path(scratch) / "schedule.json", Path(scratch) / "pages.json"
             site = Path(output) if output else Path(scratch) / "site"
             try:  # nothing deploys unless the build and its checks passed
@@ -205,7 +206,7 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
                     print(f"  ... and {len(changes) - 20} more")
             result = deploy.deploy(target, site, config, dry_run=dry_run, built=built)
             if not dry_run:
-                published.keep(cache, target, config, built)
+                published.keep(cache or CACHE, target, config, built)
             print(upcoming)
             return result
     except deploy.DeployError as err:
@@ -428,7 +429,7 @@ def subscribe_receiver(site_port, receiver_port):
         stop(proc)
 
 
-def dev_build_settings(port, cache=CACHE):
+def dev_build_settings(port, cache=None):
     """The development build's `-e` settings: its addresses on `port` and the last deploy's manifest."""
     return with_settings(dev_settings(port), *last_deploy(cache))
 
