@@ -7,13 +7,18 @@ fetched over HTTP with a one-line note when it cannot be. Every test keeps its
 cache, its host and its copies in its own temporary folders."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from browser import StaticServer
 from invoke import Exit
 from support import cache_override, digests, make_content, post, run_pelican
+from test_builds import PROD_ENV
 from test_deploy import context, renamed_content, site_env  # noqa: F401 - site_env is a fixture
 from test_livereload import start_server, stop_server, wait_for_builds
+from test_publish import checkout
 
 import tasks
 from extramile.deploy import manifest, published
@@ -66,6 +71,31 @@ def test_publish_keeps_the_hosts_manifest_and_livereload_names_a_renamed_slug(ho
     finally:
         assert stop_server(proc) == 0
     assert WARNING in (tmp_path / "server.log").read_text(encoding="utf-8").splitlines()
+
+
+def test_in_a_checkout_publish_then_check_and_build_name_the_renamed_slug(tmp_path):
+    """The commands themselves, in a checkout of the site (its own .cache/): `invoke publish`
+    to a local folder, the slug renamed, then `invoke check` fails and `invoke build` warns."""
+    root = checkout(tmp_path, "site", {"posts/moving.md": post(title="A moving story", extra="Slug: old-slug\n")})
+    (tmp_path / "www").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEPLOY_", "RSYNC_", "S3_", "GHPAGES_"))}
+    env.update(PROD_ENV, DEPLOY_TARGET="rsync", RSYNC_DEST=str(tmp_path / "www"))
+
+    def invoke(*args):
+        return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    published_run = invoke("publish")
+    assert published_run.returncode == 0, published_run.stdout + published_run.stderr
+    [copy] = (root / ".cache" / published.FOLDER).glob("rsync-*.json")
+    assert copy.read_bytes() == (tmp_path / "www" / manifest.NAME).read_bytes()
+
+    moving = root / "content/posts/moving.md"
+    moving.write_text(moving.read_text(encoding="utf-8").replace("Slug: old-slug", "Slug: new-slug"), encoding="utf-8")
+    checked = invoke("check")
+    assert checked.returncode == 1 and WARNING in checked.stderr.splitlines(), checked.stdout + checked.stderr
+    built = invoke("build")
+    assert built.returncode == 0 and WARNING in built.stderr.splitlines(), built.stdout + built.stderr
 
 
 def test_no_copy_no_setting(tmp_path):
