@@ -17,7 +17,7 @@ from invoke import Exit
 from support import cache_override, digests, make_content, post, run_pelican
 from test_builds import PROD_ENV
 from test_deploy import context, renamed_content, site_env  # noqa: F401 - site_env is a fixture
-from test_livereload import start_server, stop_server, wait_for_builds
+from test_livereload import connected, start_server, stop_server, wait_for, wait_for_builds
 from test_publish import checkout
 
 import tasks
@@ -48,7 +48,7 @@ def host(site_env, tmp_path):  # noqa: F811
     return www
 
 
-def test_publish_keeps_the_hosts_manifest_and_livereload_names_a_renamed_slug(host, tmp_path):
+def test_publish_keeps_the_hosts_manifest_and_livereload_names_a_renamed_slug(host, tmp_path, page):
     [copy] = (tmp_path / "desk" / published.FOLDER).glob("rsync-*.json")
     assert copy.read_bytes() == (host / manifest.NAME).read_bytes()
     # Served from the site's root to anyone: file names, digests and the pages' titles, no secret.
@@ -65,9 +65,17 @@ def test_publish_keeps_the_hosts_manifest_and_livereload_names_a_renamed_slug(ho
     assert WARNING in first.log.splitlines()
     proc, url = start_server(tmp_path, content, tmp_path / "dev", extra)
     try:
+        page.goto(f"{url}/posts/new-slug/")
+        connected(page, url, 1)
         moving = content / "posts/moving.md"
         moving.write_text(moving.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
         wait_for_builds(url, 1)
+        # The open page shows it at its foot (the build passed: no overlay over the page).
+        wait_for(page, "() => !!document.querySelector('.dev-notes')")
+        where, what = WARNING.strip().split(": ", 1)
+        assert page.locator(".dev-notes li code").all_inner_texts() == [where]
+        assert [text.strip() for text in page.locator(".dev-notes li span").all_inner_texts()] == [what]
+        assert page.locator(".dev-problems").count() == 0 and page.errors == []
     finally:
         assert stop_server(proc) == 0
     assert WARNING in (tmp_path / "server.log").read_text(encoding="utf-8").splitlines()

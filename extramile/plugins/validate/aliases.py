@@ -9,7 +9,7 @@ from pathlib import Path
 
 from extramile.deploy import manifest, moves
 from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, split_list
-from extramile.plugins.validate.problems import Problem
+from extramile.plugins.validate.problems import Dropped, Problem
 
 
 def check_aliases(sources, settings, writers, problems):
@@ -75,11 +75,11 @@ def check_published(sources, settings, writers, claimed, problems, warnings):
         page, _why = moves.likely_source(old, pages, new)
         if page is None:
             title = f" ({old['title']!r})" if old.get("title") else ""
-            found.append(Problem("pelicanconf.py", None, f"{alias}{title} is published but no source makes it "
+            found.append(Dropped("pelicanconf.py", None, f"{alias}{title} is published but no source makes it "
                                  "now. If it was removed on purpose, add it to GONE."))
             continue
         source = next(s for s in sources if s.path == page["source"])
         line = f"Aliases: {page['aliases']}, {alias}" if page["aliases"] else f"Aliases: {alias}"
-        found.append(Problem(source.path, source.lines.get("aliases") or source.lines.get("title"),
+        found.append(Dropped(source.path, source.lines.get("aliases") or source.lines.get("title"),
                              f"its published address {alias} would disappear (the slug or category changed?). "
                              f"Add the line '{line}' to its header, so the old address leads here."))
