@@ -114,10 +114,17 @@ EDIT_URL = None
 # host can (nginx, _redirects) and show "This article was removed" elsewhere,
 # and `invoke publish` lets their pages disappear.
 GONE = []
-# The manifest of the last deploy (.extramile-manifest.json, copied from the host):
+# The manifest of the last deploy (.extramile-manifest.json, a copy of the host's):
 # validate then reports a published page this build drops, with its Aliases: line
-# (a warning here, an error in production builds). Empty: not checked.
+# (a warning here, an error in production builds and with LAST_DEPLOY_STRICT,
+# which `invoke check` sets). Empty: `invoke build`, `check` and `livereload` use
+# the copy the last `invoke publish` kept in .cache/deployed/, if there is one
+# (`invoke check --deployed SITEURL` fetches the live site's instead).
 LAST_DEPLOY_MANIFEST = ""
+LAST_DEPLOY_STRICT = False
+# Whose `_redirects` rules the build writes: "netlify" (301! and 410!) or
+# "cloudflare" (301; Cloudflare Pages has no 410 and ignores "!"): docs/links.md.
+REDIRECTS_HOST = "netlify"
 
 # -- Lists: a short home page, pages numbered with clean URLs.
 DEFAULT_PAGINATION = 4

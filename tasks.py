@@ -85,12 +85,37 @@ def annotations(printed):
             yield f"::{level} {where}::{escape(found['message'])}"
 
 
-@task(help={"github": "print each problem as a GitHub annotation (::error file=...,line=...::), for pull requests"})
-def check(c, github=False):
+def last_deploy(cache=None):
+    """`-e` settings that name the copy of the host's manifest the last publish left in
+    `cache` (default CACHE, read when called; deploy/published.py) as LAST_DEPLOY_MANIFEST,
+    when pelicanconf.py names none: a published page the build drops is then reported with
+    its Aliases: line."""
+    from extramile.deploy import published
+
+    if SETTINGS.get("LAST_DEPLOY_MANIFEST"):
+        return []
+    copy = published.desk_copy(cache or CACHE, os.environ, get_settings_from_file(str(PROD_CONF)))
+    return [f"LAST_DEPLOY_MANIFEST={json.dumps(str(copy))}"] if copy else []
+
+
+@task(help={"github": "print each problem as a GitHub annotation (::error file=...,line=...::), for pull requests",
+            "deployed": "the deployed site's address (SITEURL): its manifest lists the published pages, each of "
+                        "which must keep an address (default: the copy the last `invoke publish` kept in .cache/)"})
+def check(c, github=False, deployed=""):
     """Check every post, page and setting as a build does, writing nothing to output/ (exit 1 on a problem)."""
+    from extramile.deploy import published
+
     with tempfile.TemporaryDirectory(prefix="check-") as scratch:
-        cache = json.dumps(str(Path(scratch) / "cache"))
-        result = c.run(pelican_command(DEV_CONF, Path(scratch) / "site", "--fatal", "errors", "-e", f"CACHE_PATH={cache}"),
+        pairs = [f"CACHE_PATH={json.dumps(str(Path(scratch) / 'cache'))}", "LAST_DEPLOY_STRICT=true"]
+        if deployed:
+            fetched, said = published.fetch(deployed, Path(scratch) / "deployed.json")
+            if fetched:
+                pairs.append(f"LAST_DEPLOY_MANIFEST={json.dumps(str(Path(scratch) / 'deployed.json'))}")
+            else:
+                print(f"{'::notice::' if github else ''}Published addresses not checked: {said}.", flush=True)
+        else:
+            pairs += last_deploy()
+        result = c.run(pelican_command(DEV_CONF, Path(scratch) / "site", "--fatal", "errors", "-e", *pairs),
                        env=build_environment(), replace_env=True, warn=True, hide=github)
     if github:
         for line in annotations(result.stdout + result.stderr):
@@ -109,7 +134,8 @@ def clean(c):
 @task
 def build(c):
     """Build the development site into output/ (replaced only if the build passes)."""
-    build_into_place(c, DEV_CONF)
+    copy = last_deploy()
+    build_into_place(c, DEV_CONF, extra=with_settings((), *copy) if copy else ())
 
 
 @task
@@ -121,7 +147,8 @@ def production(c):
 PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time from this checkout (deploy/lock.py)
 
 
-def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK):
+def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK,
+                 cache=None):
     """Check the deploy settings, build and check the site, then deploy it.
 
     The production build goes into `output`, by default a private temporary
@@ -131,11 +158,12 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
     With `if_due`, deploy only if the build differs from the manifest the last
     publish left on the host (deploy/manifest.py), naming the articles it makes
     live; otherwise say "Nothing is due" and touch nothing. Either way, say when
-    the next scheduled post is due.
+    the next scheduled post is due. The host's manifest, and after a deploy the one
+    left there, is kept in `cache` for the checks at the desk (deploy/published.py).
     """
     from extramile import clock, deploy
     from extramile.deploy import lock as locks
-    from extramile.deploy import manifest, moves, schedule
+    from extramile.deploy import manifest, moves, published, schedule
 
     try:
         settings = get_settings_from_file(str(PROD_CONF))
@@ -148,6 +176,7 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
             # The host first: one that cannot be reached fails the run before a build.
             # Read on every publish: a page the host serves may not disappear (deploy/moves.py).
             deployed = deploy.read_manifest(target, config)
+            published.keep(cache or CACHE, target, config, deployed)
             report, pages_report = Path(scratch) / "schedule.json", Path(scratch) / "pages.json"
             site = Path(output) if output else Path(scratch) / "site"
             try:  # nothing deploys unless the build and its checks passed
@@ -159,7 +188,7 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
             upcoming = schedule.next_due(schedule.read_report(report), now)
             pages = moves.read_report(pages_report)
             built = manifest.of(site, target, config, pages)
-            lost = moves.dropped(deployed, built, pages)
+            lost = moves.dropped(deployed, built, pages, settings)
             if lost:
                 raise deploy.DeployError("this build would drop pages readers reach, and nothing was changed "
                                          "on the host:\n" + "\n".join("  " + line for line in lost))
@@ -176,6 +205,8 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
                 if len(changes) > 20:
                     print(f"  ... and {len(changes) - 20} more")
             result = deploy.deploy(target, site, config, dry_run=dry_run, built=built)
+            if not dry_run:
+                published.keep(cache or CACHE, target, config, built)
             print(upcoming)
             return result
     except deploy.DeployError as err:
@@ -398,9 +429,14 @@ def subscribe_receiver(site_port, receiver_port):
         stop(proc)
 
 
+def dev_build_settings(port, cache=None):
+    """The development build's `-e` settings: its addresses on `port` and the last deploy's manifest."""
+    return with_settings(dev_settings(port), *last_deploy(cache))
+
+
 def build_dev(c, port):
     """`invoke build` with the development site's addresses on `port`."""
-    build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_settings(port))
+    build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
 
 
 @task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
@@ -432,7 +468,7 @@ def livereload(c, port=PORT):
     claim_ports(port, isso=isso, editor=True)
     with until_stopped():
         build_dev(c, port)
-        server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_settings(port), port=port)
+        server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_build_settings(port), port=port)
         site = dev_addresses(port)
         with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext(), \
                 editor_backend.serving(ROOT, site, site=site["SITEURL"]):

@@ -31,7 +31,7 @@ def site_env(monkeypatch, tmp_path):
 
 def publish(tmp_path, dry_run=False, content=ROOT / "content"):
     return tasks.publish_site(context(), dry_run=dry_run, output=tmp_path / "output", content=content,
-                              extra=cache_override(tmp_path / "cache"))
+                              extra=cache_override(tmp_path / "cache"), cache=tmp_path / "desk")
 
 
 def deploy_again(tmp_path, dry_run=False):
@@ -265,7 +265,7 @@ def test_a_publish_that_would_drop_a_page_stops_and_says_which_line_to_add(site_
         with pytest.raises(Exit) as stopped:
             new = renamed_content(tmp_path / "new", aliases=False)
             tasks.publish_site(context(), output=tmp_path / "output", content=new,
-                               extra=cache_override(tmp_path / "cache"), if_due=if_due)
+                               extra=cache_override(tmp_path / "cache"), if_due=if_due, cache=tmp_path / "desk")
         message = stopped.value.message
         assert message.startswith("Not published: this build would drop pages readers reach, and nothing was changed")
         assert "/posts/old-slug/ ('A moving story', 2026-11-20) is on the host but not in this build." in message

@@ -19,10 +19,10 @@ def renamed(slug="new-slug", aliases="/posts/old-slug/"):
             "posts/other.md": post(title="Another story", date="2026-11-21 09:00")}
 
 
-def production(tmp, files, siteurl, gone=None):
+def production(tmp, files, siteurl, gone=None, settings=None):
     root = tmp / "www"
     output = root / siteurl.split("/", 3)[3] if siteurl.count("/") > 2 else root
-    settings = {"GONE": json.dumps(gone)} if gone is not None else {}
+    settings = {**({"GONE": json.dumps(gone)} if gone is not None else {}), **(settings or {})}
     build = run_pelican(output, conf="publishconf.py", content=make_content(tmp, files),
                         env={"SITEURL": siteurl, **PROVIDER}, extra=cache_override(tmp / "cache", **settings))
     assert build.returncode == 0, build.log
@@ -80,6 +80,57 @@ def test_chromium_lands_on_the_new_page_under_the_csp(served, page):
 def test_chromium_without_javascript_lands_on_the_new_page(served, no_js_page):
     no_js_page.goto(f"{served.url}/posts/old-slug/")
     no_js_page.wait_for_url(f"{served.url}/posts/new-slug/")
+
+
+def test_chromium_reads_the_removed_page_under_the_csp_without_a_redirect(served, page):
+    """A GONE path on a plain host: the "removed" page, read in Chromium where it stands,
+    under the site's own CSP (the same policy as every page), with no console error."""
+    policy = {soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+              for soup in (served.soup("posts/removed/index.html"), served.soup("posts/new-slug/index.html"))}
+    assert len(policy) == 1 and "default-src" in policy.pop()
+    answer = page.goto(f"{served.url}/posts/removed/")
+    assert answer.status == 200 and page.url == f"{served.url}/posts/removed/"
+    assert page.locator("h1").inner_text() == "This article was removed"
+    assert page.title().startswith("This article was removed")
+    assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    assert page.evaluate("document.querySelectorAll('script, style, [style]').length") == 0
+    page.get_by_role("link").click()
+    page.wait_for_url(f"{served.url}/")
+    assert page.errors == []  # a CSP violation, or an icon it could not load, is a console error
+
+
+def test_the_removed_page_reads_the_same_without_javascript(served, no_js_page):
+    no_js_page.goto(f"{served.url}/posts/removed/")
+    assert no_js_page.locator("h1").inner_text() == "This article was removed"
+    assert no_js_page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    no_js_page.get_by_role("link").click()
+    no_js_page.wait_for_url(f"{served.url}/")
+
+
+# Cloudflare Pages' _redirects: "[source] [destination] [code?]", the code one of these
+# (developers.cloudflare.com/pages/configuration/redirects/; any other line is ignored).
+CLOUDFLARE_STATUSES = {"200", "301", "302", "303", "307", "308"}
+
+
+def test_cloudflare_gets_rules_it_accepts(tmp_path):
+    build = production(tmp_path, renamed(), "https://example.org/blog", gone=["/posts/removed/"],
+                       settings={"REDIRECTS_HOST": '"cloudflare"'})
+    rules = [line.split() for line in build.text("_redirects").splitlines() if not line.startswith("#")]
+    assert rules == [["/blog/posts/old-slug/", "/blog/posts/new-slug/", "301"]]
+    assert all(len(rule) == 3 and rule[2] in CLOUDFLARE_STATUSES for rule in rules)
+    # No 410 there: the "removed" page answers at the gone path.
+    assert "This article was removed" in build.text("posts/removed/index.html")
+
+
+def test_an_unknown_redirects_host_is_one_line(tmp_path):
+    root = tmp_path / "www"
+    build = run_pelican(root, conf="publishconf.py", content=make_content(tmp_path, renamed()),
+                        env={"SITEURL": "https://example.org", **PROVIDER},
+                        extra=cache_override(tmp_path / "cache", REDIRECTS_HOST='"vercel"'))
+    assert build.returncode != 0
+    assert ("  pelicanconf.py: REDIRECTS_HOST is 'vercel': set it to 'netlify' or 'cloudflare', the host whose "
+            "_redirects rules the build writes.") in build.log.splitlines()
+    assert "Traceback" not in build.log
 
 
 def feed_ids(build):

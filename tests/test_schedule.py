@@ -39,7 +39,8 @@ def publish_at(now, tmp_path, content, capsys=None, monkeypatch=None):
     """One `invoke publish --if-due` at the time `now`; returns (result, printed)."""
     monkeypatch.setenv(clock.VARIABLE, now)
     result = tasks.publish_site(context(), output=tmp_path / "output", content=content, if_due=True,
-                                extra=cache_override(tmp_path / "cache"), lock=tmp_path / "publish.lock")
+                                extra=cache_override(tmp_path / "cache"), lock=tmp_path / "publish.lock",
+                                cache=tmp_path / "desk")
     return result, capsys.readouterr().out
 
 
@@ -59,7 +60,7 @@ def test_a_bad_clock_is_one_line_before_anything_runs(site_env, tmp_path):
     site_env.setenv("EXTRAMILE_NOW", "soon")
     with pytest.raises(Exit) as stopped:
         tasks.publish_site(context(), output=tmp_path / "output", content=fixture_content(tmp_path), if_due=True,
-                           lock=tmp_path / "publish.lock")
+                           lock=tmp_path / "publish.lock", cache=tmp_path / "desk")
     assert stopped.value.message.startswith("Not published: EXTRAMILE_NOW='soon' is not a time")
     assert not (tmp_path / "www").exists() and not (tmp_path / "output").exists()
 
@@ -175,7 +176,7 @@ RUN = textwrap.dedent("""
     context = Context(config=Config(overrides={"run": {"in_stream": False}}))
     try:
         tasks.publish_site(context, output=output, content=content, if_due=True,
-                           extra=["-e", f'CACHE_PATH="{cache}"'], lock=lock)
+                           extra=["-e", f'CACHE_PATH="{cache}"'], lock=lock, cache=lock.parent / "desk")
     except Exit as stopped:
         sys.exit(stopped.message)
 """)

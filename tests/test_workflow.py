@@ -251,6 +251,57 @@ def test_the_check_step_annotates_each_problem_on_its_file_and_line(clone, tmp_p
     assert "unknown author 'Jane Doe'" in errors[0] and "missing Summary" in errors[1]
 
 
+def test_the_check_step_reports_a_renamed_published_post_from_the_live_sites_manifest(clone, tmp_path):
+    """The pull request renames a published post's slug. The check step fetches the live
+    site's manifest (a local server stands in for SITEURL) and annotates the post's line
+    with the Aliases: line to add; an unreachable site is one note, never a failure."""
+    from browser import StaticServer
+
+    from extramile.deploy import manifest
+
+    check = step(SITE, "test", "Check the posts")
+    site = tmp_path / "live"
+    site.mkdir()
+    page = f"posts/{SLUG}/index.html"
+    (site / manifest.NAME).write_bytes(manifest.dumps({
+        "format": manifest.FORMAT, "target": "ghpages", "settings": "", "files": {page: "0" * 64},
+        "pages": {page: {"title": "Okapi at the counter", "slug": SLUG, "date": "2026-11-20",
+                         "source": f"content/posts/{SLUG}.md"}}}))
+    server = StaticServer(site).start()
+    try:
+        root = tmp_path / "pr"
+        subprocess.run(["git", "clone", "-q", str(clone), str(root)], check=True)
+        lock_only_venv(root)
+        renamed = root / "content/posts" / f"{SLUG}.md"
+        renamed.write_text(ARTICLE.replace(f"Slug: {SLUG}", "Slug: okapi-behind-the-counter"), encoding="utf-8")
+        replies = root / "content/replies" / SLUG  # the replies test may have added one: it follows the slug
+        if replies.exists():
+            git("mv", str(replies), str(replies.with_name("okapi-behind-the-counter")), cwd=root)
+        git("-c", "user.name=Tests", "-c", "user.email=tests@localhost", "commit", "-qam", "A new slug", cwd=root)
+        failed = run_step(check, root, tmp_path, env={"SITEURL": server.origin})
+        assert failed.returncode != 0
+        errors = [line for line in failed.stdout.splitlines() if line.startswith("::error")]
+        assert errors == [
+            f"::error file=content/posts/{SLUG}.md,line=1::its published address /posts/{SLUG}/ would disappear "
+            f"(the slug or category changed?). Add the line 'Aliases: /posts/{SLUG}/' to its header, so the old "
+            "address leads here."], failed.stdout + failed.stderr
+
+        renamed.write_text(renamed.read_text(encoding="utf-8").replace(
+            "Slug: okapi-behind-the-counter\n", f"Slug: okapi-behind-the-counter\nAliases: /posts/{SLUG}/\n"),
+            encoding="utf-8")
+        fixed = run_step(check, root, tmp_path, env={"SITEURL": server.origin})
+        assert fixed.returncode == 0 and "::" not in fixed.stdout, fixed.stdout + fixed.stderr
+    finally:
+        server.stop()
+
+    gone = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    unreachable = run_step(check, root, tmp_path, env={"SITEURL": gone})
+    assert unreachable.returncode == 0, unreachable.stdout + unreachable.stderr
+    [note] = [line for line in unreachable.stdout.splitlines() if "not checked" in line]
+    assert note.startswith(f"::notice::Published addresses not checked: {gone}/{manifest.NAME} could not be read")
+    assert "Traceback" not in unreachable.stdout + unreachable.stderr
+
+
 def test_annotations_escape_what_would_end_a_workflow_command():
     printed = "Build stopped: 1 problem to fix, nothing was written.\n  a,b.md:3: 100% sure\n"
     assert list(tasks.annotations(printed)) == ["::error file=a%2Cb.md,line=3::100%25 sure"]
@@ -460,7 +511,8 @@ def test_publish_names_every_missing_setting_at_once_before_building(site_env, t
     for name, value in given.items():
         site_env.setenv(name, value)
     with pytest.raises(Exit) as stopped:
-        tasks.publish_site(context(), output=tmp_path / "output", lock=tmp_path / "publish.lock")
+        tasks.publish_site(context(), output=tmp_path / "output", lock=tmp_path / "publish.lock",
+                           cache=tmp_path / "desk")
     message = stopped.value.message
     assert message.startswith(f"Not published: {len(named)} settings to set first"), message
     for name in named:

@@ -11,6 +11,7 @@ unchanged site sends nothing and the manifest itself is not rewritten.
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from extramile.buildcache import sha256_file
@@ -39,12 +40,46 @@ def dumps(manifest):
 
 
 def loads(data):
-    """The manifest in `data`, or None if it is not one (an older format, a damaged file)."""
+    """The manifest in `data`, or None if it is not one (an older format, a damaged file, or
+    anything else a web address may answer: it is read from the deployed site too)."""
     try:
         manifest = json.loads(data)
     except ValueError:
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return None
+    files, pages = manifest.get("files"), manifest.get("pages", {})
+    if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+            and isinstance(pages, dict) and all(isinstance(page, dict) for page in pages.values())):
+        return None
+    return manifest
+
+
+def pattern_of(save_as):
+    """A regular expression for the files a *_SAVE_AS setting names ("posts/{slug}/index.html"),
+    its {slug} captured; any other field ({date:%Y}, {category}) is one path segment or part of one."""
+    parts = re.split(r"(\{[^}]*\})", save_as)
+    first = parts.index("{slug}")
+    return re.compile("".join("(?P<slug>[^/]+)" if i == first else "[^/]+" if part.startswith("{")
+                              else re.escape(part) for i, part in enumerate(parts)) + r"\Z")
+
+
+def pages_of(deployed, settings):
+    """{output file: title, slug, date, source} of the posts and pages `deployed` (a manifest)
+    lists. A manifest written before it listed them (no "pages"): each file it lists that the
+    settings' ARTICLE_SAVE_AS or PAGE_SAVE_AS names, with the slug read from its path."""
+    if deployed is None:
+        return {}
+    if "pages" in deployed:
+        return deployed["pages"]
+    patterns = [pattern_of(settings[name]) for name in ("ARTICLE_SAVE_AS", "PAGE_SAVE_AS")
+                if "{slug}" in (settings.get(name) or "")]
+    pages = {}
+    for path in deployed["files"]:
+        found = next((match for match in (p.match(path) for p in patterns) if match), None)
+        if found:
+            pages[path] = {"title": "", "slug": found["slug"], "date": "", "source": ""}
+    return pages
 
 
 def differences(old, new):

@@ -3,8 +3,10 @@
 // Events the server says which output files changed (this page reloads when its
 // own file is among them, or a stylesheet) and how each build ended: while the
 // last build failed, the page shows its problems (file:line and how to fix) in
-// an overlay, which goes when a build passes. Styles come from a same-origin
-// stylesheet and text is set as text: the site's CSP allows both.
+// an overlay, which goes when a build passes; a passing build's notes (the
+// published addresses it drops, devtools/build_notes.py) show at the page's
+// foot. Styles come from a same-origin stylesheet and text is set as text: the
+// site's CSP allows both.
 (function () {
   "use strict";
   if (!window.EventSource) {
@@ -34,14 +36,45 @@
     }
   }
 
-  function showProblems(build) {
-    hideProblems();
+  function addStylesheet() {
     if (!document.querySelector("link[href='/__dev__/overlay.css']")) {
       var sheet = element("link");
       sheet.rel = "stylesheet";
       sheet.href = "/__dev__/overlay.css";
       document.head.appendChild(sheet);
     }
+  }
+
+  // A passing build's notes: published addresses it drops, each with the
+  // Aliases: line to add. At the page's foot; the page stays readable.
+  var notes = null;
+
+  function showNotes(build) {
+    if (notes) {
+      notes.remove();
+      notes = null;
+    }
+    if (!build.notes || !build.notes.length) {
+      return;
+    }
+    addStylesheet();
+    notes = element("section", "dev-notes");
+    notes.setAttribute("role", "status");
+    notes.appendChild(element("h2", "dev-notes-title", "Published addresses this build drops"));
+    var list = element("ul", "dev-problems-list");
+    build.notes.forEach(function (note) {
+      var item = element("li");
+      item.appendChild(element("code", "dev-problems-where", note.file + (note.line ? ":" + note.line : "")));
+      item.appendChild(element("span", "dev-problems-what", " " + note.message));
+      list.appendChild(item);
+    });
+    notes.appendChild(list);
+    document.body.appendChild(notes);
+  }
+
+  function showProblems(build) {
+    hideProblems();
+    addStylesheet();
     overlay = element("section", "dev-problems");
     overlay.setAttribute("role", "alert");
     var count = build.problems.length;
@@ -78,6 +111,7 @@
   };
   events.addEventListener("build", function (event) {
     var build = JSON.parse(event.data);
+    showNotes(build);
     if (build.ok) {
       hideProblems();
     } else {

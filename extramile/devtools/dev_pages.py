@@ -123,7 +123,7 @@ class Handler(SimpleHTTPRequestHandler):
         try:
             self.wfile.write(b": connected\n\n")
             ended = self.server.dev.last_build
-            if ended is not None and not ended["ok"]:  # a page opened after a build failed shows it too
+            if ended is not None and (not ended["ok"] or ended["notes"]):  # a page opened later shows it too
                 q.put(("build", ended))
             self.wfile.flush()
             while not self.server.dev.stopping.is_set():

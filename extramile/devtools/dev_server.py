@@ -43,6 +43,7 @@ from pathlib import Path
 import extramile.devtools.dev_pages as pages
 from extramile import processes
 from extramile.buildcache import CLOCK_GRAIN_NS
+from extramile.devtools import build_notes
 from extramile.devtools.warm_builder import WarmBuilder
 
 # How long the watchers wait for quiet before a build. Content and templates:
@@ -109,7 +110,7 @@ class DevServer:
         self.building = False
         self.builds = 0
         self.last = None  # the last build: code, seconds, RENDER_FIRST
-        self.last_build = None  # what the open pages are told of the last build: ok, problems, output
+        self.last_build = None  # what the open pages are told of the last build: ok, problems, notes, output
         self.log = log
         self.build_log = None  # the file a build prints into, echoed to `log` when it ends
         self.digests = {}  # output file -> digest of its bytes, as the open pages last saw them
@@ -169,6 +170,7 @@ class DevServer:
             return
         problems = [match.groupdict() for match in map(PROBLEM.match, printed.splitlines()) if match]
         self.last_build = {"ok": code == 0, "problems": problems if code else [],
+                           "notes": [] if code else build_notes.dropped_addresses(printed),
                            "output": "\n".join(printed.splitlines()[-OUTPUT_TAIL_LINES:]) if code else ""}
         self.broadcast.send(self.last_build, event="build")
 

@@ -6,9 +6,9 @@ this plugin writes a refresh page at the old path (`<alias>/index.html`): a
 `<meta http-equiv="refresh">` to the new page, its canonical link, `noindex`
 and a plain link, with no script or style (any host, no JavaScript, the CSP).
 Each path in the GONE setting gets a "This article was removed" page
-(`noindex`). `_redirects` (Netlify, Cloudflare Pages) says the same with real
-statuses; `invoke nginx-config` and the S3 target read it (deploy/nginx.py,
-deploy/s3.py), so it is the one list of the site's redirects.
+(`noindex`). `_redirects` (Netlify, Cloudflare Pages: REDIRECTS_HOST) says the
+same with real statuses; `invoke nginx-config` and the S3 target read it
+(deploy/nginx.py, deploy/s3.py), so it is the one list of the site's redirects.
 
 The pages are written straight into the output, not through Pelican's writer:
 the sitemap (content_written) lists only the new addresses. With
@@ -30,6 +30,7 @@ from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, 
 DEFAULTS = {
     "GONE": [],  # paths deliberately removed (pelicanconf.py)
     "REDIRECTS_FILE": "_redirects",
+    "REDIRECTS_HOST": "netlify",  # whose _redirects rules: netlify or cloudflare (HOSTS)
     "PAGES_REPORT": "",  # where to list the build's posts and pages (invoke publish)
 }
 
@@ -67,6 +68,15 @@ REMOVED = """\
 </body>
 </html>
 """
+
+
+# What each host's `_redirects` accepts (docs/links.md cites their documentation):
+# Netlify serves a file that exists at the old path (the refresh page) unless the
+# status is forced with "!", and gives any status, 410 included. Cloudflare Pages
+# always applies a rule, takes only 200, 301, 302, 303, 307 and 308, and ignores
+# a line whose status is anything else ("301!", "410"): there the "removed" page
+# at the path answers, with 200.
+HOSTS = {"netlify": {"moved": "301!", "gone": "410!"}, "cloudflare": {"moved": "301", "gone": None}}
 
 
 class Redirects:
@@ -120,12 +130,14 @@ class Redirects:
                 "icon": html.escape(self.relative(icon, old) if icon else "data:,")}
 
     def redirect_lines(self):
-        """Netlify/Cloudflare `_redirects` lines: "!" makes Netlify redirect though the refresh page
-        exists; a gone path serves the 404 page with status 410 (Netlify; Cloudflare Pages has no 410
-        and shows the removed page)."""
-        lines = [f"{self.prefix}/{old} {self.prefix}/{content.url} 301!" for old, content in self.moves.items()]
-        lines += [f"{self.prefix}/{old} {self.prefix}/{self.settings.get('NOTFOUND_SAVE_AS', '404.html')} 410!"
-                  for old in self.gone]
+        """`_redirects` lines as REDIRECTS_HOST takes them (HOSTS): a 301 from each old path; a gone
+        path serves the 404 page with status 410 where the host gives one."""
+        statuses = HOSTS[self.settings["REDIRECTS_HOST"]]
+        lines = [f"{self.prefix}/{old} {self.prefix}/{content.url} {statuses['moved']}"
+                 for old, content in self.moves.items()]
+        if statuses["gone"]:
+            lines += [f"{self.prefix}/{old} {self.prefix}/{self.settings.get('NOTFOUND_SAVE_AS', '404.html')} "
+                      f"{statuses['gone']}" for old in self.gone]
         return lines
 
     @staticmethod

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from extramile.deploy import manifest, moves
 from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, split_list
-from extramile.plugins.validate.problems import Problem
+from extramile.plugins.validate.problems import Dropped, Problem
 
 
 def check_aliases(sources, settings, writers, problems):
@@ -58,24 +58,28 @@ def as_page(source):
 
 def check_published(sources, settings, writers, claimed, problems, warnings):
     """Each page of the last deploy that this build drops: an error in a production build
-    (publishconf.py), a warning in development (the preview still builds)."""
+    (publishconf.py) or with LAST_DEPLOY_STRICT (`invoke check`), else a warning (the
+    development preview still builds)."""
     path = settings.get("LAST_DEPLOY_MANIFEST")
     deployed = manifest.loads(Path(path).read_bytes()) if path and Path(path).is_file() else None
     if not deployed:
         return
     pages = {source.path: as_page(source) for source in sources}
-    found = problems if settings.get("PRODUCTION") else warnings
-    for old_path, old in sorted(deployed.get("pages", {}).items()):
+    # The sources whose own page the last deploy did not have: a renamed one among them.
+    new = {where for output, where in writers.items() if where in pages and output not in deployed["files"]}
+    found = problems if settings.get("PRODUCTION") or settings.get("LAST_DEPLOY_STRICT") else warnings
+    for old_path, old in sorted(manifest.pages_of(deployed, settings).items()):
         if old_path in writers or old_path in claimed:
             continue
         alias = moves.alias_of(old_path)
-        page, _why = moves.likely_source(old, pages)
+        page, _why = moves.likely_source(old, pages, new)
         if page is None:
-            found.append(Problem("pelicanconf.py", None, f"{alias} ({old.get('title', '')!r}) is published but "
-                                 "no source makes it now. If it was removed on purpose, add it to GONE."))
+            title = f" ({old['title']!r})" if old.get("title") else ""
+            found.append(Dropped("pelicanconf.py", None, f"{alias}{title} is published but no source makes it "
+                                 "now. If it was removed on purpose, add it to GONE."))
             continue
         source = next(s for s in sources if s.path == page["source"])
         line = f"Aliases: {page['aliases']}, {alias}" if page["aliases"] else f"Aliases: {alias}"
-        found.append(Problem(source.path, source.lines.get("aliases") or source.lines.get("title"),
+        found.append(Dropped(source.path, source.lines.get("aliases") or source.lines.get("title"),
                              f"its published address {alias} would disappear (the slug or category changed?). "
                              f"Add the line '{line}' to its header, so the old address leads here."))

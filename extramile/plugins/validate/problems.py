@@ -15,6 +15,15 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+class Dropped(Problem):
+    """A published page this build drops (plugins/validate/aliases.py), with the Aliases: line to add."""
+
+
+# The heading a development build prints its Dropped warnings under; the
+# development server shows the lines below it on the open pages (devtools/build_notes.py).
+DROPPED_HEADING = "Published addresses this build drops (fine for previews, not for a publish):"
+
+
 def report(problems):
     """Print every problem and stop the build with status 1."""
     count = len(problems)

@@ -114,3 +114,30 @@ def test_a_published_page_the_build_drops_is_reported_with_its_alias(site, tmp_p
     assert [str(p) for p in validate.validate_content(settings)] == [str(w) for w in warnings]
     (posts / "moving.md").write_text(post("new-slug", "/posts/old-slug/", title="A moving story"))
     assert problems_of(settings) == []
+
+
+def test_a_manifest_without_a_page_list_is_read_from_its_files(site, tmp_path):
+    """A manifest written before it listed the pages: its files say which posts were published
+    (ARTICLE_SAVE_AS), and the page new since that deploy is the likely new home of one that went."""
+    posts, settings = site
+    (posts / "kept.md").write_text(post("kept", title="Kept"))
+    (posts / "moving.md").write_text(post("new-slug", title="A moving story"))
+    old = tmp_path / "old-manifest.json"
+    old.write_text(json.dumps({"format": 1, "target": "rsync", "settings": "", "files": {
+        "posts/kept/index.html": "1", "posts/old-slug/index.html": "2", "index.html": "3", "style.css": "4"}}))
+    settings["LAST_DEPLOY_MANIFEST"] = str(old)
+    settings["LAST_DEPLOY_STRICT"] = True  # `invoke check`: an error, as in production
+    assert problems_of(settings) == [
+        "content/posts/moving.md:1: its published address /posts/old-slug/ would disappear (the slug or category "
+        "changed?). Add the line 'Aliases: /posts/old-slug/' to its header, so the old address leads here."]
+    (posts / "moving.md").write_text(post("new-slug", "/posts/old-slug/", title="A moving story"))
+    assert problems_of(settings) == []
+
+
+def test_a_damaged_or_foreign_manifest_is_not_read(site, tmp_path):
+    posts, settings = site
+    (posts / "a.md").write_text(post("a"))
+    for text in ("<html>not json</html>", '{"format": 1, "files": [1]}', '{"format": 1, "files": {}, "pages": [1]}'):
+        (tmp_path / "m.json").write_text(text)
+        settings["LAST_DEPLOY_MANIFEST"] = str(tmp_path / "m.json")
+        assert problems_of(settings) == []

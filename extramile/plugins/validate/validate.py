@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 from pelican import signals
 
 from extramile.plugins.reading.sharing import HANDLE
+from extramile.plugins.redirects.redirects import HOSTS as REDIRECT_HOSTS
 from extramile.plugins.validate import confinement
 from extramile.plugins.validate.aliases import check_aliases, check_published
 from extramile.plugins.validate.memo import Memo
-from extramile.plugins.validate.problems import Problem, report
+from extramile.plugins.validate.problems import DROPPED_HEADING, Dropped, Problem, report
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
 from extramile.slugs import slug_of_title
 from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, read_date, scan
@@ -294,6 +295,11 @@ def validate_content(settings, warnings=None):
 
 def check_settings(settings):
     problems = []
+    host = settings.get("REDIRECTS_HOST", "netlify")
+    if host not in REDIRECT_HOSTS:
+        problems.append(Problem("pelicanconf.py", None, f"REDIRECTS_HOST is {str(host)[:40]!r}: set it to "
+                                f"{' or '.join(map(repr, REDIRECT_HOSTS))}, the host whose _redirects rules "
+                                "the build writes."))
     for name, info in (settings.get("AUTHORS_INFO") or {}).items():
         handle = (info or {}).get("fediverse")
         if handle is not None and not HANDLE.match(str(handle).strip()):
@@ -316,11 +322,14 @@ def run_checks(settings):
     warnings = []
     # Links out of the content folder first, alone: no other check reads (or walks) what they lead to.
     problems = confinement.problems(settings, Problem) or check_settings(settings) + validate_content(settings, warnings)
-    if warnings:
-        # Printed plainly (not through Pelican's logger, which wraps lines) so
-        # each stays one "file:line: ..." an editor can jump to.
-        print("To fix before publishing (fine for previews):", file=sys.stderr)
-        print("\n".join(f"  {w}" for w in warnings), file=sys.stderr)
+    # Printed plainly (not through Pelican's logger, which wraps lines) so
+    # each stays one "file:line: ..." an editor can jump to.
+    for heading, listed in (("To fix before publishing (fine for previews):",
+                             [w for w in warnings if not isinstance(w, Dropped)]),
+                            (DROPPED_HEADING, [w for w in warnings if isinstance(w, Dropped)])):
+        if listed:
+            print(heading, file=sys.stderr)
+            print("\n".join(f"  {w}" for w in listed), file=sys.stderr)
     if problems:
         report(problems)
 
