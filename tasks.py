@@ -10,12 +10,8 @@ import contextlib
 import datetime
 import json
 import os
-import re
 import shlex
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,8 +23,9 @@ from pelican.settings import get_settings_from_file
 from extramile import processes
 from extramile.buildenv import build_environment
 from extramile.devtools import editor_backend
-from extramile.devtools.dev_server import port_in_use, with_settings
-from extramile.processes import preexec, stop
+from extramile.devtools import local_servers as servers
+from extramile.devtools.dev_server import with_settings
+from extramile.plugins.validate import problems
 from extramile.sources import FILL_IN
 from extramile.tools import links as link_check
 
@@ -39,8 +36,7 @@ SETTINGS = get_settings_from_file(str(DEV_CONF))
 CONTENT = ROOT / SETTINGS["PATH"]
 OUTPUT = ROOT / "output"
 CACHE = ROOT / ".cache"
-HOST = "127.0.0.1"
-PORT = 8000
+HOST, PORT = servers.HOST, servers.PORT
 
 
 def pelican_command(conf, output, *extra, content=CONTENT):
@@ -59,30 +55,6 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
                    env=build_environment(env), replace_env=True, warn=True)
     if result.failed:
         raise Exit(f"Build failed: {Path(output).name}/ was left as it was.", code=1)
-
-
-# A problem line as validate prints it (plugins/validate/problems.py): "  FILE[:LINE]: MESSAGE".
-PROBLEM_LINE = re.compile(r"^  (?P<file>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$")
-
-
-def annotations(printed):
-    """GitHub's workflow commands for the problems a build printed: `::error` for
-    what stops it, `::warning` for reminders; the pull request shows each on its
-    file and line. Escaped as the runner's toolkit does (%, CR, LF; `:` and `,` in values)."""
-    def escape(text, value=False):
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return text.replace(":", "%3A").replace(",", "%2C") if value else text
-
-    level = None
-    for line in printed.splitlines():
-        if line.startswith("Build stopped:"):
-            level = "error"
-        elif line and not line.startswith(" "):
-            level = "warning" if line.rstrip().endswith(":") and level != "error" else level
-        found = PROBLEM_LINE.match(line)
-        if found and level:
-            where = f"file={escape(found['file'], True)}" + (f",line={found['line']}" if found["line"] else "")
-            yield f"::{level} {where}::{escape(found['message'])}"
 
 
 def last_deploy(cache=None):
@@ -118,7 +90,7 @@ def check(c, github=False, deployed=""):
         result = c.run(pelican_command(DEV_CONF, Path(scratch) / "site", "--fatal", "errors", "-e", *pairs),
                        env=build_environment(), replace_env=True, warn=True, hide=github)
     if github:
-        for line in annotations(result.stdout + result.stderr):
+        for line in problems.annotations(result.stdout + result.stderr):
             print(line)
     if result.failed:
         raise Exit(code=1)
@@ -149,67 +121,23 @@ PUBLISH_LOCK = CACHE / "publish.lock"  # one publish at a time from this checkou
 
 def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_due=False, lock=PUBLISH_LOCK,
                  cache=None):
-    """Check the deploy settings, build and check the site, then deploy it.
+    """Build the production site and deploy it (extramile/deploy/publish.py says how)."""
+    from extramile.deploy import DeployError
+    from extramile.deploy.publish import BuildFailed, publish
 
-    The production build goes into `output`, by default a private temporary
-    folder: the files deployed and the manifest are those of this build, and
-    the development output/ is never read nor written. One publish at a time
-    from this checkout (`lock`) and, where the target has a lock, on the target.
-    With `if_due`, deploy only if the build differs from the manifest the last
-    publish left on the host (deploy/manifest.py), naming the articles it makes
-    live; otherwise say "Nothing is due" and touch nothing. Either way, say when
-    the next scheduled post is due. The host's manifest, and after a deploy the one
-    left there, is kept in `cache` for the checks at the desk (deploy/published.py).
-    """
-    from extramile import clock, deploy
-    from extramile.deploy import lock as locks
-    from extramile.deploy import manifest, moves, published, schedule
+    def build(site, pairs):
+        try:
+            build_into_place(c, PROD_CONF, output=site, content=content, extra=with_settings(extra, *pairs))
+        except Exit:
+            return False
+        return True
 
     try:
-        settings = get_settings_from_file(str(PROD_CONF))
-        target, config = deploy.configure(os.environ, settings)
-        try:
-            now = clock.now()
-        except ValueError as err:
-            raise deploy.DeployError(str(err)) from None
-        with locks.held(lock), deploy.locked(target, config), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
-            # The host first: one that cannot be reached fails the run before a build.
-            # Read on every publish: a page the host serves may not disappear (deploy/moves.py).
-            deployed = deploy.read_manifest(target, config)
-            published.keep(cache or CACHE, target, config, deployed)
-            report, pages_report = Path(scratch) / "schedule.json", Path(scratch) / "pages.json"
-            site = Path(output) if output else Path(scratch) / "site"
-            try:  # nothing deploys unless the build and its checks passed
-                build_into_place(c, PROD_CONF, output=site, content=content,
-                                 extra=with_settings(extra, f"SCHEDULE_REPORT={json.dumps(str(report))}",
-                                                     f"PAGES_REPORT={json.dumps(str(pages_report))}"))
-            except Exit:
-                raise Exit("Build failed: nothing was published.", code=1) from None
-            upcoming = schedule.next_due(schedule.read_report(report), now)
-            pages = moves.read_report(pages_report)
-            built = manifest.of(site, target, config, pages)
-            lost = moves.dropped(deployed, built, pages, settings)
-            if lost:
-                raise deploy.DeployError("this build would drop pages readers reach, and nothing was changed "
-                                         "on the host:\n" + "\n".join("  " + line for line in lost))
-            if if_due:
-                changes = manifest.differences(deployed, built)
-                if not changes:
-                    print(f"Nothing is due: the host already has this build. {upcoming}")
-                    return []
-                print(f"Due: {len(changes)} difference{'s' if len(changes) > 1 else ''} from the build on the host:")
-                for line in manifest.new_articles(site, deployed, settings):
-                    print("  " + line)
-                for line in changes[:20]:
-                    print("  " + line)
-                if len(changes) > 20:
-                    print(f"  ... and {len(changes) - 20} more")
-            result = deploy.deploy(target, site, config, dry_run=dry_run, built=built)
-            if not dry_run:
-                published.keep(cache or CACHE, target, config, built)
-            print(upcoming)
-            return result
-    except deploy.DeployError as err:
+        return publish(build, get_settings_from_file(str(PROD_CONF)), os.environ, cache or CACHE, lock,
+                       output=output, dry_run=dry_run, if_due=if_due)
+    except BuildFailed:
+        raise Exit("Build failed: nothing was published.", code=1) from None
+    except DeployError as err:
         raise Exit(f"Not published: {err}", code=1) from None
 
 
@@ -260,6 +188,7 @@ def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", serve
 })
 def new_post(c, title, category="", tags="", author="", folder=""):
     """Start a post: content/posts/<slug>.md, Status: draft, every field filled in or marked FILL-IN."""
+    from extramile import new_post as new_posts
     from extramile.slugs import slug_of_title
 
     title = " ".join(title.split())
@@ -274,36 +203,13 @@ def new_post(c, title, category="", tags="", author="", folder=""):
         author = git_name if git_name in authors else f"{FILL_IN}: one of {', '.join(authors)}"
     posts = Path(folder) if folder else CONTENT / SETTINGS["ARTICLE_PATHS"][0]
     if not category:
-        used = sorted({line.split(":", 1)[1].strip() for post in posts.glob("*.md")
-                       for line in post.read_text(encoding="utf-8", errors="replace").splitlines()[:20]
-                       if line.lower().startswith("category:")})
+        used = new_posts.used_categories(posts)
         category = f"{FILL_IN}: one category" + (f", e.g. {', '.join(used)}" if used else "")
     slug = slug_of_title(title, SETTINGS)
     if not slug:
         raise Exit(f"Cannot make a web address from the title {title!r}: use some letters or digits.", code=1)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    text = (
-        f"Title: {title}\n"
-        f"Slug: {slug}\n"
-        f"Date: {now}\n"
-        f"Author: {author}\n"
-        f"Category: {category}\n"
-        f"Tags: {tags or FILL_IN + ': comma-separated tags, at least one'}\n"
-        f"Summary: {FILL_IN}: one or two sentences that say what the article is about.\n"
-        "Status: draft\n"
-        f"Cover: {FILL_IN} (optional: delete this line and the next if the post has none): "
-        "images/NAME.jpg, a photo in content/images/, shown above the article and in link previews\n"
-        f"Cover_alt: {FILL_IN}: what the cover shows, for readers who cannot see it\n"
-        f"Series: {FILL_IN} (optional: delete this line if the post is not part of a series): "
-        "the series' name, written the same in each of its posts\n"
-        "\n"
-        f"{FILL_IN}: the text of the article, in markdown.\n"
-        "\n"
-        f"{FILL_IN}: delete this paragraph. A picture is one line: "
-        '`![what it shows](images/NAME.jpg "Optional caption")` with the file in content/images/; '
-        "alone in its paragraph with a caption it becomes a figure. Every picture needs its description "
-        "(a purely decorative one: `![](images/NAME.jpg){: .decorative }`).\n"
-    )
+    text = new_posts.skeleton(title, slug, now, author, category, tags)
     path = posts / f"{slug}.md"
     posts.mkdir(parents=True, exist_ok=True)
     try:
@@ -316,139 +222,35 @@ def new_post(c, title, category="", tags="", author="", folder=""):
           "To publish, set 'Status: published' (or remove the line) and update Date.")
 
 
-# -- Serving: `invoke serve`, `livereload` and `preview` -------------------------
-def dev_ports(port):
-    """The ports of the development subscribe receiver and the local Isso for a
-    site served on `port`: pelicanconf.py's (SUBSCRIBE_ACTION and ISSO_URL:
-    8001 and 8002) for the default port; with another --port, the two after it
-    (--port 8100: 8101 and 8102), so that a second site can be served beside the first."""
-    if port == PORT:
-        return urlsplit(SETTINGS["SUBSCRIBE_ACTION"]).port, urlsplit(SETTINGS["ISSO_URL"]).port
-    return port + 1, port + 2
-
-
-def editor_port(port):
-    """The port of the editor's local backend (decap-server) for a site served
-    on `port`: EDITOR_LOCAL_BACKEND's (8081) for the default port, else the
-    third after it, beside the receiver and Isso."""
-    from extramile.plugins.editor.editor import DEFAULTS
-
-    if port == PORT:
-        return urlsplit(SETTINGS.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"])).port
-    return port + 3
-
-
-def dev_addresses(port):
-    """The development build's absolute addresses for a site served on `port`:
-    its own (feeds, share links, social images), the subscribe form's and Isso's."""
-    receiver, isso = dev_ports(port)
-    action = urlsplit(SETTINGS["SUBSCRIBE_ACTION"])
-    return {"SITEURL": f"http://{HOST}:{port}",
-            "SUBSCRIBE_ACTION": action._replace(netloc=f"{HOST}:{receiver}").geturl(),
-            "ISSO_URL": f"http://{HOST}:{isso}",
-            "EDITOR_LOCAL_BACKEND": f"http://{HOST}:{editor_port(port)}/api/v1"}
-
-
-def dev_settings(port):
-    """Pelican `-e` arguments that point the development build at `port`."""
-    return with_settings((), *(f"{name}={json.dumps(value)}" for name, value in dev_addresses(port).items()))
-
-
-def local_isso_wanted(isso_url):
-    """Whether a local Isso serves the replies: REPLIES is isso, ISSO_URL is on
-    this machine and Isso is installed (script/bootstrap --test installs it)."""
-    return (SETTINGS.get("REPLIES") == "isso" and urlsplit(isso_url).hostname == HOST
-            and Path(sys.executable).with_name("isso").exists())
-
-
-def claim_ports(port, receiver=True, isso=True, editor=False):
-    """Stop with one line, before anything is built or served, if a port the task
-    needs is taken: the site's, the subscribe receiver's, the local Isso's or the editor's."""
-    receiver_port, isso_port = dev_ports(port)
-    needed = [(port, "the site's")] + ([(editor_port(port), "the editor's backend")] if editor else [])
-    if receiver:
-        needed.append((receiver_port, "the subscribe receiver's"))
-    if isso:
-        needed.append((isso_port, "the local Isso's"))
-    for number, user in needed:
-        if not 0 < number < 65536:
-            raise Exit(f"Port {number} for {user} does not exist: choose another with --port.", code=1)
-        with socket.socket() as probe:
-            # As the servers bind: SO_REUSEADDR, so only a listening socket makes it busy.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((HOST, number))
-            except OSError as err:
-                raise Exit(port_in_use(HOST, number, err, port, user), code=1) from None
-
-
-@contextlib.contextmanager
-def until_stopped():
-    """Run a serving task until Ctrl-C or SIGTERM, then end every process it
-    started: its servers, builds and their helpers, orphans included (this
-    process adopts them). Ctrl-C works even when the task was started with
-    SIGINT ignored (`(invoke serve &)` in a script), which Python would keep."""
-    asked = []
-
-    def stop_now(signum, _frame):
-        asked.append(signum)
-        # A build under invoke's c.run ends now: invoke would only write "\x03" to its stdin.
-        for pid in processes.descendants():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGTERM)
-        raise KeyboardInterrupt
-
-    processes.adopt_orphans()
-    previous = {number: signal.signal(number, stop_now) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except KeyboardInterrupt:
-        pass
-    except Exit:
-        if not asked:  # a build that failed by itself, not one ended by the stop
-            raise
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        processes.end_descendants()
-        processes.reap()
-
-
-@contextlib.contextmanager
-def subscribe_receiver(site_port, receiver_port):
-    """Run the development subscribe receiver (devtools/) while the site is served,
-    on `receiver_port`, accepting fetches from the site on `site_port`; it stops
-    with the server, and the kernel ends it if we are killed."""
-    proc = subprocess.Popen([sys.executable, "-m", "extramile.devtools.subscribe_receiver",
-                             "--port", str(receiver_port), "--site", f"http://{HOST}:{site_port}/",
-                             "--db", str(CACHE / "subscribers.sqlite3")],
-                            preexec_fn=preexec())
-    try:
-        yield proc
-    finally:
-        stop(proc)
+# -- Serving: `invoke serve`, `livereload` and `preview` (devtools/local_servers.py) --
+PORT_HELP = {"port": f"the site's port (default {PORT}); the subscribe receiver, Isso and the editor use the next three"}
 
 
 def dev_build_settings(port, cache=None):
     """The development build's `-e` settings: its addresses on `port` and the last deploy's manifest."""
-    return with_settings(dev_settings(port), *last_deploy(cache))
+    return with_settings(servers.dev_settings(SETTINGS, port), *last_deploy(cache))
 
 
-def build_dev(c, port):
-    """`invoke build` with the development site's addresses on `port`."""
-    build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
+def helpers(port, receiver=True, isso=False):
+    """The subscribe receiver and the local Isso beside the site on `port`, as one block."""
+    receiver_port, isso_port = servers.dev_ports(SETTINGS, port)
+    stack = contextlib.ExitStack()
+    if receiver:
+        stack.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))
+    if isso:
+        stack.enter_context(servers.isso_server(port, isso_port, ISSO_FOLDER))
+    return stack
 
 
-@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
+@task(help=PORT_HELP)
 def serve(c, port=PORT):
     """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver and Isso."""
-    receiver_port, isso_port = dev_ports(port)
-    isso = local_isso_wanted(dev_addresses(port)["ISSO_URL"])
-    claim_ports(port, isso=isso)
-    with until_stopped():
-        build_dev(c, port)
-        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext():
-            listen(c, port)
+    isso = servers.local_isso_wanted(SETTINGS, servers.dev_addresses(SETTINGS, port)["ISSO_URL"])
+    with processes.until_stopped(ended_by_the_stop=(Exit,)):
+        servers.claim_ports(SETTINGS, port, isso=isso)
+        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
+        with helpers(port, isso=isso):
+            servers.listen(OUTPUT, port)
 
 
 def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
@@ -460,26 +262,23 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
                      log=log, env=build_environment())
 
 
-@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
+@task(help=PORT_HELP)
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
-    receiver_port, isso_port = dev_ports(port)
-    isso = local_isso_wanted(dev_addresses(port)["ISSO_URL"])
-    claim_ports(port, isso=isso, editor=True)
-    with until_stopped():
-        build_dev(c, port)
+    site = servers.dev_addresses(SETTINGS, port)
+    isso = servers.local_isso_wanted(SETTINGS, site["ISSO_URL"])
+    with processes.until_stopped(ended_by_the_stop=(Exit,)):
+        servers.claim_ports(SETTINGS, port, isso=isso, editor=True)
+        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
         server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_build_settings(port), port=port)
-        site = dev_addresses(port)
-        with subscribe_receiver(port, receiver_port), isso_server(port, isso_port) if isso else contextlib.nullcontext(), \
-                editor_backend.serving(ROOT, site, site=site["SITEURL"]):
+        with helpers(port, isso=isso), editor_backend.serving(ROOT, site, site=site["SITEURL"]):
             server.serve_forever()
 
 
-@task(help={"port": f"the site's port (default {PORT}); the subscribe receiver and Isso use the next two"})
+@task(help=PORT_HELP)
 def preview(c, port=PORT):
     """Build the production site for http://127.0.0.1:8000 and serve it."""
-    receiver_port, isso_port = dev_ports(port)
-    local = dev_addresses(port)
+    local = servers.dev_addresses(SETTINGS, port)
     env = {"SITEURL": local["SITEURL"], "SUBSCRIBE_PROVIDER": os.environ.get("SUBSCRIBE_PROVIDER", "local"),
            "REPLIES": os.environ.get("REPLIES", str(SETTINGS["REPLIES"])),
            "REPLY_EMAIL": os.environ.get("REPLY_EMAIL", str(SETTINGS["REPLY_EMAIL"])),
@@ -487,33 +286,13 @@ def preview(c, port=PORT):
     receiver = env["SUBSCRIBE_PROVIDER"] == "local"
     if receiver:
         env["SUBSCRIBE_ACTION"] = local["SUBSCRIBE_ACTION"]
-    isso = env["ISSO_URL"] == local["ISSO_URL"] and local_isso_wanted(env["ISSO_URL"])
-    claim_ports(port, receiver=receiver, isso=isso)
-    with until_stopped():
+    isso = env["ISSO_URL"] == local["ISSO_URL"] and servers.local_isso_wanted(SETTINGS, env["ISSO_URL"])
+    with processes.until_stopped(ended_by_the_stop=(Exit,)):
+        servers.claim_ports(SETTINGS, port, receiver=receiver, isso=isso)
         build_into_place(c, PROD_CONF, output=OUTPUT, content=CONTENT, env=env)
         print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-        with subscribe_receiver(port, receiver_port) if receiver else contextlib.nullcontext(), \
-                isso_server(port, isso_port) if isso else contextlib.nullcontext():
-            listen(c, port, announce=False)
-
-
-def listen(c, port, announce=True):
-    """Serve output/ with Pelican's own file server (pelican.server, what
-    `pelican --listen` runs), in this process, until Ctrl-C or SIGTERM. Bound
-    before anything is printed: a busy port is one line and a non-zero exit."""
-    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
-
-    RootedHTTPServer.allow_reuse_address = True
-    try:
-        httpd = RootedHTTPServer(str(OUTPUT), (HOST, port), ComplexHTTPRequestHandler)
-    except OSError as err:
-        raise Exit(port_in_use(HOST, port, err), code=1) from None
-    if announce:
-        print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)", flush=True)
-    try:
-        httpd.serve_forever(poll_interval=0.2)
-    finally:
-        httpd.server_close()
+        with helpers(port, receiver=receiver, isso=isso):
+            servers.listen(OUTPUT, port, announce=False)
 
 
 @task
@@ -558,23 +337,6 @@ def bench(c, n="100,1000", runs=3, only="", edits=9, pictures=False, against="")
 
 # -- Readers' replies (plugins/replies): files in content/replies/<slug>/ ------
 ISSO_FOLDER = CACHE / "isso"
-
-
-@contextlib.contextmanager
-def isso_server(site_port, isso_port):
-    """Run a local Isso (devtools/isso_server.py) on `isso_port` for the site on
-    `site_port` while the site is served: its own database in .cache/isso,
-    moderation on. It ends with the server (and with this process if killed)."""
-    from extramile.devtools import isso_server as local_isso
-
-    proc = local_isso.start(ISSO_FOLDER, isso_port, [f"http://{HOST}:{site_port}", f"http://localhost:{site_port}"],
-                            preexec_fn=preexec())
-    print(f"Isso on http://{HOST}:{isso_port} (moderate at http://{HOST}:{isso_port}/admin/, "
-          f"password in {ISSO_FOLDER / 'admin-password'})")
-    try:
-        yield proc
-    finally:
-        stop(proc)
 
 
 def _replies_settings(content):

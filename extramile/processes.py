@@ -134,3 +134,36 @@ def stop(proc, timeout=10):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextlib.contextmanager
+def until_stopped(ended_by_the_stop=()):
+    """Run a serving task until Ctrl-C or SIGTERM, then end every process it
+    started: its servers, builds and their helpers, orphans included (this
+    process adopts them). Ctrl-C works even when the task was started with
+    SIGINT ignored (`(invoke serve &)` in a script), which Python would keep.
+    An error of a type in `ended_by_the_stop` (a build it ended) is not raised after a stop."""
+    asked = []
+
+    def stop_now(signum, _frame):
+        asked.append(signum)
+        # A build under invoke's c.run ends now: invoke would only write "\x03" to its stdin.
+        for pid in descendants():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    adopt_orphans()
+    previous = {number: signal.signal(number, stop_now) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except KeyboardInterrupt:
+        pass
+    except ended_by_the_stop:
+        if not asked:  # a build that failed by itself, not one ended by the stop
+            raise
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        end_descendants()
+        reap()

@@ -63,7 +63,7 @@ def listening_addresses(port):
 
 
 SERVERS = {
-    "serve": "import invoke, tasks; tasks.OUTPUT = '{output}'; tasks.listen(invoke.Context(), {port})",
+    "serve": "from extramile.devtools.local_servers import listen; listen('{output}', {port})",
     "livereload": "from tasks import livereload_server; "
                   "livereload_server(output='{output}', content='{content}', port={port}).serve_forever()",
 }

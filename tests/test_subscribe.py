@@ -9,8 +9,10 @@ import threading
 import pytest
 from support import PROD_SITEURL, cache_override, run_pelican, serve_production_site
 
+from extramile.devtools import local_servers
 from extramile.devtools.subscribe_receiver import MAX_BODY, Receiver
 from extramile.plugins.subscribe.subscribe import SubscribeConfigError, form_config
+from extramile.tools.serving import free_port
 
 # What each provider's embed code expects (sources in plugins/subscribe).
 CONTRACTS = {
@@ -358,21 +360,14 @@ def test_generic_endpoint_without_cors_gets_one_normal_post(generic_site_without
     assert site.receiver.store.all() == ["generic-reader@example.org"]
 
 
-def test_invoke_serve_runs_the_receiver_and_stops_it(monkeypatch, tmp_path):
-    """tasks.subscribe_receiver, which `invoke serve`, `livereload` and `preview`
+def test_invoke_serve_runs_the_receiver_and_stops_it(tmp_path):
+    """local_servers.subscribe_receiver, which `invoke serve`, `livereload` and `preview`
     wrap around their server: the receiver listens on the port it is given,
     accepts the served site's origin, and is gone when the server stops."""
-    import socket
-
     from waiting import listening, wait_until
 
-    import tasks
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setattr(tasks, "CACHE", tmp_path)
-    with tasks.subscribe_receiver(8123, port) as proc:
+    port = free_port()
+    with local_servers.subscribe_receiver(8123, port, tmp_path / "subscribers.sqlite3") as proc:
         wait_until(lambda: listening(port) or proc.poll() is not None, "the receiver to listen")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         conn.request("OPTIONS", "/subscribe", headers={"Origin": "http://127.0.0.1:8123"})
@@ -380,5 +375,4 @@ def test_invoke_serve_runs_the_receiver_and_stops_it(monkeypatch, tmp_path):
         conn.close()
         assert status == 204
     assert proc.poll() is not None, "the receiver stopped with the server"
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    assert not listening(port)

@@ -38,6 +38,7 @@ from test_replies_intake import approve_all, context
 
 import tasks
 from extramile.devtools import isso_server
+from extramile.plugins.validate import problems
 from extramile.tools.serving import free_port, free_ports
 
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
@@ -304,7 +305,7 @@ def test_the_check_step_reports_a_renamed_published_post_from_the_live_sites_man
 
 def test_annotations_escape_what_would_end_a_workflow_command():
     printed = "Build stopped: 1 problem to fix, nothing was written.\n  a,b.md:3: 100% sure\n"
-    assert list(tasks.annotations(printed)) == ["::error file=a%2Cb.md,line=3::100%25 sure"]
+    assert list(problems.annotations(printed)) == ["::error file=a%2Cb.md,line=3::100%25 sure"]
 
 
 # -- The README's first command: script/bootstrap && .venv/bin/invoke serve ----------------
