@@ -179,6 +179,14 @@ def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", serve
         raise Exit(str(err), code=1) from None
 
 
+def shown_help(c, name, first_argument):
+    """invoke takes `invoke new-post --help` as a post titled "--help": show the help instead."""
+    if first_argument not in ("-h", "--help"):
+        return False
+    c.run(shlex.join([sys.executable, "-m", "invoke", "--help", name]), pty=False)
+    return True
+
+
 @task(positional=["title"], help={
     "title": "the post's title, in quotes",
     "category": "one category (existing ones are listed in the file if left out)",
@@ -188,6 +196,8 @@ def nginx_config(c, output=str(OUTPUT), root="/var/www/site", listen="80", serve
 })
 def new_post(c, title, category="", tags="", author="", folder=""):
     """Start a post: content/posts/<slug>.md, Status: draft, every field filled in or marked FILL-IN."""
+    if shown_help(c, "new-post", title):
+        return
     from extramile import new_post as new_posts
     from extramile.slugs import slug_of_title
 
@@ -357,6 +367,8 @@ def _replies_settings(content):
                                     "content": "the content folder (default content/)"})
 def replies_add(c, message, article="", name="", as_author=False, content=str(CONTENT)):
     """Turn a saved email into a reply file in content/replies/<article>/ (never its address)."""
+    if shown_help(c, "replies-add", message):
+        return
     from extramile.intake.files import IntakeError
     from extramile.intake.from_email import add_reply
 

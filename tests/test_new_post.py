@@ -51,3 +51,15 @@ def test_a_new_post_builds_as_a_draft_then_in_its_series_once_filled(tmp_path):
     series = published.soup("series/service-at-the-counter/index.html")
     assert [a.get("href", "").rstrip("/").rsplit("/", 1)[-1] for a in series.select("main a[href*=posts]")
             ][:1] == ["counter-stories"]
+
+
+def test_asking_a_task_with_a_positional_argument_for_help_shows_it_and_writes_nothing(tmp_path):
+    """invoke would read `--help` as the title (or the email file): a post titled "--help"."""
+    for task, mentions in (("new-post", "the post's title, in quotes"), ("replies-add", "a saved email (.eml)")):
+        for flag in ("--help", "-h"):
+            asked = subprocess.run([sys.executable, "-m", "invoke", task, flag, "--folder", str(tmp_path)]
+                                   if task == "new-post" else [sys.executable, "-m", "invoke", task, flag],
+                                   cwd=ROOT, capture_output=True, text=True, timeout=60)
+            assert asked.returncode == 0, asked.stderr
+            assert f"Usage: inv[oke] [--core-opts] {task}" in asked.stdout and mentions in asked.stdout
+    assert list(tmp_path.iterdir()) == []
