@@ -98,9 +98,13 @@ def check(c, github=False, deployed=""):
 
 @task
 def clean(c):
-    """Remove the built site, the build caches and what a killed build left (.output-staging-*)."""
-    for path in (OUTPUT, CACHE, *ROOT.glob(f".{OUTPUT.name}-staging-*")):
-        shutil.rmtree(path, ignore_errors=True)
+    """Remove output/, the build caches and leftover staging folders; keep .cache/deployed/ (what is live)."""
+    from extramile.deploy.published import FOLDER
+
+    kept = CACHE / FOLDER  # not a cache: the desk's record of the published pages (deploy/published.py)
+    for path in (OUTPUT, *CACHE.glob("*"), *ROOT.glob(f".{OUTPUT.name}-staging-*")):
+        if path != kept:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 @task

@@ -174,3 +174,18 @@ def test_the_copys_name_holds_no_credential(tmp_path):
     other = published.copy_path(tmp_path, ghpages, {"GHPAGES_REMOTE": "https://x-access-token:bbb@github.com/o/s.git",
                                                     "GHPAGES_BRANCH": "gh-pages", "GHPAGES_CNAME": ""})
     assert one == other and "aaa" not in str(one)  # a token that changes each run is the same destination
+
+
+def test_invoke_clean_keeps_the_record_of_what_is_live(tmp_path):
+    """The build caches go; .cache/deployed/ (the desk check's copy of the host's manifest) stays."""
+    checkout_root = checkout(tmp_path, "site", {"posts/a.md": post()})
+    for path in ("output/index.html", ".cache/deployed/rsync-x.json", ".cache/pictures/a.webp", ".cache/links.json",
+                 ".output-staging-1/index.html"):
+        (checkout_root / path).parent.mkdir(parents=True, exist_ok=True)
+        (checkout_root / path).write_text("x", encoding="utf-8")
+    cleaned = subprocess.run([sys.executable, "-m", "invoke", "clean"], cwd=checkout_root, capture_output=True, text=True,
+                             timeout=60)
+    assert cleaned.returncode == 0, cleaned.stderr
+    left = sorted(str(p.relative_to(checkout_root)) for p in checkout_root.rglob("*")
+                  if p.is_file() and p.parts[len(checkout_root.parts)] in ("output", ".cache", ".output-staging-1"))
+    assert left == [".cache/deployed/rsync-x.json"]
