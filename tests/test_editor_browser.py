@@ -57,11 +57,14 @@ class Editor:
     def saved(self, rel):
         """The file's bytes once Decap says the save is done: decap-server answers
         only after writing (a file seen earlier may still be half written)."""
+        self.wait_saved()
+        return (self.repo / rel).read_bytes()
+
+    def wait_saved(self):
         notice = self.tab.get_by_text(SAVED)
         notice.wait_for()
         notice.click()  # dismissed, so the next save's notice is a new one
         notice.wait_for(state="detached")
-        return (self.repo / rel).read_bytes()
 
     def git(self, *args):
         return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout

@@ -1,20 +1,17 @@
-"""The production editor: a build with a Forgejo git host (EDITOR_* variables)
-served by real nginx from `invoke nginx-config`, opened in real Chromium.
+"""The production editor: a build with a git host (EDITOR_* variables) served
+by real nginx from `invoke nginx-config`, opened in real Chromium.
 
-The git host is a stand-in on 127.0.0.1 that answers what Decap asks of
-Forgejo first: the OAuth2 login with PKCE (authorize, then the token, which it
-gives only for the verifier whose S256 challenge it was shown), the user, the
-repository, its branch and tree. Every request to any other address is
-stopped and recorded, never sent."""
+The git host is a stand-in on 127.0.0.1 (tests/forge.py): the OAuth2 login
+with PKCE, then the API Decap's forgejo and gitea backends call, over a real
+git repository in a temporary folder. With Gitea an author's save is a commit
+in it; two authors on one post are told of the conflict. Every request to any
+other address is stopped and recorded, never sent."""
 
-import base64
-import hashlib
+import io
 import json
 import re
-import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+import tarfile
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -24,100 +21,22 @@ from extramile.tools.checkers import MissingTool
 from extramile.tools.serving import Nginx, fetch, free_port
 from tests.browser import StaticServer
 from tests.conftest import cache_override, run_pelican
+from tests.forge import APP_ID, BRANCH, REPO, Forge, Repository
+from tests.test_editor_browser import TAGS, Editor
 
 pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-cms").exists(),
                                 reason="node_modules is missing: run script/bootstrap --test")
-REPO, APP_ID, BRANCH = "owner/blog", "extramile-test-app", "main"
 
 
-class Forge:
-    """A stand-in for a Forgejo host on 127.0.0.1: the calls Decap makes first, nothing more."""
-
-    def __init__(self):
-        self.challenges, self.token, self.sites = {}, secrets.token_hex(8), set()
-        self.asked = []
-        forge = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def answer(self, status, body=None, headers=()):
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                if self.headers.get("Origin") in forge.sites:  # CORS for the site's pages, as a host allows
-                    self.send_header("Access-Control-Allow-Origin", self.headers["Origin"])
-                self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
-                self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
-                for name, value in headers:
-                    self.send_header(name, value)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_OPTIONS(self):
-                self.answer(204)
-
-            def do_GET(self):
-                url = urlsplit(self.path)
-                forge.asked.append(("GET", url.path))
-                if url.path == "/login/oauth/authorize":
-                    query = {key: values[0] for key, values in parse_qs(url.query).items()}
-                    assert query["client_id"] == APP_ID and query["code_challenge_method"] == "S256"
-                    code = secrets.token_hex(8)
-                    forge.challenges[code] = query["code_challenge"]
-                    back = query["redirect_uri"] + "?" + urlencode({"code": code, "state": query["state"]})
-                    return self.answer(302, headers=[("Location", back)])
-                if self.headers.get("Authorization") != f"token {forge.token}":
-                    return self.answer(401, {"message": "token is required"})
-                api = {
-                    "/api/v1/user": {"login": "author", "full_name": "An Author", "email": "author@example.org",
-                                     "avatar_url": f"{forge.origin}/avatars/author"},
-                    f"/api/v1/repos/{REPO}": {"owner": {"login": "owner"}, "permissions": {"push": True}},
-                    f"/api/v1/repos/{REPO}/branches/{BRANCH}": {"name": BRANCH, "commit": {"id": "0" * 40}},
-                    f"/api/v1/repos/{REPO}/git/trees/{'0' * 40}": {"sha": "0" * 40, "tree": []},
-                }
-                if url.path in api:
-                    return self.answer(200, api[url.path])
-                if url.path == f"/api/v1/repos/{REPO}/pulls":
-                    return self.answer(200, [])
-                self.answer(404, {"message": "not found"})
-
-            def do_POST(self):
-                url = urlsplit(self.path)
-                forge.asked.append(("POST", url.path))
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if url.path != "/login/oauth/access_token":
-                    return self.answer(404, {"message": "not found"})
-                verifier = body.get("code_verifier", "").encode()
-                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
-                if body.get("client_id") != APP_ID or forge.challenges.pop(body.get("code"), None) != challenge:
-                    return self.answer(400, {"error": "invalid_grant"})
-                self.answer(200, {"access_token": forge.token, "token_type": "bearer", "expires_in": 3600})
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The production build with the editor on the stand-in Forgejo, under real nginx."""
-    tmp = tmp_path_factory.mktemp("editor-production")
-    forge = Forge()
+def production_site(tmp, backend, forge):
+    """The production build with the editor on the stand-in host, under real nginx."""
     port = free_port()
     forge.sites.add(f"http://127.0.0.1:{port}")
     output = tmp / "www"
     build = run_pelican(output, conf="publishconf.py", extra=cache_override(tmp / "cache"),
                         env={"SITEURL": f"http://127.0.0.1:{port}", "SUBSCRIBE_PROVIDER": "generic",
                              "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe",
-                             "EDITOR_BACKEND": "forgejo", "EDITOR_REPO": REPO,
+                             "EDITOR_BACKEND": backend, "EDITOR_REPO": REPO,
                              "EDITOR_API_ROOT": f"{forge.origin}/api/v1", "EDITOR_APP_ID": APP_ID})
     assert build.returncode == 0, build.log
     try:
@@ -129,6 +48,13 @@ def site(tmp_path_factory):
     yield build
     nginx.stop()
     forge.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Forgejo, with a repository that has no commit yet (the editor lists no post)."""
+    tmp = tmp_path_factory.mktemp("editor-production")
+    yield from production_site(tmp, "forgejo", Forge(Repository(tmp / "repo.git")))
 
 
 def meta_policy(build, rel):
@@ -212,3 +138,118 @@ def test_a_malformed_variable_stops_the_production_build_with_one_line(tmp_path)
     assert build.log.strip().splitlines() == [
         'Build stopped: EDITOR_BACKEND=forgejo needs EDITOR_API_ROOT (docs/editor.md, "In production").']
     assert not (tmp_path / "www" / "admin").exists()
+
+
+# Saving through the git host. Decap's gitea backend commits a save to the branch
+# itself (simple publish mode); its forgejo backend's drafts on pull requests
+# need branches, pull requests, labels and merges the stand-in does not keep.
+
+class HostedEditor(Editor):
+    """An author's tab on the production /admin/: a save is a commit in the stand-in's repository."""
+
+    def saved(self, rel):
+        self.wait_saved()  # Decap says so once the host has answered the commit
+        return self.repo.file(rel)
+
+
+@pytest.fixture(scope="module")
+def gitea(tmp_path_factory):
+    """Gitea, with a repository holding the site's content/ as its one commit on BRANCH."""
+    tmp = tmp_path_factory.mktemp("editor-gitea")
+    repository = Repository(tmp / "repo.git")
+    repository.seed(ROOT, "content")
+    yield from production_site(tmp, "gitea", Forge(repository))
+
+
+@pytest.fixture
+def new_author(gitea, browser_without_profile):
+    """Opens a new author's browser (a context of its own) on the production /admin/."""
+    contexts, elsewhere, refused = [], [], []
+
+    def stop_and_record(route):
+        elsewhere.append(route.request.url)
+        route.abort()
+
+    def make():
+        context = browser_without_profile.new_context()
+        contexts.append(context)
+        context.route(re.compile(r"^(?!https?://127\.0\.0\.1:\d+/)"), stop_and_record)  # never sent
+        tab = context.new_page()
+        tab.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+        return HostedEditor(gitea.forge.repository, gitea.url, gitea.forge.origin, tab, [])
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert elsewhere == [] and refused == []
+
+
+def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(gitea, new_author, tmp_path):
+    repository, rel = gitea.forge.repository, "content/posts/notes-from-the-night-shift.md"
+    before = repository.rev(BRANCH)
+    editor = new_author()
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill("Notes from the night shift")
+    tab.get_by_label("Date", exact=True).fill("2026-12-01T10:30")
+    editor.choose("Author", "Cynthia Kay")
+    editor.choose("Category", "Service Culture")
+    editor.choose(TAGS, "training", "travel")
+    tab.get_by_label("New tags", exact=False).fill("night shift")
+    tab.get_by_label("Summary", exact=True).fill("What the post says.")
+    tab.locator("[data-slate-editor]").click()
+    tab.keyboard.type("First paragraph.")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Enter")
+    tab.keyboard.type("Second paragraph.")
+    editor.publish()
+    assert editor.saved(rel).decode("utf-8") == (
+        "Title: Notes from the night shift\n"
+        "Slug: notes-from-the-night-shift\n"
+        "Date: 2026-12-01 10:30\n"
+        "Author: Cynthia Kay\n"
+        "Category: Service Culture\n"
+        "Tags: training, travel, night shift\n"
+        "Summary: What the post says.\n"
+        "Status: draft\n"
+        "\n"
+        "First paragraph.\n"
+        "\n"
+        "Second paragraph.\n"
+    )
+    assert repository.rev(f"{BRANCH}~1") == before  # one commit on the branch, adding that file only
+    assert repository.git("diff-tree", "-r", "--name-status", "--no-commit-id", BRANCH).decode() == f"A\t{rel}\n"
+    assert ("POST", f"/api/v1/repos/{REPO}/contents") in gitea.forge.asked
+
+    with tarfile.open(fileobj=io.BytesIO(repository.git("archive", BRANCH, "content"))) as archive:
+        archive.extractall(tmp_path / "checkout", filter="data")  # the branch as a build checks it out
+    build = run_pelican(tmp_path / "www", content=tmp_path / "checkout" / "content",
+                        extra=cache_override(tmp_path / "cache"))
+    assert build.returncode == 0, build.log  # validate accepts it
+    page = BeautifulSoup(build.path("drafts/notes-from-the-night-shift/index.html").read_bytes(), "html.parser")
+    assert [" ".join(p.get_text().split()) for p in page.select(".post__body p")] == ["First paragraph.", "Second paragraph."]
+
+
+def test_two_authors_on_one_post_the_second_gets_the_conflict_message_and_keeps_their_text(gitea, new_author):
+    repository, rel = gitea.forge.repository, "content/posts/in-customers-we-trust.md"
+    entry = "/collections/posts/entries/in-customers-we-trust"
+    first, second = new_author(), new_author()
+    first.open(entry)
+    second.open(entry)  # both have the post open
+    summary = first.tab.get_by_label("Summary", exact=True)
+    summary.fill(summary.input_value() + " First author's words.")
+    first.publish()
+    saved = first.saved(rel)
+    assert "First author's words." in saved.decode("utf-8")
+    after_first = repository.rev(BRANCH)
+
+    second.tab.get_by_label("Title", exact=True).fill("In Customers We Trust, Second Take")
+    second.publish()
+    second.tab.get_by_text("Someone else saved this post after you opened it").wait_for()
+    assert repository.rev(BRANCH) == after_first and repository.file(rel) == saved  # nothing committed
+    assert second.tab.get_by_label("Title", exact=True).input_value() == "In Customers We Trust, Second Take"
+
+    summary.fill(summary.input_value() + " And more.")  # the first author's own next save goes through
+    first.publish()
+    assert first.saved(rel).decode("utf-8").count("First author's words. And more.") == 1
+    assert repository.rev(f"{BRANCH}~1") == after_first

@@ -10,7 +10,9 @@
  *   texts). A problem stops the save (Decap's `preSave` event): Decap shows
  *   the error, writes nothing and keeps the form as it is.
  * - a save of a post someone else saved since it was opened: refused, with
- *   the local backend (decap-server), which has no conflict check of its own.
+ *   the local backend (decap-server), which has no conflict check of its own,
+ *   and with Gitea (simple publish mode), whose own check Decap
+ *   bypasses (it asks for the file's current sha just before writing).
  * - an upload that is not a picture the build takes, or has more pixels than
  *   PICTURES_MAX_PIXELS: refused before Decap sees the file.
  *
@@ -170,7 +172,28 @@
   // What the editor last wrote to each path, and the text that was on disk when it was opened.
   const written = new Map();
 
-  // Has the post's file changed since the author opened it? (local backend only)
+  // The post's text as the backend has it now: a string, null (no such file), or undefined (not read).
+  async function currentText(path, backend) {
+    if (backend.kind === "contents") { // the git host's contents API (Gitea), with Decap's token
+      const user = JSON.parse(root.localStorage.getItem("decap-cms-user") || "{}");
+      const url = backend.url + path.split("/").map(encodeURIComponent).join("/") +
+        "?ref=" + encodeURIComponent(backend.branch);
+      const response = await fetch(url, { cache: "no-store", headers: { Authorization: `token ${user.token}` } });
+      if (response.status === 404) {
+        return null;
+      }
+      const file = response.ok ? await response.json() : {};
+      const bytes = Uint8Array.from(root.atob(String(file.content || "").replace(/\s/g, "")), (c) => c.charCodeAt(0));
+      return file.encoding === "base64" ? new TextDecoder().decode(bytes) : undefined;
+    }
+    const response = await fetch(backend.url, { // decap-server's own API
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ action: "getEntry", params: { branch: backend.branch, path } }),
+    });
+    return response.ok ? (await response.json()).data : undefined;
+  }
+
+  // Has the post's file changed since the author opened it?
   async function changedSinceOpened(entry, backend) {
     const path = entry.get("path");
     const opened = entry.get("raw");
@@ -178,11 +201,7 @@
     const expected = last && last.opened === opened ? last.saved : opened;
     let current;
     try {
-      const response = await fetch(backend.url, {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ action: "getEntry", params: { branch: backend.branch, path } }),
-      });
-      current = response.ok ? (await response.json()).data : undefined;
+      current = await currentText(path, backend);
     } catch (error) {
       current = undefined;
     }

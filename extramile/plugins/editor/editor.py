@@ -166,9 +166,14 @@ def site_data(settings, taken, backend):
     from extramile.plugins.pictures.processing import SOURCE_FORMATS, too_many_pixels
     from extramile.slugs import browser_rule
 
-    reread = None  # decap-server's API, to re-read a post before saving over it
+    # Where checks.js re-reads a post before saving over it: decap-server's API,
+    # or the git host's contents API where a save commits to the branch itself.
+    reread = None
     if backend.get("name") == "proxy":
-        reread = {"url": backend["proxy_url"], "branch": backend.get("branch", "master")}
+        reread = {"kind": "proxy", "url": backend["proxy_url"], "branch": backend.get("branch", "master")}
+    elif backend.get("name") in git_host.WITHOUT_WORKFLOW:
+        reread = {"kind": "contents", "url": f"{backend['api_root']}/repos/{backend['repo']}/contents/",
+                  "branch": backend["branch"]}
     return {
         "messages": {**alt_messages(settings), "tags": no_tags_message(settings),
                      "pixels": too_many_pixels(settings["PICTURES_MAX_PIXELS"])},

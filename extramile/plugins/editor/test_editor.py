@@ -81,7 +81,7 @@ def test_admin_page_has_noindex_its_own_policy_and_our_copy_of_the_bundle(tiny_b
     site = json.loads(head.data_blocks["editor-site"])
     assert set(site["messages"]) == {"cover", "picture", "tags", "pixels"}
     assert site["taken"] and all(message.startswith("the slug ") for message in site["taken"].values())
-    assert site["backend"] == {"url": "http://127.0.0.1:8081/api/v1", "branch": "master"}  # re-read before a save
+    assert site["backend"] == {"kind": "proxy", "url": "http://127.0.0.1:8081/api/v1", "branch": "master"}  # re-read before a save
     assert (admin / head.scripts[2]["data-style"]).read_bytes().startswith(b"/*")  # the theme's stylesheet
     chunks = {p.name for p in (admin / bundle).parent.iterdir()}
     assert {"decap-cms.js", "decap-cms.js.LICENSE.txt"} <= chunks
