@@ -9,7 +9,9 @@ its last commit, and the batch change (POST /repos/{owner}/{repo}/contents)
 that a save makes, committed with git itself. As on Forgejo and Gitea, a change
 whose `sha` is not the file's current blob is refused (422, "sha does not
 match [given: ..., expected: ...]": routers/api/v1/repo/file.go), and so is a
-create of a file that exists. Pull requests are not kept: the list is empty."""
+create of a file that exists. For Decap's editorial workflow on Forgejo:
+branches made and deleted, pull requests (opened, listed, compared with their
+base, labelled, merged with a real merge commit), and labels."""
 
 import base64
 import hashlib
@@ -19,6 +21,7 @@ import secrets
 import subprocess
 import tempfile
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -58,6 +61,42 @@ class Repository:
             tree = self.git("write-tree", env=env).decode().strip()
         commit = self.git("commit-tree", tree, "-m", "The site as it is", env=self.identity()).decode().strip()
         self.git("update-ref", f"refs/heads/{BRANCH}", commit)
+
+    def branch(self, name, start):
+        """A new branch at `start`'s commit; refused if it exists (Forgejo: 409)."""
+        if self.blob_at_ref(f"refs/heads/{name}"):
+            raise Refused(409, f"The branch {name} already exists.")
+        self.git("update-ref", f"refs/heads/{name}", self.rev(f"refs/heads/{start}"), "0" * 40)
+
+    def blob_at_ref(self, ref):
+        try:
+            return self.rev(ref)
+        except Refused:
+            return None
+
+    def merge(self, base, head, message):
+        """A merge commit of `head` into `base`, as a pull request's merge makes it; 409 on a conflict."""
+        with self.lock:
+            ours, theirs = self.rev(f"refs/heads/{base}"), self.rev(f"refs/heads/{head}")
+            try:
+                tree = self.git("merge-tree", "--write-tree", ours, theirs).decode().split()[0]
+            except Refused:
+                raise Refused(409, "Merge conflict") from None
+            commit = self.git("commit-tree", tree, "-p", ours, "-p", theirs, "-m", message,
+                              env=self.identity()).decode().strip()
+            self.git("update-ref", f"refs/heads/{base}", commit, ours)
+
+    def compare(self, base, head):
+        """Forgejo's compare: the files `head` changed since it left `base`, and its commits."""
+        status = {"A": "added", "M": "modified", "D": "removed"}
+        files = []
+        for line in self.git("diff", "--raw", "--no-abbrev", f"{base}...{head}").decode().splitlines():
+            info, path = line.split("\t", 1)
+            _, _, _, blob, change = info.split()
+            files.append({"filename": path, "status": status.get(change[0], "changed"), "sha": blob})
+        commits = [{"sha": sha, "commit": {"message": message}} for sha, message in (
+            line.split("\0", 1) for line in self.git("log", "--format=%H%x00%s", f"{base}..{head}").decode().splitlines())]
+        return {"files": files, "commits": commits, "total_commits": len(commits)}
 
     @staticmethod
     def identity():
@@ -124,6 +163,7 @@ class Forge:
         self.challenges, self.token, self.sites = {}, secrets.token_hex(8), set()
         self.asked = []
         self.repository = repository
+        self.pulls, self.labels = [], []
         forge = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -136,7 +176,7 @@ class Forge:
                 if self.headers.get("Origin") in forge.sites:  # CORS for the site's pages, as a host allows
                     self.send_header("Access-Control-Allow-Origin", self.headers["Origin"])
                 self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
-                self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+                self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
                 for name, value in headers:
                     self.send_header(name, value)
                 if body is not None:
@@ -172,6 +212,21 @@ class Forge:
                     return self.answer(400, {"error": "invalid_grant"})
                 self.answer(200, {"access_token": forge.token, "token_type": "bearer", "expires_in": 3600})
 
+            def do_PUT(self):
+                self.other("PUT")
+
+            def do_PATCH(self):
+                self.other("PATCH")
+
+            def do_DELETE(self):
+                self.other("DELETE")
+
+            def other(self, method):
+                url = urlsplit(self.path)
+                forge.asked.append((method, url.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                self.api(method, url, json.loads(self.rfile.read(length)) if length else None)
+
             def api(self, method, url, body=None):
                 if self.headers.get("Authorization") != f"token {forge.token}":
                     return self.answer(401, {"message": "token is required"})
@@ -193,12 +248,16 @@ class Forge:
         prefix = f"/api/v1/repos/{REPO}"
         if path == prefix and method == "GET":
             return 200, {"owner": {"login": REPO.split("/")[0]}, "full_name": REPO, "permissions": {"push": True}}
-        if path == f"{prefix}/pulls" and method == "GET":
-            return 200, []
         rest = unquote(path.removeprefix(prefix + "/")) if path.startswith(prefix + "/") else None
         repository = self.repository
         if rest is None:
             raise Refused(404, "not found")
+        if rest.startswith(("pulls", "labels", "issues/", "compare/")) or (rest == "branches" and method == "POST"):
+            return self.workflow(method, rest, query, body)
+        if method == "DELETE" and rest.startswith("branches/"):
+            repository.rev(f"refs/heads/{rest.removeprefix('branches/')}")  # 404 if there is none
+            repository.git("update-ref", "-d", f"refs/heads/{rest.removeprefix('branches/')}")
+            return 204, None
         if method == "POST" and rest == "contents":
             commit = repository.change(body.get("branch") or BRANCH, body["files"], body.get("message"))
             return 201, {"files": [self.content(f["path"], commit) for f in body["files"]
@@ -227,6 +286,55 @@ class Forge:
             return 200, [{"sha": sha, "commit": {"message": subject,
                                                  "author": {"name": name, "email": email, "date": date}}}]
         raise Refused(404, "not found")
+
+    def workflow(self, method, rest, query, body):
+        """Branches, pull requests and labels: what Decap's forgejo backend uses for drafts."""
+        repository, owner = self.repository, REPO.split("/")[0]
+        if rest == "branches":
+            repository.branch(body["new_branch_name"], body.get("old_ref_name") or BRANCH)
+            return 201, {"name": body["new_branch_name"],
+                         "commit": {"id": repository.rev(f"refs/heads/{body['new_branch_name']}")}}
+        if rest == "labels":
+            if method == "POST":
+                self.labels.append({"id": len(self.labels) + 1, "name": body["name"], "color": body.get("color")})
+                return 201, self.labels[-1]
+            return 200, self.labels
+        if rest.startswith("compare/"):
+            base, _, head = rest.removeprefix("compare/").partition("...")
+            return 200, repository.compare(base, head.removeprefix(f"{owner}:"))
+        if rest == "pulls" and method == "POST":
+            head = body["head"].removeprefix(f"{owner}:")
+            self.pulls.append({"number": len(self.pulls) + 1, "title": body["title"], "body": body.get("body", ""),
+                               "state": "open", "merged": False, "merged_at": None, "labels": [],
+                               "head": {"ref": head, "label": head}, "base": {"ref": body["base"]},
+                               "user": {"login": USER["login"]}})
+            return 201, self.pull(self.pulls[-1])
+        if rest == "pulls":
+            state = query.get("state", "open")
+            return 200, [self.pull(pr) for pr in self.pulls if state in ("all", pr["state"])]
+        number = int(rest.split("/")[1])
+        pr = self.pulls[number - 1]
+        if rest == f"issues/{number}/labels" and method == "PUT":
+            pr["labels"] = [label for label in self.labels if label["id"] in body["labels"]]
+            return 200, pr["labels"]
+        if rest == f"pulls/{number}/merge" and method == "POST":
+            if pr["state"] != "open":
+                raise Refused(405, "The pull request is closed.")
+            repository.merge(pr["base"]["ref"], pr["head"]["ref"], body.get("MergeMessageField") or "Merge")
+            pr.update(state="closed", merged=True, merged_at=datetime.now(timezone.utc).isoformat())
+            return 200, None
+        if rest == f"pulls/{number}" and method == "PATCH":
+            pr["state"] = body.get("state", pr["state"])
+            return 201, self.pull(pr)
+        if rest == f"pulls/{number}/files":
+            return 200, self.repository.compare(pr["base"]["ref"], pr["head"]["ref"])["files"]
+        raise Refused(404, "not found")
+
+    def pull(self, pr):
+        """A pull request as the API shows it: its head's commit is the branch's, now."""
+        head = self.repository.blob_at_ref(f"refs/heads/{pr['head']['ref']}")
+        return {**pr, "head": {**pr["head"], "sha": head},
+                "updated_at": datetime.now(timezone.utc).isoformat()}
 
     def content(self, path, ref):
         """A file's contents answer, as GET /repos/{owner}/{repo}/contents/{path} gives it."""

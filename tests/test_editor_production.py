@@ -50,11 +50,18 @@ def production_site(tmp, backend, forge):
     forge.stop()
 
 
+def seeded(folder):
+    """A repository holding the site's content/ as its one commit on BRANCH."""
+    repository = Repository(folder)
+    repository.seed(ROOT, "content")
+    return repository
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Forgejo, with a repository that has no commit yet (the editor lists no post)."""
+    """Forgejo: drafts are pull requests."""
     tmp = tmp_path_factory.mktemp("editor-production")
-    yield from production_site(tmp, "forgejo", Forge(Repository(tmp / "repo.git")))
+    yield from production_site(tmp, "forgejo", Forge(seeded(tmp / "repo.git")))
 
 
 def meta_policy(build, rel):
@@ -119,7 +126,7 @@ def test_an_author_logs_in_with_pkce_and_the_page_talks_to_the_git_host_only(sit
         tab.goto(served + "/admin/")
         tab.get_by_role("button", name="Login with Forgejo").click()
         tab.get_by_text("Workflow").first.wait_for()  # logged in; drafts are pull requests
-        tab.get_by_text("No Entries").wait_for()  # the posts folder, read from the host's tree
+        tab.get_by_text("In Customers We Trust").wait_for()  # the posts folder, read from the host's repository
     finally:
         context.close()
     assert elsewhere == []
@@ -147,36 +154,34 @@ def test_a_malformed_variable_stops_the_production_build_with_one_line(tmp_path)
 class HostedEditor(Editor):
     """An author's tab on the production /admin/: a save is a commit in the stand-in's repository."""
 
-    def saved(self, rel):
+    def saved(self, rel, ref=BRANCH):
         self.wait_saved()  # Decap says so once the host has answered the commit
-        return self.repo.file(rel)
+        return self.repo.file(rel, ref)
 
 
 @pytest.fixture(scope="module")
 def gitea(tmp_path_factory):
-    """Gitea, with a repository holding the site's content/ as its one commit on BRANCH."""
+    """Gitea: a save commits to BRANCH."""
     tmp = tmp_path_factory.mktemp("editor-gitea")
-    repository = Repository(tmp / "repo.git")
-    repository.seed(ROOT, "content")
-    yield from production_site(tmp, "gitea", Forge(repository))
+    yield from production_site(tmp, "gitea", Forge(seeded(tmp / "repo.git")))
 
 
 @pytest.fixture
-def new_author(gitea, browser_without_profile):
-    """Opens a new author's browser (a context of its own) on the production /admin/."""
+def new_author(browser_without_profile):
+    """Opens a new author's browser (a context of its own) on a production site's /admin/."""
     contexts, elsewhere, refused = [], [], []
 
     def stop_and_record(route):
         elsewhere.append(route.request.url)
         route.abort()
 
-    def make():
+    def make(site):
         context = browser_without_profile.new_context()
         contexts.append(context)
         context.route(re.compile(r"^(?!https?://127\.0\.0\.1:\d+/)"), stop_and_record)  # never sent
         tab = context.new_page()
         tab.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
-        return HostedEditor(gitea.forge.repository, gitea.url, gitea.forge.origin, tab, [])
+        return HostedEditor(site.forge.repository, site.url, site.forge.origin, tab, [])
 
     yield make
     for context in contexts:
@@ -184,13 +189,11 @@ def new_author(gitea, browser_without_profile):
     assert elsewhere == [] and refused == []
 
 
-def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(gitea, new_author, tmp_path):
-    repository, rel = gitea.forge.repository, "content/posts/notes-from-the-night-shift.md"
-    before = repository.rev(BRANCH)
-    editor = new_author()
+def write_new_post(editor, title):
+    """A new post as an author writes it: every field of the form, and two paragraphs."""
     editor.open("/collections/posts/new")
     tab = editor.tab
-    tab.get_by_label("Title", exact=True).fill("Notes from the night shift")
+    tab.get_by_label("Title", exact=True).fill(title)
     tab.get_by_label("Date", exact=True).fill("2026-12-01T10:30")
     editor.choose("Author", "Cynthia Kay")
     editor.choose("Category", "Service Culture")
@@ -202,10 +205,13 @@ def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(
     tab.keyboard.press("Enter")
     tab.keyboard.press("Enter")
     tab.keyboard.type("Second paragraph.")
-    editor.publish()
-    assert editor.saved(rel).decode("utf-8") == (
-        "Title: Notes from the night shift\n"
-        "Slug: notes-from-the-night-shift\n"
+
+
+def new_post_file(title, slug):
+    """The file `invoke new-post`'s order gives for write_new_post's fields."""
+    return (
+        f"Title: {title}\n"
+        f"Slug: {slug}\n"
         "Date: 2026-12-01 10:30\n"
         "Author: Cynthia Kay\n"
         "Category: Service Culture\n"
@@ -217,6 +223,15 @@ def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(
         "\n"
         "Second paragraph.\n"
     )
+
+
+def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(gitea, new_author, tmp_path):
+    repository, rel = gitea.forge.repository, "content/posts/notes-from-the-night-shift.md"
+    before = repository.rev(BRANCH)
+    editor = new_author(gitea)
+    write_new_post(editor, "Notes from the night shift")
+    editor.publish()
+    assert editor.saved(rel).decode("utf-8") == new_post_file("Notes from the night shift", "notes-from-the-night-shift")
     assert repository.rev(f"{BRANCH}~1") == before  # one commit on the branch, adding that file only
     assert repository.git("diff-tree", "-r", "--name-status", "--no-commit-id", BRANCH).decode() == f"A\t{rel}\n"
     assert ("POST", f"/api/v1/repos/{REPO}/contents") in gitea.forge.asked
@@ -233,7 +248,7 @@ def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(
 def test_two_authors_on_one_post_the_second_gets_the_conflict_message_and_keeps_their_text(gitea, new_author):
     repository, rel = gitea.forge.repository, "content/posts/in-customers-we-trust.md"
     entry = "/collections/posts/entries/in-customers-we-trust"
-    first, second = new_author(), new_author()
+    first, second = new_author(gitea), new_author(gitea)
     first.open(entry)
     second.open(entry)  # both have the post open
     summary = first.tab.get_by_label("Summary", exact=True)
@@ -253,3 +268,33 @@ def test_two_authors_on_one_post_the_second_gets_the_conflict_message_and_keeps_
     first.publish()
     assert first.saved(rel).decode("utf-8").count("First author's words. And more.") == 1
     assert repository.rev(f"{BRANCH}~1") == after_first
+
+
+def test_on_forgejo_a_draft_is_a_pull_request_that_publish_merges(site, new_author):
+    repository, draft = site.forge.repository, "cms/posts/a-draft-for-review"
+    rel, before = "content/posts/a-draft-for-review.md", repository.rev(BRANCH)
+    expected = new_post_file("A draft for review", "a-draft-for-review").encode("utf-8")
+    editor = new_author(site)
+    write_new_post(editor, "A draft for review")
+    editor.tab.get_by_role("button", name="Save", exact=True).click()
+    assert editor.saved(rel, ref=draft) == expected  # on the draft's own branch
+    assert repository.rev(BRANCH) == before  # the site's branch is untouched
+    [pull] = [pr for pr in site.forge.pulls if pr["head"]["ref"] == draft]
+    assert pull["state"] == "open" and [label["name"] for label in pull["labels"]] == ["decap-cms/draft"]
+
+    editor.tab.get_by_role("button", name="Status: Draft").click()
+    editor.tab.get_by_role("menuitem", name="Ready").click()
+    editor.tab.get_by_text("Entry status updated").wait_for()
+    assert [label["name"] for label in pull["labels"]] == ["decap-cms/pending_publish"]
+    asked = []
+
+    def confirm(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    editor.tab.once("dialog", confirm)
+    editor.publish()
+    assert editor.saved(rel) == expected  # merged into the site's branch
+    assert asked == ["Are you sure you want to publish this entry?"]  # Decap's confirmation, accepted
+    assert pull["merged"] and repository.git("rev-list", "--parents", "-1", BRANCH).decode().split()[1] == before
+    assert repository.blob_at_ref(f"refs/heads/{draft}") is None  # the draft's branch is deleted
