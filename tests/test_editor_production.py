@@ -154,6 +154,10 @@ def test_a_malformed_variable_stops_the_production_build_with_one_line(tmp_path)
 class HostedEditor(Editor):
     """An author's tab on the production /admin/: a save is a commit in the stand-in's repository."""
 
+    def save(self):
+        """Save a draft (Forgejo: drafts are pull requests)."""
+        self.tab.get_by_role("button", name="Save", exact=True).click()
+
     def saved(self, rel, ref=BRANCH):
         self.wait_saved()  # Decap says so once the host has answered the commit
         return self.repo.file(rel, ref)
@@ -276,7 +280,7 @@ def test_on_forgejo_a_draft_is_a_pull_request_that_publish_merges(site, new_auth
     expected = new_post_file("A draft for review", "a-draft-for-review").encode("utf-8")
     editor = new_author(site)
     write_new_post(editor, "A draft for review")
-    editor.tab.get_by_role("button", name="Save", exact=True).click()
+    editor.save()
     assert editor.saved(rel, ref=draft) == expected  # on the draft's own branch
     assert repository.rev(BRANCH) == before  # the site's branch is untouched
     [pull] = [pr for pr in site.forge.pulls if pr["head"]["ref"] == draft]
@@ -298,3 +302,23 @@ def test_on_forgejo_a_draft_is_a_pull_request_that_publish_merges(site, new_auth
     assert asked == ["Are you sure you want to publish this entry?"]  # Decap's confirmation, accepted
     assert pull["merged"] and repository.git("rev-list", "--parents", "-1", BRANCH).decode().split()[1] == before
     assert repository.blob_at_ref(f"refs/heads/{draft}") is None  # the draft's branch is deleted
+
+
+def test_on_forgejo_two_authors_on_one_post_the_second_gets_the_conflict_message_on_the_draft(site, new_author):
+    repository, slug = site.forge.repository, "yes-were-closed-but-come-on-in"
+    rel, draft = f"content/posts/{slug}.md", f"cms/posts/{slug}"
+    first, second = new_author(site), new_author(site)
+    first.open(f"/collections/posts/entries/{slug}")
+    second.open(f"/collections/posts/entries/{slug}")  # both have the post open
+    summary = first.tab.get_by_label("Summary", exact=True)
+    summary.fill(summary.input_value() + " First author's words.")
+    first.save()
+    saved = first.saved(rel, ref=draft)  # the first author's draft, on its own branch
+    assert "First author's words." in saved.decode("utf-8")
+    after_first = repository.rev(f"refs/heads/{draft}")
+
+    second.tab.get_by_label("Title", exact=True).fill("Yes, We're Closed, Second Take")
+    second.save()
+    second.tab.get_by_text("Someone else saved this post after you opened it").wait_for()
+    assert repository.rev(f"refs/heads/{draft}") == after_first  # nothing committed over the first draft
+    assert second.tab.get_by_label("Title", exact=True).input_value() == "Yes, We're Closed, Second Take"

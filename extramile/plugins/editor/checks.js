@@ -11,8 +11,8 @@
  *   the error, writes nothing and keeps the form as it is.
  * - a save of a post someone else saved since it was opened: refused, with
  *   the local backend (decap-server), which has no conflict check of its own,
- *   and with Gitea (simple publish mode), whose own check Decap
- *   bypasses (it asks for the file's current sha just before writing).
+ *   and with Gitea and Forgejo, whose own check Decap bypasses (it asks for
+ *   the file's current sha just before writing).
  * - an upload that is not a picture the build takes, or has more pixels than
  *   PICTURES_MAX_PIXELS: refused before Decap sees the file.
  *
@@ -173,18 +173,23 @@
   const written = new Map();
 
   // The post's text as the backend has it now: a string, null (no such file), or undefined (not read).
-  async function currentText(path, backend) {
-    if (backend.kind === "contents") { // the git host's contents API (Gitea), with Decap's token
+  async function currentText(entry, backend) {
+    const path = entry.get("path");
+    if (backend.kind === "contents") { // the git host's contents API (Gitea, Forgejo), with Decap's token
       const user = JSON.parse(root.localStorage.getItem("decap-cms-user") || "{}");
-      const url = backend.url + path.split("/").map(encodeURIComponent).join("/") +
-        "?ref=" + encodeURIComponent(backend.branch);
-      const response = await fetch(url, { cache: "no-store", headers: { Authorization: `token ${user.token}` } });
-      if (response.status === 404) {
-        return null;
+      // With drafts as pull requests, a save goes to the post's draft branch while it has one.
+      const refs = backend.drafts ? [`${backend.drafts}/${entry.get("collection")}/${entry.get("slug")}`] : [];
+      for (const ref of [...refs, backend.branch]) {
+        const url = backend.url + path.split("/").map(encodeURIComponent).join("/") + "?ref=" + encodeURIComponent(ref);
+        const response = await fetch(url, { cache: "no-store", headers: { Authorization: `token ${user.token}` } });
+        if (response.status === 404) {
+          continue;
+        }
+        const file = response.ok ? await response.json() : {};
+        const bytes = Uint8Array.from(root.atob(String(file.content || "").replace(/\s/g, "")), (c) => c.charCodeAt(0));
+        return file.encoding === "base64" ? new TextDecoder().decode(bytes) : undefined;
       }
-      const file = response.ok ? await response.json() : {};
-      const bytes = Uint8Array.from(root.atob(String(file.content || "").replace(/\s/g, "")), (c) => c.charCodeAt(0));
-      return file.encoding === "base64" ? new TextDecoder().decode(bytes) : undefined;
+      return null;
     }
     const response = await fetch(backend.url, { // decap-server's own API
       method: "POST", headers: { "Content-Type": "application/json" },
@@ -201,7 +206,7 @@
     const expected = last && last.opened === opened ? last.saved : opened;
     let current;
     try {
-      current = await currentText(path, backend);
+      current = await currentText(entry, backend);
     } catch (error) {
       current = undefined;
     }

@@ -166,14 +166,15 @@ def site_data(settings, taken, backend):
     from extramile.plugins.pictures.processing import SOURCE_FORMATS, too_many_pixels
     from extramile.slugs import browser_rule
 
-    # Where checks.js re-reads a post before saving over it: decap-server's API,
-    # or the git host's contents API where a save commits to the branch itself.
+    # Where checks.js re-reads a post before saving over it: decap-server's API, or
+    # the git host's contents API (on a post's draft branch first, where drafts are pull requests).
     reread = None
     if backend.get("name") == "proxy":
         reread = {"kind": "proxy", "url": backend["proxy_url"], "branch": backend.get("branch", "master")}
-    elif backend.get("name") in git_host.WITHOUT_WORKFLOW:
+    elif backend.get("name") in ("gitea", "forgejo"):
         reread = {"kind": "contents", "url": f"{backend['api_root']}/repos/{backend['repo']}/contents/",
-                  "branch": backend["branch"]}
+                  "branch": backend["branch"],
+                  "drafts": None if backend["name"] in git_host.WITHOUT_WORKFLOW else git_host.DRAFT_BRANCHES}
     return {
         "messages": {**alt_messages(settings), "tags": no_tags_message(settings),
                      "pixels": too_many_pixels(settings["PICTURES_MAX_PIXELS"])},

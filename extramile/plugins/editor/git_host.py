@@ -35,6 +35,7 @@ READS = {
 REQUIRED = {"github": ("EDITOR_REPO",), "forgejo": ("EDITOR_REPO", "EDITOR_API_ROOT", "EDITOR_APP_ID"),
             "gitea": ("EDITOR_REPO", "EDITOR_API_ROOT", "EDITOR_APP_ID")}
 WITHOUT_WORKFLOW = {"gitea"}
+DRAFT_BRANCHES = "cms"  # Decap's CMS_BRANCH_PREFIX: a draft of posts/<slug> is on the branch cms/posts/<slug>
 GITHUB_API = "https://api.github.com"
 # The API of the hosts Decap knows without an api_root.
 API_ORIGINS = {"github": GITHUB_API, "gitlab": "https://gitlab.com", "bitbucket": "https://api.bitbucket.org"}
