@@ -175,7 +175,7 @@
   // The post's text as the backend has it now: a string, null (no such file), or undefined (not read).
   async function currentText(entry, backend) {
     const path = entry.get("path");
-    if (backend.kind === "contents") { // the git host's contents API (Gitea, Forgejo), with Decap's token
+    if (backend.kind === "contents") { // the git host's contents API (GitHub, Gitea, Forgejo), with Decap's token
       const user = JSON.parse(root.localStorage.getItem("decap-cms-user") || "{}");
       // With drafts as pull requests, a save goes to the post's draft branch while it has one.
       const refs = backend.drafts ? [`${backend.drafts}/${entry.get("collection")}/${entry.get("slug")}`] : [];
@@ -267,7 +267,7 @@
     }, true);
   }
 
-  const api = { picturesWithoutAlt, problems, newSlug, slugProblems, pictureFormat };
+  const api = { picturesWithoutAlt, problems, newSlug, slugProblems, pictureFormat, currentText };
   if (inNode) {
     module.exports = api;
   }

@@ -171,8 +171,9 @@ def site_data(settings, taken, backend):
     reread = None
     if backend.get("name") == "proxy":
         reread = {"kind": "proxy", "url": backend["proxy_url"], "branch": backend.get("branch", "master")}
-    elif backend.get("name") in ("gitea", "forgejo"):
-        reread = {"kind": "contents", "url": f"{backend['api_root']}/repos/{backend['repo']}/contents/",
+    elif backend.get("name") in ("github", "gitea", "forgejo"):  # the same contents API on each
+        api_root = backend.get("api_root", git_host.GITHUB_API)
+        reread = {"kind": "contents", "url": f"{api_root}/repos/{backend['repo']}/contents/",
                   "branch": backend["branch"],
                   "drafts": None if backend["name"] in git_host.WITHOUT_WORKFLOW else git_host.DRAFT_BRANCHES}
     return {

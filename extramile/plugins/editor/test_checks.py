@@ -63,7 +63,7 @@ def test_a_cover_needs_its_cover_alt_before_a_save():
 def run_checks(expression, stdin=""):
     node = testing.node()
     script = (f"const c = require({json.dumps(str(CHECKS_JS))}); const input = require('fs').readFileSync(0, 'utf8');"
-              f"process.stdout.write(JSON.stringify({expression}))")
+              f"Promise.resolve({expression}).then((v) => process.stdout.write(JSON.stringify(v)))")
     run = subprocess.run([node, "-e", script], input=stdin, capture_output=True, text=True, timeout=60, check=True)
     return json.loads(run.stdout)
 
@@ -109,3 +109,53 @@ def test_the_editor_knows_the_picture_formats_the_build_takes(tmp_path):
     found = run_checks(f"Object.fromEntries(Object.entries(JSON.parse(input)).map(([k, b]) => "
                        f"[k, c.pictureFormat(b, {json.dumps(formats)})]))", json.dumps(firsts))
     assert found == {**{name: name for name in formats}, "text": None, "svg": None}
+
+
+def test_a_post_is_read_again_through_githubs_contents_api_before_a_save():
+    """GitHub answers as Gitea and Forgejo do (the stand-in host of tests/forge.py):
+    the draft branch first (404 while the post has none), then the site's branch;
+    base64 in lines of 60, with the author's token. A GitHub that answers nothing
+    readable is `undefined`: the save is refused (WORDS.unread)."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    text = "Title: Über uns\n\nA post saved by someone else, " + "long " * 40 + "\n"
+    asked = []
+
+    class GitHub(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append((self.path, self.headers.get("Authorization")))
+            if self.path.endswith("?ref=cms%2Fposts%2Fueber-uns") or "broken" in self.path:
+                status, body = (404, {"message": "No commit found for the ref cms/posts/ueber-uns"}) \
+                    if "broken" not in self.path else (502, {})
+            else:
+                encoded = base64.b64encode(text.encode()).decode()
+                status, body = 200, {"type": "file", "encoding": "base64", "sha": "3d21ec5",
+                                     "content": "\n".join(encoded[i:i + 60] for i in range(0, len(encoded), 60))}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GitHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = {"kind": "contents", "url": f"http://127.0.0.1:{server.server_port}/repos/team/blog/contents/",
+                   "branch": "main", "drafts": "cms"}
+        got = run_checks(
+            "(async () => { globalThis.localStorage = {getItem: () => JSON.stringify({token: 'T0K'})};"
+            " const entry = (path) => ({get: (k) => ({path, collection: 'posts', slug: 'ueber-uns'})[k]});"
+            f" const backend = {json.dumps(backend)};"
+            " return [await c.currentText(entry('content/posts/ueber-uns.md'), backend),"
+            " String(await c.currentText(entry('content/posts/broken.md'), backend))]; })()")
+    finally:
+        server.shutdown()
+    assert got == [text, "undefined"]
+    assert asked[:2] == [("/repos/team/blog/contents/content/posts/ueber-uns.md?ref=cms%2Fposts%2Fueber-uns", "token T0K"),
+                         ("/repos/team/blog/contents/content/posts/ueber-uns.md?ref=main", "token T0K")]

@@ -146,6 +146,10 @@ def test_production_editor_talks_to_the_git_host_only(tiny_build):
     assert config["backend"] == backend
     head = Head((output / "admin" / "index.html").read_text(encoding="utf-8"))
     assert directives(head.meta["Content-Security-Policy"])["connect-src"] == ["'self'", "blob:", "https://api.github.com"]
+    # Before a save, checks.js reads the post again through GitHub's contents API (draft branch first).
+    assert json.loads(head.data_blocks["editor-site"])["backend"] == {
+        "kind": "contents", "url": "https://api.github.com/repos/owner/blog/contents/", "branch": "main",
+        "drafts": "cms"}
 
 
 def test_production_without_the_bundle_stops_instead_of_publishing_no_editor(tiny_build, tmp_path, monkeypatch):
