@@ -145,7 +145,7 @@ def renamed_site(request, tmp_path_factory):
     output = www / prefix.strip("/") if prefix else www
     files = {"posts/moving.md": post(title="A moving story", extra="Slug: new-slug\nAliases: /posts/old-slug/\n")}
     build = run_pelican(output, conf="publishconf.py", content=make_content(tmp, files),
-                        extra=cache_override(tmp / "cache", GONE='["/posts/removed/"]'),
+                        extra=cache_override(tmp / "cache", GONE='["/posts/removed/", "/removed.html"]'),
                         env={"SITEURL": f"http://127.0.0.1:{port}{prefix}", "SUBSCRIBE_PROVIDER": "generic",
                              "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"})
     assert build.returncode == 0, build.log
@@ -166,10 +166,17 @@ def test_an_old_address_answers_301_to_the_new_one(renamed_site, old):
     assert status == 200 and b"A moving story" in body
 
 
-@pytest.mark.parametrize("path", ["/posts/removed/", "/posts/removed"])
-def test_a_gone_path_answers_410_saying_so(renamed_site, path):
-    status, _, body = answer(renamed_site.url + path)
-    assert status == 410 and b"This article was removed" in body
+@pytest.mark.parametrize("path", ["/posts/removed/", "/posts/removed", "/removed.html"])
+def test_a_gone_path_answers_410_with_the_themes_removed_page(renamed_site, path):
+    status, headers, body = fetch(renamed_site.url + path)
+    assert status == 410 and headers["Content-Type"].startswith("text/html")
+    page = BeautifulSoup(body, "lxml")
+    # The site's headers, as on every page.
+    assert headers["Content-Security-Policy"] == fetch(renamed_site.url + "/")[1]["Content-Security-Policy"]
+    assert page.main.h1.text == "This article was removed"
+    assert page.select_one("header.site-header nav") and page.select_one("footer.site-footer")
+    stylesheet = page.find("link", rel="stylesheet")["href"]
+    assert stylesheet.startswith(f"{renamed_site.url}/theme/css/") and answer(stylesheet)[0] == 200
 
 
 def test_the_redirects_file_is_not_served(renamed_site):

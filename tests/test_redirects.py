@@ -1,10 +1,13 @@
 """plugins/redirects: a renamed post's old address leads to it on a plain host
 (a refresh page, opened in Chromium with and without JavaScript, under the
-CSP), in `_redirects`, and not in the sitemap; a GONE path says the article
-was removed; feed ids survive a slug change."""
+CSP), in `_redirects`, and not in the sitemap; a GONE path has the theme's
+"This article was removed" page (in Chromium at the root, under a sub-path, in a
+development build's relative links, with and without JavaScript), the body of
+its 410 in `_redirects`; feed ids survive a slug change."""
 
 import json
 import re
+from urllib.parse import urljoin
 
 import pytest
 from browser import StaticServer
@@ -54,7 +57,7 @@ def test_redirects_file_has_real_statuses_with_the_prefix(served):
     p = served.prefix
     assert served.text("_redirects").splitlines()[1:] == [
         f"{p}/posts/old-slug/ {p}/posts/new-slug/ 301!",
-        f"{p}/posts/removed/ {p}/404.html 410!"]
+        f"{p}/posts/removed/ {p}/posts/removed/index.html 410!"]
 
 
 def test_the_sitemap_lists_only_the_new_address(served):
@@ -63,11 +66,13 @@ def test_the_sitemap_lists_only_the_new_address(served):
     assert "old-slug" not in sitemap and "removed" not in sitemap
 
 
-def test_a_gone_path_says_the_article_was_removed(served):
+def test_a_gone_path_has_the_themes_removed_page(served):
     soup = served.soup("posts/removed/index.html")
-    assert soup.h1.text == "This article was removed"
+    assert soup.main.h1.text == "This article was removed"
     assert soup.find("meta", attrs={"name": "robots"})["content"] == "noindex"
-    assert soup.find("a")["href"] == "../../"
+    assert soup.select_one("header.site-header nav") and soup.select_one("footer.site-footer")
+    # The 404 page's ways onward, from the one partial both pages include.
+    assert soup.select_one("main ul") == served.soup("404.html").select_one("main ul")
 
 
 def test_chromium_lands_on_the_new_page_under_the_csp(served, page):
@@ -82,29 +87,60 @@ def test_chromium_without_javascript_lands_on_the_new_page(served, no_js_page):
     no_js_page.wait_for_url(f"{served.url}/posts/new-slug/")
 
 
-def test_chromium_reads_the_removed_page_under_the_csp_without_a_redirect(served, page):
-    """A GONE path on a plain host: the "removed" page, read in Chromium where it stands,
-    under the site's own CSP (the same policy as every page), with no console error."""
+ONWARD = ("Latest articles", "All articles by date", "Search the site")
+
+
+def stylesheets_applied(tab):
+    """The theme's stylesheets the page loaded with their rules (Playwright reads them
+    even where the page's own JavaScript is off)."""
+    return tab.evaluate("[...document.styleSheets].filter(s => s.href && s.href.includes('/theme/css/')"
+                        " && s.cssRules.length > 0).map(s => s.href)")
+
+
+def assert_reads_as_removed_page(tab, site):
+    """The "removed" page at site/posts/removed/, in the theme: its stylesheet applied,
+    the site's header, navigation and footer, noindex, and links onward that answer."""
+    answer = tab.goto(f"{site}/posts/removed/")
+    assert answer.status == 200 and tab.url == f"{site}/posts/removed/"  # no redirect
+    assert tab.locator("main h1").inner_text() == "This article was removed"
+    assert tab.title().startswith("This article was removed")
+    assert tab.locator('meta[name="robots"]').get_attribute("content") == "noindex"
+    assert len(stylesheets_applied(tab)) == 1
+    assert tab.locator("header.site-header").is_visible() and tab.locator("footer.site-footer").is_visible()
+    assert tab.get_by_role("navigation", name="Main").get_by_role("link", name="Archives").is_visible()
+    for name in ONWARD:
+        href = urljoin(tab.url, tab.locator("main").get_by_role("link", name=name).get_attribute("href"))
+        assert href.startswith(f"{site}/") and tab.request.get(href).status == 200, (name, href)
+    tab.locator("main").get_by_role("link", name="Latest articles").click()
+    tab.wait_for_url(f"{site}/")
+
+
+def test_chromium_reads_the_removed_page_in_the_theme_under_the_csp(served, page):
+    """A GONE path on a plain host: the theme's "removed" page, read in Chromium where it
+    stands, under the site's own CSP (the same policy as every page), with no console error."""
     policy = {soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
               for soup in (served.soup("posts/removed/index.html"), served.soup("posts/new-slug/index.html"))}
     assert len(policy) == 1 and "default-src" in policy.pop()
-    answer = page.goto(f"{served.url}/posts/removed/")
-    assert answer.status == 200 and page.url == f"{served.url}/posts/removed/"
-    assert page.locator("h1").inner_text() == "This article was removed"
-    assert page.title().startswith("This article was removed")
-    assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
-    assert page.evaluate("document.querySelectorAll('script, style, [style]').length") == 0
-    page.get_by_role("link").click()
-    page.wait_for_url(f"{served.url}/")
-    assert page.errors == []  # a CSP violation, or an icon it could not load, is a console error
+    assert_reads_as_removed_page(page, served.url)
+    assert page.errors == []  # a CSP violation, or a file it could not load, is a console error
 
 
 def test_the_removed_page_reads_the_same_without_javascript(served, no_js_page):
-    no_js_page.goto(f"{served.url}/posts/removed/")
-    assert no_js_page.locator("h1").inner_text() == "This article was removed"
-    assert no_js_page.locator('meta[name="robots"]').get_attribute("content") == "noindex"
-    no_js_page.get_by_role("link").click()
-    no_js_page.wait_for_url(f"{served.url}/")
+    assert_reads_as_removed_page(no_js_page, served.url)
+
+
+def test_a_development_build_links_the_removed_page_relatively(tmp_path, page):
+    """RELATIVE_URLS (development): the page and its links work in whatever folder it is
+    served from, here /preview/ of a server the build never heard of."""
+    build = run_pelican(tmp_path / "www" / "preview", content=make_content(tmp_path, renamed()),
+                        extra=cache_override(tmp_path / "cache", GONE='["/posts/removed/"]'))
+    assert build.returncode == 0, build.log
+    server = StaticServer(tmp_path / "www").start()
+    try:
+        assert_reads_as_removed_page(page, f"{server.origin}/preview")
+        assert page.errors == []
+    finally:
+        server.stop()
 
 
 # Cloudflare Pages' _redirects: "[source] [destination] [code?]", the code one of these

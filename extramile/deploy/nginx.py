@@ -38,14 +38,19 @@ def read_headers_text(text):
 
 def redirect_locations(rules, headers):
     """An exact location for each old path (and the same without its final slash, one hop):
-    a 301 to the new address; a 410 whose body is the "removed" page the plugin wrote there."""
+    a 301 to the new address; a 410 whose body is the rule's target, the "removed" page the
+    plugin wrote there. That body comes from a named location: an error_page to the URI of
+    a gone file (/old.html) would come back to its own `return 410` and get nginx's page."""
     blocks = []
-    for old, new, status in rules:
+    for number, (old, new, status) in enumerate(rules):
+        answer = f"return {status} {new};"
         if status == 410:
-            page = old + "index.html" if old.endswith("/") else old
-            answer = f"error_page 410 {page};\n        return 410;"
-        else:
-            answer = f"return {status} {new};"
+            answer = f"error_page 410 @gone{number};\n        return 410;"
+            blocks.append(f"""
+    location @gone{number} {{
+        rewrite ^ {new} break;
+        {headers}
+    }}""")
         for path in dict.fromkeys([old, old.rstrip("/") or old]):
             blocks.append(f"""
     location = {path} {{

@@ -5,13 +5,17 @@ says what one may be; validate checks them, with file and line). For each,
 this plugin writes a refresh page at the old path (`<alias>/index.html`): a
 `<meta http-equiv="refresh">` to the new page, its canonical link, `noindex`
 and a plain link, with no script or style (any host, no JavaScript, the CSP).
-Each path in the GONE setting gets a "This article was removed" page
-(`noindex`). `_redirects` (Netlify, Cloudflare Pages: REDIRECTS_HOST) says the
-same with real statuses; `invoke nginx-config` and the S3 target read it
+Each path in the GONE setting gets the theme's "This article was removed" page
+(templates/removed.html, `noindex`), rendered by RemovedPages, a generator of
+each build, through Pelican's writer: the site's stylesheet, header and links,
+at the domain's root, under a sub-path and with RELATIVE_URLS. `_redirects`
+(Netlify, Cloudflare Pages: REDIRECTS_HOST) says the same with real statuses,
+a 410 whose body is that page; `invoke nginx-config` and the S3 target read it
 (deploy/nginx.py, deploy/s3.py), so it is the one list of the site's redirects.
 
-The pages are written straight into the output, not through Pelican's writer:
-the sitemap (content_written) lists only the new addresses. With
+The refresh pages are written straight into the output, not through Pelican's
+writer, and the removed pages are written with `page_noindex` (which
+plugins/sitemap_robots leaves out): the sitemap lists only the new addresses. With
 PAGES_REPORT set (`invoke publish` sets it), the build's posts and pages are
 listed there, for the deploy's check that no page disappears (deploy/moves.py).
 """
@@ -23,6 +27,7 @@ import posixpath
 from urllib.parse import urlsplit
 
 from pelican import signals
+from pelican.generators import Generator
 
 from extramile.buildcache import add_defaults
 from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, split_list
@@ -52,30 +57,15 @@ REFRESH = """\
 </html>
 """
 
-REMOVED = """\
-<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="robots" content="noindex">
-<link rel="icon" href="{icon}" type="image/svg+xml">
-<title>This article was removed - {site}</title>
-</head>
-<body>
-<h1>This article was removed</h1>
-<p>It is no longer published here, on purpose. <a href="{home}">{site}: home page</a>.</p>
-</body>
-</html>
-"""
-
 
 # What each host's `_redirects` accepts (docs/links.md cites their documentation):
 # Netlify serves a file that exists at the old path (the refresh page) unless the
 # status is forced with "!", and gives any status, 410 included. Cloudflare Pages
 # always applies a rule, takes only 200, 301, 302, 303, 307 and 308, and ignores
 # a line whose status is anything else ("301!", "410"): there the "removed" page
-# at the path answers, with 200.
+# at the path answers, with 200. On Netlify a gone path's rule rewrites to that
+# same page with 410 ("With any other status code Netlify will render the target
+# url with the specified status code"), forced past the file that shadows it.
 HOSTS = {"netlify": {"moved": "301!", "gone": "410!"}, "cloudflare": {"moved": "301", "gone": None}}
 
 
@@ -115,9 +105,6 @@ class Redirects:
             self.save(output, old, REFRESH.format(
                 **self.common(old, icon), relative=esc(self.relative(content.url, old)), title=esc(content.title),
                 canonical=esc(f"{site}/{content.url}")))
-        for old in self.gone:
-            self.save(output, old, REMOVED.format(**self.common(old, icon), home=esc(self.relative("", old)),
-                                                  site=esc(self.settings.get("SITENAME", ""))))
         lines = self.redirect_lines()
         if lines and self.settings["REDIRECTS_FILE"]:
             with open(os.path.join(output, self.settings["REDIRECTS_FILE"]), "w", encoding="utf-8") as f:
@@ -131,13 +118,12 @@ class Redirects:
 
     def redirect_lines(self):
         """`_redirects` lines as REDIRECTS_HOST takes them (HOSTS): a 301 from each old path; a gone
-        path serves the 404 page with status 410 where the host gives one."""
+        path serves its own "removed" page with status 410 where the host gives one."""
         statuses = HOSTS[self.settings["REDIRECTS_HOST"]]
         lines = [f"{self.prefix}/{old} {self.prefix}/{content.url} {statuses['moved']}"
                  for old, content in self.moves.items()]
         if statuses["gone"]:
-            lines += [f"{self.prefix}/{old} {self.prefix}/{self.settings.get('NOTFOUND_SAVE_AS', '404.html')} "
-                      f"{statuses['gone']}" for old in self.gone]
+            lines += [f"{self.prefix}/{old} {self.prefix}/{file_of(old)} {statuses['gone']}" for old in self.gone]
         return lines
 
     @staticmethod
@@ -173,6 +159,24 @@ def write_redirects(generators):
         redirects.report(settings["PAGES_REPORT"])
 
 
+class RemovedPages(Generator):
+    """The "removed" page at each GONE path, rendered with the theme (templates/removed.html)
+    once every page of the site is known, as Pelican writes its direct templates."""
+
+    def generate_output(self, writer):
+        template = self.get_template("removed")
+        for old in self.context["redirects"].gone:  # write_redirects made it (all_generators_finalized)
+            writer.write_file(file_of(old), template, self.context, relative_urls=self.settings["RELATIVE_URLS"],
+                              template_name="removed", page_name=file_of(old).removesuffix(".html"),
+                              url=old, page_noindex=True)
+
+
+def removed_pages(pelican):
+    return RemovedPages
+
+
 def register():
     signals.initialized.connect(set_defaults)
     signals.all_generators_finalized.connect(write_redirects)
+    # get_generators: RemovedPages, whose generate_output writes the "removed" pages.
+    signals.get_generators.connect(removed_pages)

@@ -1,6 +1,7 @@
 """Sitemap and robots: ``sitemap.xml`` lists every published HTML page but
-those in ``SITEMAP_EXCLUDE`` (the 404 and search pages, which say ``noindex``),
-and ``robots.txt`` points crawlers to it in production (other builds disallow
+those in ``SITEMAP_EXCLUDE`` (the 404 and search pages, which say ``noindex``)
+and those written with ``page_noindex`` in their context (the "removed" pages of
+GONE paths: plugins/redirects), and ``robots.txt`` points crawlers to it in production (other builds disallow
 everything).
 
 ``lastmod`` is a date the content carries, never the build's clock, so the
@@ -47,6 +48,8 @@ class SitemapGenerator:
         return known[1]
 
     def add(self, path, context):
+        if context.get("page_noindex"):
+            return  # a page for no search engine (plugins/redirects' "removed" pages)
         obj = context.get("article") or context.get("page")
         if obj is not None and getattr(obj, "status", "published") != "published":
             return  # drafts and hidden content are never listed

@@ -1,5 +1,5 @@
-"""sitemap_robots: every published page with a date it carries; robots.txt
-says whether crawlers are welcome."""
+"""sitemap_robots: every published page with a date it carries, none that says
+noindex; robots.txt says whether crawlers are welcome."""
 
 import datetime
 import os
@@ -28,6 +28,9 @@ def build(tmp_path):
         sitemap_robots.queue_page(os.path.join(out, "drafts/d/index.html"), {**context, "article": draft})
         sitemap_robots.queue_page(os.path.join(out, "index.html"), {**context, "articles": [older, newer]})
         sitemap_robots.queue_page(os.path.join(out, "404.html"), {**context, "articles": [older]})
+        # A "removed" page (plugins/redirects), wherever the sitemap's own turn to write falls.
+        sitemap_robots.queue_page(os.path.join(out, "posts/gone/index.html"),
+                                  {**context, "articles": [older], "page_noindex": True})
         sitemap_robots.queue_page(os.path.join(out, "feeds/all.atom.xml"), context)
         sitemap.generate_output(writer=None)
         return (tmp_path / "sitemap.xml").read_text(), (tmp_path / "robots.txt").read_text()
