@@ -217,8 +217,9 @@ PLUGINS = [
     # article's (after typeset made its title); article_writer_finalized: draws them.
     "extramile.plugins.social_images",
     "extramile.plugins.sitemap_robots",  # content_written: every page; its generator writes sitemap.xml
-    # all_generators_finalized: refresh pages at each Aliases: path and GONE path, and _redirects
-    # (not through the writer, so the sitemap lists only new addresses).
+    # all_generators_finalized: refresh pages at each Aliases: path (not through the writer, so the
+    # sitemap lists only new addresses) and _redirects; get_generators: the theme's "removed" page
+    # at each GONE path (through the writer, with page_noindex: sitemap_robots leaves it out).
     "extramile.plugins.redirects",
     # after every plugin that changes content: parallel reading and rendering, keyed caches (docs/performance.md)
     "extramile.plugins.speedups",
