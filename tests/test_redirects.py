@@ -13,6 +13,9 @@ import pytest
 from browser import StaticServer
 from support import cache_override, make_content, post, run_pelican
 
+from extramile import testing
+from extramile.tools import checkers
+
 PROVIDER = {"SUBSCRIBE_PROVIDER": "generic", "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"}
 
 
@@ -127,6 +130,16 @@ def test_chromium_reads_the_removed_page_in_the_theme_under_the_csp(served, page
 
 def test_the_removed_page_reads_the_same_without_javascript(served, no_js_page):
     assert_reads_as_removed_page(no_js_page, served.url)
+
+
+def test_the_removed_page_is_valid_html_with_no_axe_violations(served, page):
+    """The theme's targets (tests/test_theme_audit.py) hold for this page too."""
+    try:
+        assert checkers.vnu_errors(served.output / "posts" / "removed") == []
+        page.goto(f"{served.url}/posts/removed/")
+        assert checkers.axe_violations(page) == []
+    except checkers.MissingTool as tool:
+        testing.missing(str(tool))
 
 
 def test_a_development_build_links_the_removed_page_relatively(tmp_path, page):
