@@ -194,8 +194,9 @@ def test_a_failed_build_shows_its_problems_on_every_open_page_until_a_build_pass
     wait_for(page, f"() => ({overlay})().includes('{POST}:4')")
     shown = page.evaluate(overlay)
     assert "unknown author 'Nobody Known'" in shown and "AUTHORS_INFO" in shown, shown  # how to fix
-    # Styled by the same-origin stylesheet (no inline style, which the CSP blocks).
-    assert page.evaluate("() => getComputedStyle(document.querySelector('.dev-problems')).position") == "fixed"
+    # Styled by the same-origin stylesheet (no inline style, which the CSP blocks); the script
+    # adds the stylesheet with the first overlay, so wait for it to load rather than race it.
+    wait_for(page, "() => getComputedStyle(document.querySelector('.dev-problems')).position === 'fixed'")
     assert page.evaluate("() => document.querySelector('.dev-problems [style]')") is None
     # A page opened while the build is broken shows the problems too.
     other = chromium.new_page()
