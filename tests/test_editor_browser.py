@@ -63,7 +63,9 @@ class Editor:
     def wait_saved(self):
         notice = self.tab.get_by_text(SAVED)
         notice.wait_for()
-        notice.click()  # dismissed, so the next save's notice is a new one
+        # Dismissed, so the next save's notice is a new one. Decap also takes it away by itself,
+        # so click whatever is still there now (maybe nothing) instead of waiting to click it.
+        notice.evaluate_all("notices => notices.forEach((n) => n.click())")
         notice.wait_for(state="detached")
 
     def git(self, *args):
