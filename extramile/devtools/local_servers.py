@@ -25,13 +25,6 @@ HOST = "127.0.0.1"
 PORT = 8000
 
 
-class PortError(Exit):
-    """A port a task needs is taken or does not exist: one line, and the task exits 1."""
-
-    def __init__(self, message):
-        super().__init__(message, code=1)
-
-
 def dev_ports(settings, port):
     """(the subscribe receiver's port, the local Isso's port) for a site on `port`."""
     if port == PORT:
@@ -72,7 +65,7 @@ def local_isso_wanted(settings, isso_url):
 
 
 def claim_ports(settings, port, receiver=True, isso=True, editor=False):
-    """Raise PortError with one line, before anything is built or served, if a port
+    """Exit 1 with one line, before anything is built or served, if a port
     the task needs is taken: the site's, the subscribe receiver's, the local Isso's or the editor's."""
     receiver_port, isso_port = dev_ports(settings, port)
     needed = [(port, "the site's")] + ([(editor_port(settings, port), "the editor's backend")] if editor else [])
@@ -82,14 +75,14 @@ def claim_ports(settings, port, receiver=True, isso=True, editor=False):
         needed.append((isso_port, "the local Isso's"))
     for number, user in needed:
         if not 0 < number < 65536:
-            raise PortError(f"Port {number} for {user} does not exist: choose another with --port.")
+            raise Exit(f"Port {number} for {user} does not exist: choose another with --port.", code=1)
         with socket.socket() as probe:
             # As the servers bind: SO_REUSEADDR, so only a listening socket makes it busy.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, number))
             except OSError as err:
-                raise PortError(port_in_use(HOST, number, err, port, user)) from None
+                raise Exit(port_in_use(HOST, number, err, port, user), code=1) from None
 
 
 @contextlib.contextmanager
@@ -125,14 +118,14 @@ def isso_server(site_port, isso_port, folder):
 def listen(output, port, announce=True):
     """Serve `output` with Pelican's own file server (pelican.server, what
     `pelican --listen` runs), in this process, until Ctrl-C or SIGTERM. Bound
-    before anything is printed: a busy port is a PortError of one line."""
+    before anything is printed: a busy port exits 1 with one line."""
     from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
 
     RootedHTTPServer.allow_reuse_address = True
     try:
         httpd = RootedHTTPServer(str(output), (HOST, port), ComplexHTTPRequestHandler)
     except OSError as err:
-        raise PortError(port_in_use(HOST, port, err)) from None
+        raise Exit(port_in_use(HOST, port, err), code=1) from None
     if announce:
         print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)", flush=True)
     try:
