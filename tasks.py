@@ -247,7 +247,7 @@ def dev_build_settings(port, cache=None):
 
 def helpers(port, receiver=True, isso=False):
     """The subscribe receiver and the local Isso beside the site on `port`, as one block."""
-    receiver_port, isso_port = servers.dev_ports(SETTINGS, port)
+    receiver_port, isso_port, _ = servers.dev_ports(SETTINGS, port)
     stack = contextlib.ExitStack()
     if receiver:
         stack.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))

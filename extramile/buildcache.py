@@ -60,13 +60,8 @@ def stable_text(value):
             items.sort()
         return f"{type(value).__name__}[{','.join(items)}]"
     if isinstance(value, dict):
-        items = []
-        for key in sorted(value, key=repr):
-            text = stable_text(value[key])
-            if text is None:
-                return None
-            items.append(f"{key!r}:{text}")
-        return "{" + ",".join(items) + "}"
+        texts = {key: stable_text(value[key]) for key in sorted(value, key=repr)}
+        return None if None in texts.values() else "{" + ",".join(f"{k!r}:{text}" for k, text in texts.items()) + "}"
     if inspect.isfunction(value) or inspect.ismethod(value) or inspect.isclass(value):
         try:
             source = inspect.getsource(value)

@@ -15,7 +15,9 @@ from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
 from unidecode import unidecode
 
-SETTINGS = ("SLUG_REGEX_SUBSTITUTIONS", "SLUGIFY_PRESERVE_CASE", "SLUGIFY_USE_UNICODE")
+# slugify's options, by the setting each comes from.
+OPTIONS = {"regex_subs": "SLUG_REGEX_SUBSTITUTIONS", "preserve_case": "SLUGIFY_PRESERVE_CASE",
+           "use_unicode": "SLUGIFY_USE_UNICODE"}
 
 # The characters whose transliteration the browser gets (others stop a new
 # post's save with a message): Latin, IPA, Greek, Cyrillic, punctuation,
@@ -31,11 +33,7 @@ REPLACEMENT_TO_JS = [(re.compile(r"\$"), "$$"), (re.compile(r"\\g<(\w+)>"), r"$<
 
 
 def options(settings):
-    return {
-        "regex_subs": settings.get("SLUG_REGEX_SUBSTITUTIONS", DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"]),
-        "preserve_case": settings.get("SLUGIFY_PRESERVE_CASE", DEFAULT_CONFIG["SLUGIFY_PRESERVE_CASE"]),
-        "use_unicode": settings.get("SLUGIFY_USE_UNICODE", DEFAULT_CONFIG["SLUGIFY_USE_UNICODE"]),
-    }
+    return {option: settings.get(name, DEFAULT_CONFIG[name]) for option, name in OPTIONS.items()}
 
 
 def slug_of_title(title, settings):

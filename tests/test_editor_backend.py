@@ -43,8 +43,8 @@ def test_it_edits_the_folder_for_the_site_only(tmp_path, capsys):
                                    "options": {"collectionName": "posts", "commitMessage": "a",
                                                "useWorkflow": False, "status": "draft"}})
         assert (tmp_path / "content" / "posts" / "a.md").read_bytes() == b"Title: A\n\nText.\n"
-        assert server.proc.poll() is None
-    assert server.proc.poll() is not None  # stopped with the block
+        assert server.poll() is None
+    assert server.poll() is not None  # stopped with the block
     assert f"decap-server on {url[7:-7]}" in capsys.readouterr().out
 
 
@@ -68,7 +68,7 @@ def test_it_ends_with_the_process_that_started_it(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/api/v1"
     script = ("import sys; from extramile.devtools.editor_backend import serving\n"
               f"with serving({str(tmp_path)!r}, {{'EDITOR_LOCAL_BACKEND': {url!r}}}) as server:\n"
-              "    print(server.proc.pid, flush=True); sys.stdin.read()\n")
+              "    print(server.pid, flush=True); sys.stdin.read()\n")
     parent = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     lines = iter(parent.stdout.readline, "")
     child = int(next(line for line in lines if line.strip().isdigit()))

@@ -33,62 +33,47 @@ class BackendError(RuntimeError):
     pass
 
 
-class DecapServer:
-    """decap-server for the site folder `repo` on 127.0.0.1:`port`; start() waits until it listens."""
-
-    def __init__(self, repo, port, origin=None, node="node"):
-        self.repo, self.port, self.origin, self.node = os.fspath(repo), port, origin, node
-        self.url = f"http://{HOST}:{port}/api/v1"
-        self.proc = None
-        self.lines = queue.Queue()
-
-    def start(self):
-        env = {**os.environ, "PORT": str(self.port), "BIND_HOST": HOST, "MODE": "fs",
-               "GIT_REPO_DIRECTORY": self.repo, "LOG_LEVEL": "info", "NO_COLOR": "1"}
-        if self.origin:
-            env["ORIGIN"] = self.origin  # only the site's own pages may call it
-        # Through main() below, so it ends with us even if we are killed (PR_SET_PDEATHSIG
-        # survives exec; a preexec_fn is unsafe here: the caller may run threads).
-        # cwd: decap-server also reads a .env file there; the variables above win over it.
-        command = [sys.executable, "-m", __name__, str(os.getpid()), self.node, str(SERVER_JS)]
-        self.proc = subprocess.Popen(command, cwd=self.repo, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, errors="replace")
-        threading.Thread(target=self._read, daemon=True).start()
+@contextlib.contextmanager
+def decap_server(repo, port, origin=None):
+    """decap-server for the site folder `repo` on 127.0.0.1:`port` while the block
+    runs; yields its Popen once it listens. Only `origin`'s pages may call it."""
+    env = {**os.environ, "PORT": str(port), "BIND_HOST": HOST, "MODE": "fs",
+           "GIT_REPO_DIRECTORY": os.fspath(repo), "LOG_LEVEL": "info", "NO_COLOR": "1"}
+    if origin:
+        env["ORIGIN"] = origin
+    # Through main() below, so it ends with us even if we are killed (PR_SET_PDEATHSIG
+    # survives exec; a preexec_fn is unsafe here: the caller may run threads).
+    # cwd: decap-server also reads a .env file there; the variables above win over it.
+    proc = subprocess.Popen([sys.executable, "-m", __name__, str(os.getpid()), "node", str(SERVER_JS)],
+                            cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    try:
+        lines = queue.Queue()
+        threading.Thread(target=_read, args=(proc, lines), daemon=True).start()
         seen = []
         while True:
             try:
-                line = self.lines.get(timeout=START_SECONDS)
+                line = lines.get(timeout=START_SECONDS)
             except queue.Empty:
-                self.stop()
                 raise BackendError(f"decap-server did not start within {START_SECONDS} s: {' | '.join(seen)}") from None
             if line is None:  # it ended
-                self.proc.wait()
-                raise BackendError(f"decap-server ended (status {self.proc.returncode}): {' | '.join(seen)}")
+                proc.wait()
+                raise BackendError(f"decap-server ended (status {proc.returncode}): {' | '.join(seen)}")
             seen.append(line)
             if READY in line:
-                return self
-
-    def _read(self):
-        # Every line is logged, and passed to start() until it has seen READY.
-        for line in self.proc.stdout:
-            line = line.rstrip()
-            logger.info("decap-server: %s", line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def stop(self):
-        if self.proc:
-            stop(self.proc)
-
-
-@contextlib.contextmanager
-def decap_server(repo, port, origin=None):
-    server = DecapServer(repo, port, origin).start()
-    try:
-        yield server
+                break
+        yield proc
     finally:
-        server.stop()
+        stop(proc)
+
+
+def _read(proc, lines):
+    # Every line is logged, and passed to decap_server() until it has seen READY.
+    for line in proc.stdout:
+        line = line.rstrip()
+        logger.info("decap-server: %s", line)
+        lines.put(line)
+    lines.put(None)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,6 @@
 """A local Isso comment server for development and the tests: 127.0.0.1 only,
 its own SQLite database, moderation on, the admin page enabled.
 
-    python -m extramile.devtools.isso_server --port 8002 --site http://127.0.0.1:8000 --folder .cache/isso
-
 Writes `isso.cfg` into the folder and runs `isso -c isso.cfg run` (Isso's own
 server). The admin password is ISSO_ADMIN_PASSWORD, or one made up and kept
 in the folder (`admin-password`); `invoke replies-pull` reads the same.
@@ -10,7 +8,6 @@ The folder is private (0700) and so is every file in it (0600): the config
 holds the admin password, the database readers' email addresses.
 """
 
-import argparse
 import os
 import secrets
 import subprocess
@@ -83,17 +80,3 @@ def start(folder, port, sites, **popen):
     config = write_config(folder, port, sites)
     isso = Path(sys.executable).with_name("isso")
     return subprocess.Popen([str(isso), "-c", str(config), "run"], **{"umask": 0o077, **popen})
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8002)
-    parser.add_argument("--site", action="append", default=[])
-    parser.add_argument("--folder", default=".cache/isso")
-    args = parser.parse_args()
-    proc = start(args.folder, args.port, args.site or ["http://127.0.0.1:8000"])
-    raise SystemExit(proc.wait())
-
-
-if __name__ == "__main__":
-    main()

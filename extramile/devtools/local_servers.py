@@ -25,38 +25,25 @@ HOST = "127.0.0.1"
 PORT = 8000
 
 
-class PortError(Exit):
-    """A port a task needs is taken or does not exist: one line, and the task exits 1."""
-
-    def __init__(self, message):
-        super().__init__(message, code=1)
-
-
 def dev_ports(settings, port):
-    """(the subscribe receiver's port, the local Isso's port) for a site on `port`."""
-    if port == PORT:
-        return urlsplit(settings["SUBSCRIBE_ACTION"]).port, urlsplit(settings["ISSO_URL"]).port
-    return port + 1, port + 2
-
-
-def editor_port(settings, port):
-    """The port of the editor's local backend (decap-server) for a site on `port`."""
+    """(the subscribe receiver's, the local Isso's, the editor's backend's port) for a site on `port`."""
     from extramile.plugins.editor.editor import DEFAULTS
 
-    if port == PORT:
-        return urlsplit(settings.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"])).port
-    return port + 3
+    if port != PORT:
+        return port + 1, port + 2, port + 3
+    editor = settings.get("EDITOR_LOCAL_BACKEND", DEFAULTS["EDITOR_LOCAL_BACKEND"])
+    return tuple(urlsplit(url).port for url in (settings["SUBSCRIBE_ACTION"], settings["ISSO_URL"], editor))
 
 
 def dev_addresses(settings, port):
     """The development build's absolute addresses for a site served on `port`:
     its own (feeds, share links, social images), the subscribe form's, Isso's and the editor's backend."""
-    receiver, isso = dev_ports(settings, port)
+    receiver, isso, editor = dev_ports(settings, port)
     action = urlsplit(settings["SUBSCRIBE_ACTION"])
     return {"SITEURL": f"http://{HOST}:{port}",
             "SUBSCRIBE_ACTION": action._replace(netloc=f"{HOST}:{receiver}").geturl(),
             "ISSO_URL": f"http://{HOST}:{isso}",
-            "EDITOR_LOCAL_BACKEND": f"http://{HOST}:{editor_port(settings, port)}/api/v1"}
+            "EDITOR_LOCAL_BACKEND": f"http://{HOST}:{editor}/api/v1"}
 
 
 def dev_settings(settings, port):
@@ -72,24 +59,24 @@ def local_isso_wanted(settings, isso_url):
 
 
 def claim_ports(settings, port, receiver=True, isso=True, editor=False):
-    """Raise PortError with one line, before anything is built or served, if a port
+    """Exit 1 with one line, before anything is built or served, if a port
     the task needs is taken: the site's, the subscribe receiver's, the local Isso's or the editor's."""
-    receiver_port, isso_port = dev_ports(settings, port)
-    needed = [(port, "the site's")] + ([(editor_port(settings, port), "the editor's backend")] if editor else [])
+    receiver_port, isso_port, editor_port = dev_ports(settings, port)
+    needed = [(port, "the site's")] + ([(editor_port, "the editor's backend")] if editor else [])
     if receiver:
         needed.append((receiver_port, "the subscribe receiver's"))
     if isso:
         needed.append((isso_port, "the local Isso's"))
     for number, user in needed:
         if not 0 < number < 65536:
-            raise PortError(f"Port {number} for {user} does not exist: choose another with --port.")
+            raise Exit(f"Port {number} for {user} does not exist: choose another with --port.", code=1)
         with socket.socket() as probe:
             # As the servers bind: SO_REUSEADDR, so only a listening socket makes it busy.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((HOST, number))
             except OSError as err:
-                raise PortError(port_in_use(HOST, number, err, port, user)) from None
+                raise Exit(port_in_use(HOST, number, err, port, user), code=1) from None
 
 
 @contextlib.contextmanager
@@ -125,14 +112,14 @@ def isso_server(site_port, isso_port, folder):
 def listen(output, port, announce=True):
     """Serve `output` with Pelican's own file server (pelican.server, what
     `pelican --listen` runs), in this process, until Ctrl-C or SIGTERM. Bound
-    before anything is printed: a busy port is a PortError of one line."""
+    before anything is printed: a busy port exits 1 with one line."""
     from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
 
     RootedHTTPServer.allow_reuse_address = True
     try:
         httpd = RootedHTTPServer(str(output), (HOST, port), ComplexHTTPRequestHandler)
     except OSError as err:
-        raise PortError(port_in_use(HOST, port, err)) from None
+        raise Exit(port_in_use(HOST, port, err), code=1) from None
     if announce:
         print(f"Serving on http://{HOST}:{port}/  (Ctrl-C stops)", flush=True)
     try:

@@ -1,37 +1,7 @@
-"""Outbound links: `invoke links` finds the links to other sites that no longer
-work, one line per problem, and never stops a publish:
-
-    content/posts/x.md:12: https://example.org/old → 404 Not Found
-
-Which links: every `<a href>` to another site in what the site shows from
-each source file, with the line of the source where it is written.
-- Posts and pages (ARTICLE_PATHS, PAGE_PATHS; drafts too, they are published
-  later): the body as Python-Markdown renders it with the site's MARKDOWN
-  settings, so inline links, reference definitions, autolinks and raw HTML
-  count exactly when they become links; header fields whose value is an
-  http(s) address.
-- Readers' replies (REPLIES_PATH): their text as the site renders and
-  sanitises it, and their `Website:` line. Strangers' links rot too, and the
-  site shows them.
-- AUTHORS_INFO's `links`, and Pelican's LINKS and SOCIAL, at their line in
-  the settings file.
-Links to SITEURL's host are the site's own and are not checked.
-
-How, with urllib3 (pinned in requirements.lock); its defaults are the
-task's options:
-- JOBS = 8 requests at a time, and one at a time per host name.
-- TIMEOUT = 10 s per request (connecting and answering together).
-- HEAD first; an error answer is asked again with GET, for servers that
-  refuse HEAD (405, 501) or answer it wrongly.
-- Up to MAX_REDIRECTS = 5 redirects are followed. A working link reached
-  through a permanent redirect (301, 308) is "moved permanently to X"; one
-  that ends on another host name is "redirected to another host: X".
-- 429 and 503 with a Retry-After of at most MAX_WAIT = 10 s: wait, then ask
-  once more; otherwise "rate limited ..., retry after N s".
-- Working links are kept in .cache/links.json, by address, for between half
-  and all of MAX_AGE_DAYS = 10 days (spread by address, so a weekly run
-  checks about half of them); anything else is checked on every run. A cache
-  file that cannot be read is ignored: every link is checked.
+"""`invoke links`: the links to other sites that no longer work, one line per
+problem (`content/posts/x.md:12: https://example.org/old → 404 Not Found`);
+never part of a publish. What is checked, how it asks, what counts as a
+problem and how results are kept: docs/links.md.
 """
 
 import hashlib
@@ -51,14 +21,16 @@ from urllib.parse import urljoin, urlsplit
 
 import markdown
 
+from extramile.buildcache import atomic_write
 from extramile.plugins.replies import rendering as replies_rendering
 from extramile.plugins.validate.validate import Problem, iter_sources, read_text
 from extramile.sources import read_header
 
-JOBS = 8
-TIMEOUT = 10.0
-MAX_AGE_DAYS = 10.0
-MAX_WAIT = 10.0
+# The task's defaults (docs/links.md, "Options").
+JOBS = 8  # requests at a time; one at a time per host name
+TIMEOUT = 10.0  # seconds per request, connecting and answering together
+MAX_AGE_DAYS = 10.0  # a working link is asked again after half to all of these days
+MAX_WAIT = 10.0  # the longest Retry-After waited, once
 MAX_REDIRECTS = 5
 CACHE_VERSION = 1
 USER_AGENT = "Mozilla/5.0 (compatible; extramile-links/1; checks the links of a blog)"
@@ -194,7 +166,7 @@ class Checker:
         self.urllib3 = urllib3
         self.jobs, self.timeout, self.max_wait = max(1, int(jobs)), float(timeout), float(max_wait)
         self.http = urllib3.PoolManager(num_pools=64, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-        self._hosts, self._hosts_lock = defaultdict(threading.Lock), threading.Lock()
+        self._hosts = {}  # host name -> its lock (setdefault: one per host, even across threads)
 
     def check_all(self, urls):
         """{url: Outcome}; the addresses of one host are asked one after another."""
@@ -228,7 +200,7 @@ class Checker:
     def answer(self, url):
         """(status, headers): HEAD, an error confirmed with GET, and one more
         try after a short Retry-After. The host's other requests wait meanwhile."""
-        with self._lock_for(host_of(url)):
+        with self._hosts.setdefault(host_of(url), threading.Lock()):
             for first in (True, False):
                 status, headers = self.request("HEAD", url)
                 if status >= 400 and status not in RATE_LIMITED:
@@ -264,10 +236,6 @@ class Checker:
         else:
             response.close()
         return response.status, response.headers
-
-    def _lock_for(self, host):
-        with self._hosts_lock:
-            return self._hosts[host]
 
 
 def host_of(url):
@@ -344,11 +312,7 @@ class Cache:
         self.ok = {url: at for url, at in self.ok.items() if self.fresh(url)}
 
     def save(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(json.dumps({"version": CACHE_VERSION, "ok": self.ok}, indent=0, sort_keys=True),
-                           encoding="utf-8")
-        os.replace(partial, self.path)
+        atomic_write(self.path, json.dumps({"version": CACHE_VERSION, "ok": self.ok}, indent=0, sort_keys=True).encode())
 
 
 def spread(url):

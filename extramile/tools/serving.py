@@ -93,12 +93,8 @@ class Nginx:
         conf.write_text(NGINX_CONF.format(tmp=tmp, server=server))
         self.proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(conf)],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.tmp = tmp
-        self.wait(port)
-
-    def wait(self, port):
         if not wait_for_port(port, self.proc):
-            log = self.tmp / "error.log"
+            log = tmp / "error.log"
             raise RuntimeError("nginx did not start: " + (log.read_text() if log.exists() else ""))
 
     def stop(self):
