@@ -335,12 +335,6 @@ def pictures_filter(context, text):
     return Markup(markup.on_page(str(text), context.get("SITEURL", "")))
 
 
-def feed_image(article):
-    """(absolute-from-root path, length, type) of an article's cover for feeds, or None."""
-    cover = getattr(article, "cover", None)
-    return (cover.feed, cover.feed_length, cover.feed_type) if cover else None
-
-
 def configure(pelican):
     add_defaults(pelican.settings, DEFAULTS)
     if pelican.settings["PICTURES"]:

@@ -67,13 +67,6 @@ def queue_page(path, context):
         sitemap.add(path, context)
 
 
-def excluded_paths(settings):
-    return set(settings.get("SITEMAP_EXCLUDE") or [
-        settings.get("NOTFOUND_SAVE_AS", "404.html"),
-        settings.get("SEARCH_SAVE_AS", "search/index.html"),
-    ])
-
-
 def page_url(siteurl, rel):
     path = rel.replace(os.sep, "/")
     if path == "index.html" or path.endswith("/index.html"):
@@ -99,7 +92,8 @@ def robots_txt(settings, sitemap_url):
 
 def write_files(settings, output_path, pages):
     siteurl = settings["SITEURL"].rstrip("/")
-    skip = {os.path.normpath(p) for p in excluded_paths(settings)}
+    skip = {os.path.normpath(p) for p in settings.get("SITEMAP_EXCLUDE") or [
+        settings.get("NOTFOUND_SAVE_AS", "404.html"), settings.get("SEARCH_SAVE_AS", "search/index.html")]}
     entries = {}
     for path, lastmod in pages.items():
         rel = os.path.relpath(path, output_path)

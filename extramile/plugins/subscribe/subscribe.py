@@ -45,11 +45,6 @@ class SubscribeConfigError(Exception):
     """A subscribe form that would post nowhere, or to the wrong place."""
 
 
-def _origin(url):
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def _form(provider_name, action, email_field, honeypot=None, target=None, ajax=False, hidden=()):
     return {"provider_name": provider_name, "action": action, "email_field": email_field,
             "hidden_fields": list(hidden), "honeypot": honeypot, "target": target, "ajax": ajax}
@@ -148,9 +143,8 @@ def form_config(provider, action):
             "(see docs/deploying.md, 'Building for production')"
         )
     config = PROVIDERS[provider](action)
-    config["provider"] = provider
-    config["form_origin"] = _origin(config["action"])
-    return config
+    parts = urlsplit(config["action"])
+    return {**config, "provider": provider, "form_origin": f"{parts.scheme}://{parts.netloc}"}
 
 
 def check_public(config, settings):

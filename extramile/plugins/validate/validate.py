@@ -195,12 +195,6 @@ def check_links(source, problems):
                 "Fix the path (relative to this file, or starting with / for content/)."))
 
 
-def slug_of(source, settings):
-    if source.meta.get("slug"):
-        return source.meta["slug"].strip()
-    return slug_of_title(source.meta.get("title", ""), settings)
-
-
 def slug_taken(slug, other):
     """A post (or page) whose slug `other` (a file, as shown) already has: the
     build's words, and the editor's (plugins/editor)."""
@@ -253,7 +247,8 @@ def check_file(kind, abspath, shown, settings, memo):
     check_source(source, settings, problems, source.marked)
     check_summary(source, found.header_end, problems, warnings)
     source.links = resolve_links(found.links, abspath, settings)
-    source.slug = slug_of(source, settings)
+    written = found.meta.get("slug")
+    source.slug = written.strip() if written else slug_of_title(found.meta.get("title", ""), settings)
     return source, problems, warnings
 
 
