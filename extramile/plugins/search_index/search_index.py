@@ -126,7 +126,7 @@ def run_pagefind(args, timeout, owner=None):
                     if time.monotonic() > deadline:
                         raise IndexerFailed(f"Pagefind did not finish within {timeout} s "
                                             "(SEARCH_INDEX_TIMEOUT) and was stopped") from None
-                    if owner is not None and owner_ended(owner):
+                    if owner is not None and select.select([owner], [], [], 0)[0]:  # the owner ended
                         raise IndexerFailed("stopped: the process that started the build ended", stopped=True) from None
         finally:
             if proc.poll() is None:
@@ -136,10 +136,6 @@ def run_pagefind(args, timeout, owner=None):
             log.seek(0)
             raise IndexerFailed("Pagefind could not build the search index:\n"
                                 + log.read().decode("utf-8", "replace").strip())
-
-
-def owner_ended(pidfd):
-    return bool(select.select([pidfd], [], [], 0)[0])
 
 
 def build_bundle(pages, out_dir, options, owner=None):
