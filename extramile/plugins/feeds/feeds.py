@@ -32,7 +32,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet, get_tag_uri
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, RssFeed, Stylesheet, get_tag_uri
 from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc3339_date
 from markupsafe import Markup
 from pelican import signals
@@ -117,9 +117,7 @@ class AtomWithStylesheet(StableEmptyDate, Atom1Feed):
         self.write_items(handler)
         handler.endElement("feed")
 
-    def add_stylesheets(self, handler):
-        for stylesheet in self.feed["stylesheets"] or []:
-            handler.processingInstruction("xml-stylesheet", stylesheet)
+    add_stylesheets = RssFeed.add_stylesheets
 
 
 def stylesheet_href(settings, feed_url):

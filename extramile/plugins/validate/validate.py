@@ -15,7 +15,6 @@ left is an error, so a half-filled post cannot be published.
 It also checks production settings: an absolute ``SITEURL``.
 """
 
-import logging
 import os
 import re
 import sys
@@ -33,8 +32,6 @@ from extramile.plugins.validate.problems import DROPPED_HEADING, Dropped, Proble
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
 from extramile.slugs import slug_of_title
 from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, read_date, scan
-
-logger = logging.getLogger(__name__)
 
 STATUSES = {"published", "draft", "hidden"}
 MARKABLE = {"author", "category", "tags", "summary"}
