@@ -30,7 +30,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from extramile.buildcache import add_defaults
-from extramile.plugins.redirects.paths import NotASitePath, file_of, site_path, split_list
+from extramile.plugins.redirects.paths import file_of, split_list, valid_paths
 
 DEFAULTS = {
     "GONE": [],  # paths deliberately removed (pelicanconf.py)
@@ -76,19 +76,9 @@ class Redirects:
         self.settings = settings
         self.prefix = urlsplit(settings["SITEURL"]).path.rstrip("/")
         self.contents = contents
-        self.moves = {}
-        for content in contents:
-            for alias in split_list(content.metadata.get("aliases", "")):
-                try:
-                    self.moves[site_path(alias)] = content
-                except NotASitePath:
-                    continue  # validate reports it, with the line
-        self.gone = []
-        for path in settings["GONE"]:
-            try:
-                self.gone.append(site_path(path))
-            except NotASitePath:
-                continue  # validate reports it
+        self.moves = {path: content for content in contents
+                      for path in valid_paths(split_list(content.metadata.get("aliases", "")))}
+        self.gone = valid_paths(settings["GONE"])
 
     @staticmethod
     def relative(target, old):
