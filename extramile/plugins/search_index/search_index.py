@@ -168,9 +168,8 @@ def build_bundle(pages, out_dir, options, owner=None):
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for name in UNUSED_UI_FILES:
-        path = os.path.join(tmp, name)
-        if os.path.exists(path):
-            os.remove(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(tmp, name))
     if os.path.isdir(out_dir):  # a build running beside this one wrote it first
         shutil.rmtree(tmp, ignore_errors=True)
     else:

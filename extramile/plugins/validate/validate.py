@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pelican import signals
 
+from extramile.plugins.reading.sections import CONTENTS_OFF, CONTENTS_ON
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.redirects.redirects import HOSTS as REDIRECT_HOSTS
 from extramile.plugins.validate import confinement
@@ -167,13 +168,10 @@ def check_reading_meta(source, problems):
         problems.append(Problem(source.path, at["series_index"],
                                 "Series_index without a Series line. Add 'Series: Name of the series'."))
     contents = meta.get("contents", "").strip().lower()
-    if "contents" in meta and contents not in CONTENTS_VALUES:
+    if "contents" in meta and contents not in CONTENTS_ON | CONTENTS_OFF:
         problems.append(Problem(source.path, at["contents"],
                                 f"Contents {meta['contents']!r}: write 'Contents: yes' to show the table of "
                                 "contents or 'Contents: no' to hide it (or remove the line)."))
-
-
-CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
 def resolve_links(links, abspath, settings):
