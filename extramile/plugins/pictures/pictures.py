@@ -235,21 +235,18 @@ class PicturesGenerator:
         if problems:
             report(sorted(problems, key=lambda problem: (problem.path, problem.line or 0)))
 
-    def on_demand(self, path, social=False):
-        """The record of a picture, encoded now if the source scan did not see it."""
-        record = self.record_for(path, social)
-        if not record.widths or (social and not os.path.exists(os.path.join(cache_root(self.settings), record.key,
-                                                                             "social.jpg"))):
-            failed = encode_all([record], self.settings)
-            if failed:
-                raise PictureError(failed[path])
-        return record
-
     def used_by(self, content, src, what, problems, needle, social=False):
-        """The record of a picture `content` uses, or None after recording the problem
-        on the source line holding `needle`."""
+        """The record of a picture `content` uses, encoded now if the source scan did not
+        see it; or None after recording the problem on the source line holding `needle`."""
         try:
-            record = self.on_demand(resolve(src, content.source_path, self.settings["PATH"]), social)
+            path = resolve(src, content.source_path, self.settings["PATH"])
+            record = self.record_for(path, social)
+            social_missing = social and not os.path.exists(os.path.join(cache_root(self.settings), record.key,
+                                                                        "social.jpg"))
+            if not record.widths or social_missing:
+                failed = encode_all([record], self.settings)
+                if failed:
+                    raise PictureError(failed[path])
         except PictureError as err:
             problems.append(Problem(os.path.relpath(content.source_path), line_of(content.source_path, needle),
                                     f"{what} ({src}): {err}"))
