@@ -32,7 +32,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, Stylesheet, get_tag_uri
+from feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, RssFeed, Stylesheet, get_tag_uri
 from feedgenerator.django.utils.feedgenerator import SimplerXMLGenerator, rfc3339_date
 from markupsafe import Markup
 from pelican import signals
@@ -40,7 +40,6 @@ from pelican.utils import order_content, set_date_tzinfo
 from pelican.writers import Writer
 
 from extramile.plugins.pictures.markup import for_feed
-from extramile.plugins.pictures.pictures import feed_image
 
 logger = logging.getLogger(__name__)
 
@@ -51,19 +50,15 @@ FEED_STYLESHEET = "css/feed.css"
 LINK_ATTRIBUTE = re.compile(r"""(\s(?:href|src|poster)=)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 
 
-def absolute_links(html, base):
-    """Resolve every relative href/src/poster in ``html`` against ``base``."""
-    if not html:
-        return html
-    return _absolute_links(str(html), base)
-
-
 # A post is in several feeds (all, its category's, its tags', its author's):
 # its links are resolved once, not once per feed. At most 1024 texts are kept
 # (a few megabytes of posts).
 @functools.lru_cache(maxsize=1024)
-def _absolute_links(html, base):
-    return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", html)
+def absolute_links(html, base):
+    """Resolve every relative href/src/poster in ``html`` against ``base``."""
+    if not html:
+        return html
+    return LINK_ATTRIBUTE.sub(lambda m: f"{m[1]}{m[2]}{urljoin(base, m[3].strip())}{m[2]}", str(html))
 
 
 def plain(text):
@@ -71,14 +66,14 @@ def plain(text):
     return Markup(str(text or "")).striptags()
 
 
-def article_url(settings, article):
-    return urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", article.url)
+def site_root(settings):
+    return settings["FEED_DOMAIN"].rstrip("/") + "/"
 
 
 def entry_id(settings, article):
     """The post's feed id: the same in every feed, and across edits of its title, slug and text."""
     stem = posixpath.splitext(str(article.relative_source_path).replace(os.sep, "/"))[0]
-    return get_tag_uri(urljoin(settings["FEED_DOMAIN"].rstrip("/") + "/", stem + "/"), article.date)
+    return get_tag_uri(urljoin(site_root(settings), stem + "/"), article.date)
 
 
 # The date of a feed with no entries (every post a draft or scheduled):
@@ -122,14 +117,12 @@ class AtomWithStylesheet(StableEmptyDate, Atom1Feed):
         self.write_items(handler)
         handler.endElement("feed")
 
-    def add_stylesheets(self, handler):
-        for stylesheet in self.feed["stylesheets"] or []:
-            handler.processingInstruction("xml-stylesheet", stylesheet)
+    add_stylesheets = RssFeed.add_stylesheets
 
 
 def stylesheet_href(settings, feed_url):
     """The feed stylesheet's address relative to the feed, so it works on any host and path."""
-    site_path = urlsplit(settings["FEED_DOMAIN"].rstrip("/") + "/").path
+    site_path = urlsplit(site_root(settings)).path
     feed_dir = posixpath.dirname(urlsplit(feed_url).path)
     target = settings.get("THEME_ASSETS", {}).get(
         FEED_STYLESHEET, f"{settings['THEME_STATIC_DIR']}/{FEED_STYLESHEET}")
@@ -151,10 +144,10 @@ def improve_item(settings, feed, article):
     else:
         item["content"] = absolute_links(for_feed(item["content"], site), base)
         item["description"] = absolute_links(for_feed(item["description"], site), base)
-    cover = feed_image(article)
+    cover = getattr(article, "cover", None)
     if cover:
-        path, length, mime = cover
-        item["enclosures"] = [Enclosure(urljoin(site.rstrip("/") + "/", path), str(length), mime)]
+        item["enclosures"] = [Enclosure(urljoin(site_root(settings), cover.feed), str(cover.feed_length),
+                                        cover.feed_type)]
 
 
 class FeedWriter(Writer):
@@ -179,12 +172,12 @@ class FeedWriter(Writer):
 def json_feed(generator):
     """The JSON Feed 1.1 document of the generator's articles."""
     settings = generator.settings
-    site = settings["FEED_DOMAIN"].rstrip("/") + "/"
+    site = site_root(settings)
     timezone = settings.get("TIMEZONE")
     articles = order_content(list(generator.articles), order_by=settings["ARTICLE_ORDER_BY"])
     items = []
     for article in articles[: settings.get("FEED_MAX_ITEMS")]:
-        url = article_url(settings, article)
+        url = urljoin(site, article.url)
         date = set_date_tzinfo(article.date, timezone)
         item = {
             "id": entry_id(settings, article),
@@ -200,9 +193,8 @@ def json_feed(generator):
         }
         if getattr(article, "summary", None):
             item["summary"] = plain(article.summary)
-        cover = feed_image(article)
-        if cover:
-            item["image"] = urljoin(site, cover[0])
+        if getattr(article, "cover", None):
+            item["image"] = urljoin(site, article.cover.feed)
         items.append(item)
     return {
         "version": JSON_FEED_VERSION,

@@ -235,14 +235,23 @@ class PicturesGenerator:
         if problems:
             report(sorted(problems, key=lambda problem: (problem.path, problem.line or 0)))
 
-    def on_demand(self, path, social=False):
-        """The record of a picture, encoded now if the source scan did not see it."""
-        record = self.record_for(path, social)
-        if not record.widths or (social and not os.path.exists(os.path.join(cache_root(self.settings), record.key,
-                                                                             "social.jpg"))):
-            failed = encode_all([record], self.settings)
-            if failed:
-                raise PictureError(failed[path])
+    def used_by(self, content, src, what, problems, needle, social=False):
+        """The record of a picture `content` uses, encoded now if the source scan did not
+        see it; or None after recording the problem on the source line holding `needle`."""
+        try:
+            path = resolve(src, content.source_path, self.settings["PATH"])
+            record = self.record_for(path, social)
+            social_missing = social and not os.path.exists(os.path.join(cache_root(self.settings), record.key,
+                                                                        "social.jpg"))
+            if not record.widths or social_missing:
+                failed = encode_all([record], self.settings)
+                if failed:
+                    raise PictureError(failed[path])
+        except PictureError as err:
+            problems.append(Problem(os.path.relpath(content.source_path), line_of(content.source_path, needle),
+                                    f"{what} ({src}): {err}"))
+            return None
+        record.used = record.used or bool(content.save_as)
         return record
 
     def rewrite(self, content, problems):
@@ -256,18 +265,14 @@ class PicturesGenerator:
             src = attrs.get("src", "")
             if not src or src.startswith("data:") or markup.TOKEN in src:
                 return match.group(0)
-            shown = os.path.relpath(content.source_path)
             alt = attrs.get("alt", "").strip()
             if not alt and not markup.is_decorative(attrs):
-                problems.append(Problem(shown, line_of(content.source_path, src), f"a picture ({src}) has no alt "
+                problems.append(Problem(os.path.relpath(content.source_path), line_of(content.source_path, src), f"a picture ({src}) has no alt "
                                         "text. Describe it, or mark it ![](...){: .decorative }."))
                 return match.group(0)
-            try:
-                record = self.on_demand(resolve(src, content.source_path, settings["PATH"]))
-            except PictureError as err:
-                problems.append(Problem(shown, line_of(content.source_path, src), f"a picture ({src}): {err}"))
+            record = self.used_by(content, src, "a picture", problems, src)
+            if record is None:
                 return match.group(0)
-            record.used = record.used or bool(content.save_as)
             css = " ".join(c for c in markup.classes(attrs) if c != markup.DECORATIVE) or None
             html_ = markup.picture(record, alt, settings["PICTURES_SIZES"], eager=eager[0], css_class=css)
             eager[0] = False
@@ -281,13 +286,9 @@ class PicturesGenerator:
         if not value or FILL_IN in str(value):  # a draft's unfilled marker (invoke new-post)
             return
         alt = str(content.metadata.get("cover_alt", "")).strip()
-        try:
-            record = self.on_demand(resolve(str(value), content.source_path, settings["PATH"]), social=True)
-        except PictureError as err:
-            problems.append(Problem(os.path.relpath(content.source_path), line_of(content.source_path, "Cover:"),
-                                    f"the cover ({value}): {err}"))
+        record = self.used_by(content, str(value), "the cover", problems, "Cover:", social=True)
+        if record is None:
             return
-        record.used = record.used or bool(content.save_as)
         width = record.fallback_width
         height = round(record.height * width / record.width)
         fallback = os.path.join(cache_root(settings), record.key, f"{width}.{SUFFIX[record.fallback]}")
@@ -333,12 +334,6 @@ class PicturesGenerator:
 def pictures_filter(context, text):
     """{{ article.content|pictures }}: variant URLs for this page."""
     return Markup(markup.on_page(str(text), context.get("SITEURL", "")))
-
-
-def feed_image(article):
-    """(absolute-from-root path, length, type) of an article's cover for feeds, or None."""
-    cover = getattr(article, "cover", None)
-    return (cover.feed, cover.feed_length, cover.feed_type) if cover else None
 
 
 def configure(pelican):

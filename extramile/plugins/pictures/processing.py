@@ -139,11 +139,6 @@ def resized(image, width):
     return image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def social_crop(image, size):
-    """Cropped around the centre to fill `size` (1200x630 for link previews)."""
-    return ImageOps.fit(image, size, Image.Resampling.LANCZOS, centering=(0.5, 0.4))
-
-
 def make_variants(source, folder, spec):
     """Write every variant of `source` into the cache `folder`, then meta.json
     (written last: a folder without it is incomplete and made again).
@@ -160,9 +155,10 @@ def make_variants(source, folder, spec):
         meta = None
     image, alpha, icc = load_pixels(source, spec["max_pixels"], max(spec["widths"]))
     if spec["social"] and not os.path.exists(os.path.join(folder, "social.jpg")):
-        flat = image.convert("RGB") if alpha else image
-        write(os.path.join(folder, "social.jpg"),
-                     encode(social_crop(flat, tuple(spec["social"])), "jpeg", spec["quality"]["jpeg"], spec, icc))
+        # Cropped around the centre to fill the link previews' size (1200x630).
+        crop = ImageOps.fit(image.convert("RGB") if alpha else image, tuple(spec["social"]),
+                            Image.Resampling.LANCZOS, centering=(0.5, 0.4))
+        write(os.path.join(folder, "social.jpg"), encode(crop, "jpeg", spec["quality"]["jpeg"], spec, icc))
     if meta is not None:
         return meta
     fallback = "png" if alpha else "jpeg"
@@ -254,18 +250,13 @@ def cache_root(settings):
     return settings["PICTURES_CACHE_PATH"] or os.path.join(settings["CACHE_PATH"], "pictures")
 
 
-def spec(settings):
-    return {"widths": list(settings["PICTURES_WIDTHS"]), "formats": list(settings["PICTURES_FORMATS"]),
-            "quality": dict(settings["PICTURES_QUALITY"]), "avif_speed": settings["PICTURES_AVIF_SPEED"],
-            "webp_method": settings["PICTURES_WEBP_METHOD"],
-            "max_pixels": settings["PICTURES_MAX_PIXELS"]}
-
-
 def encode_all(records, settings):
     """Make every record's variants (cached ones cost a file read); returns
     {path: message} for sources that cannot be encoded."""
     root = cache_root(settings)
-    base = spec(settings)
+    base = {"widths": list(settings["PICTURES_WIDTHS"]), "formats": list(settings["PICTURES_FORMATS"]),
+            "quality": dict(settings["PICTURES_QUALITY"]), "avif_speed": settings["PICTURES_AVIF_SPEED"],
+            "webp_method": settings["PICTURES_WEBP_METHOD"], "max_pixels": settings["PICTURES_MAX_PIXELS"]}
     jobs = [(record.source, os.path.join(root, record.key),
              {**base, "social": list(settings["PICTURES_SOCIAL_SIZE"]) if record.social else None})
             for record in records]

@@ -62,12 +62,16 @@ def nest(sections):
     return top
 
 
+# What a post's `Contents:` line may say (validate refuses anything else).
+CONTENTS_ON, CONTENTS_OFF = {"yes", "true", "on", "show"}, {"no", "false", "off", "hide"}
+
+
 def wants_contents(setting, count, minimum):
     """`Contents: yes/no` in a post forces it; otherwise `minimum` sections or more."""
     value = str(setting or "").strip().lower()
-    if value in ("yes", "true", "on", "show"):
+    if value in CONTENTS_ON:
         return count > 0
-    if value in ("no", "false", "off", "hide"):
+    if value in CONTENTS_OFF:
         return False
     return count >= minimum
 

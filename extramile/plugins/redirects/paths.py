@@ -7,6 +7,7 @@ for https://example.org/blog/posts/old-slug/ when SITEURL is
 https://example.org/blog.
 """
 
+import contextlib
 import re
 from urllib.parse import urlsplit
 
@@ -62,3 +63,12 @@ def site_path(value):
 def file_of(path):
     """The file that serves a site path: "posts/old/" -> "posts/old/index.html"."""
     return path + "index.html" if path.endswith("/") else path
+
+
+def valid_paths(values):
+    """The site paths of those `values` that are one (validate reports the others, with their line)."""
+    found = []
+    for value in values:
+        with contextlib.suppress(NotASitePath):
+            found.append(site_path(value))
+    return found

@@ -16,6 +16,7 @@ import os
 
 from pelican import signals
 
+from extramile.buildcache import add_defaults
 from extramile.plugins.replies.config import RepliesConfigError, mailto, replies_config
 from extramile.plugins.replies.reading import read_all, thread
 from extramile.plugins.replies.rendering import render
@@ -24,15 +25,10 @@ from extramile.plugins.validate.validate import Problem, report
 DEFAULTS = {"REPLIES_PATH": "replies", "REPLY_MAX_CHARS": 10000}
 
 
-def replies_root(settings):
-    return os.path.join(settings["PATH"], settings.get("REPLIES_PATH", DEFAULTS["REPLIES_PATH"]))
-
-
 def configure(pelican):
     """REPLIES_CONFIG, before theme_context (later in PLUGINS) makes the CSP from it."""
     settings = pelican.settings
-    for name, value in DEFAULTS.items():
-        settings.setdefault(name, value)
+    add_defaults(settings, DEFAULTS)
     try:
         settings["REPLIES_CONFIG"] = replies_config(settings)
     except RepliesConfigError as err:
@@ -43,8 +39,8 @@ def read_replies(generator):
     """Every reply file, threaded by article slug, kept on this build's articles
     generator; a bad file stops the build before anything is deleted or written."""
     settings = generator.settings
-    replies, problems = read_all(replies_root(settings), os.path.dirname(os.path.abspath(settings["PATH"])),
-                                 settings["REPLY_MAX_CHARS"])
+    replies, problems = read_all(os.path.join(settings["PATH"], settings["REPLIES_PATH"]),
+                                 os.path.dirname(os.path.abspath(settings["PATH"])), settings["REPLY_MAX_CHARS"])
     by_article = {}
     for reply in replies:
         by_article.setdefault(reply.article_slug, []).append(reply)

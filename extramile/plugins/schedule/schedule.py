@@ -76,9 +76,8 @@ def report(generator):
     if settings.get("SCHEDULE_REPORT"):
         entries = [{"title": a.title, "date": a.date.isoformat(),
                     "source": os.path.relpath(a.source_path, settings["PATH"])} for a in scheduled]
-        now = settings[HELD_BACK]
         atomic_write(settings["SCHEDULE_REPORT"],
-                     json.dumps({"now": now.isoformat(), "scheduled": entries}, indent=1).encode())
+                     json.dumps({"now": settings[HELD_BACK].isoformat(), "scheduled": entries}, indent=1).encode())
 
 
 def register():

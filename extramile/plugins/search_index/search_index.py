@@ -8,7 +8,7 @@ the template marks what to index with ``data-pagefind-body``). Pagefind's
 ready-made UI files are not published: the theme's search.js renders results.
 
 * Key of the cached bundle (``SEARCH_INDEX_CACHE_PATH``): the bytes of the
-  articles' HTML, the Pagefind binary and ``PAGEFIND_ARGS``. Pagefind's output
+  articles' HTML and the Pagefind binary. Pagefind's output
   is deterministic, so a reused bundle is the bundle it would make.
 * ``SEARCH_INDEX_BACKGROUND`` (``invoke livereload``): a rebuild whose articles
   changed leaves the previous index in place and, once staging sends
@@ -57,8 +57,6 @@ DEFAULTS = {
     "SEARCH_INDEX_TIMEOUT": 300,  # seconds Pagefind may take (3 s for 1000 posts here)
     "SEARCH_INDEX_PAGEFIND": None,  # the Pagefind binary; None: the pagefind[bin] wheel's
 }
-# Extra options for Pagefind's command line; part of the cache key.
-PAGEFIND_ARGS = ()
 # Files of Pagefind's ready-made UIs, which the theme does not use.
 UNUSED_UI_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                    "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
@@ -126,7 +124,7 @@ def run_pagefind(args, timeout, owner=None):
                     if time.monotonic() > deadline:
                         raise IndexerFailed(f"Pagefind did not finish within {timeout} s "
                                             "(SEARCH_INDEX_TIMEOUT) and was stopped") from None
-                    if owner is not None and owner_ended(owner):
+                    if owner is not None and select.select([owner], [], [], 0)[0]:  # the owner ended
                         raise IndexerFailed("stopped: the process that started the build ended", stopped=True) from None
         finally:
             if proc.poll() is None:
@@ -136,10 +134,6 @@ def run_pagefind(args, timeout, owner=None):
             log.seek(0)
             raise IndexerFailed("Pagefind could not build the search index:\n"
                                 + log.read().decode("utf-8", "replace").strip())
-
-
-def owner_ended(pidfd):
-    return bool(select.select([pidfd], [], [], 0)[0])
 
 
 def build_bundle(pages, out_dir, options, owner=None):
@@ -165,16 +159,15 @@ def build_bundle(pages, out_dir, options, owner=None):
             else:
                 link_or_copy(source, target)
         run_pagefind([str(pagefind_binary(options["binary"])), "--site", stage, "--output-path",
-                      os.path.abspath(tmp), "--silent", *PAGEFIND_ARGS], options["timeout"], owner)
+                      os.path.abspath(tmp), "--silent"], options["timeout"], owner)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     for name in UNUSED_UI_FILES:
-        path = os.path.join(tmp, name)
-        if os.path.exists(path):
-            os.remove(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(tmp, name))
     if os.path.isdir(out_dir):  # a build running beside this one wrote it first
         shutil.rmtree(tmp, ignore_errors=True)
     else:
@@ -217,8 +210,8 @@ def write_marker(cache_root, name, value):
 
 
 def pages_key(pages, read, binary):
-    """The cache key of an index of `pages` {path in the site: file}: their bytes, Pagefind, our options."""
-    key = hashlib.sha256(json.dumps([binary_fingerprint(binary), PAGEFIND_ARGS]).encode())
+    """The cache key of an index of `pages` {path in the site: file}: their bytes and Pagefind."""
+    key = hashlib.sha256(json.dumps(binary_fingerprint(binary)).encode())
     for rel in sorted(pages):
         key.update(rel.encode() + b"\0" + hashlib.sha256(read(rel)).digest())
     return key.hexdigest()[:20]

@@ -58,20 +58,27 @@ class SitemapGenerator:
         self.pages[os.path.normpath(path)] = own or self.newest(listed) or self.newest(context.get("articles"))
 
     def generate_output(self, writer):
-        write_files(self.settings, self.output_path, self.pages)
+        settings, output_path = self.settings, self.output_path
+        siteurl = settings["SITEURL"].rstrip("/")
+        skip = {os.path.normpath(p) for p in settings.get("SITEMAP_EXCLUDE") or [
+            settings.get("NOTFOUND_SAVE_AS", "404.html"), settings.get("SEARCH_SAVE_AS", "search/index.html")]}
+        entries = {}
+        for path, lastmod in self.pages.items():
+            rel = os.path.relpath(path, output_path)
+            if rel in skip or rel.startswith(".."):
+                continue
+            entries[page_url(siteurl, rel)] = lastmod
+        with open(os.path.join(output_path, "sitemap.xml"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(sitemap_xml(sorted(entries.items())))
+        with open(os.path.join(output_path, "robots.txt"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(robots_txt(settings, f"{siteurl}/sitemap.xml"))
+        logger.info("sitemap_robots: %d pages in sitemap.xml", len(entries))
 
 
 def queue_page(path, context):
     sitemap = context.get(CONTEXT_KEY)
     if sitemap is not None and path.endswith(".html"):
         sitemap.add(path, context)
-
-
-def excluded_paths(settings):
-    return set(settings.get("SITEMAP_EXCLUDE") or [
-        settings.get("NOTFOUND_SAVE_AS", "404.html"),
-        settings.get("SEARCH_SAVE_AS", "search/index.html"),
-    ])
 
 
 def page_url(siteurl, rel):
@@ -95,22 +102,6 @@ def robots_txt(settings, sitemap_url):
     if settings.get("PRODUCTION"):
         return f"User-agent: *\nDisallow:\n\nSitemap: {sitemap_url}\n"
     return "# A preview build: not for search engines.\nUser-agent: *\nDisallow: /\n"
-
-
-def write_files(settings, output_path, pages):
-    siteurl = settings["SITEURL"].rstrip("/")
-    skip = {os.path.normpath(p) for p in excluded_paths(settings)}
-    entries = {}
-    for path, lastmod in pages.items():
-        rel = os.path.relpath(path, output_path)
-        if rel in skip or rel.startswith(".."):
-            continue
-        entries[page_url(siteurl, rel)] = lastmod
-    with open(os.path.join(output_path, "sitemap.xml"), "w", encoding="utf-8", newline="\n") as f:
-        f.write(sitemap_xml(sorted(entries.items())))
-    with open(os.path.join(output_path, "robots.txt"), "w", encoding="utf-8", newline="\n") as f:
-        f.write(robots_txt(settings, f"{siteurl}/sitemap.xml"))
-    logger.info("sitemap_robots: %d pages in sitemap.xml", len(entries))
 
 
 def sitemap_generator(pelican):

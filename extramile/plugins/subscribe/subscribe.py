@@ -28,7 +28,6 @@ The templates get ``SUBSCRIBE``: the form's contract and ``form_origin``
 (theme_context adds it to the CSP).
 """
 
-import logging
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,18 +35,11 @@ from pelican import signals
 
 from extramile import LOOPBACK
 
-logger = logging.getLogger(__name__)
-
 LOCAL_RECEIVER = "http://127.0.0.1:8001/subscribe"
 
 
 class SubscribeConfigError(Exception):
     """A subscribe form that would post nowhere, or to the wrong place."""
-
-
-def _origin(url):
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _form(provider_name, action, email_field, honeypot=None, target=None, ajax=False, hidden=()):
@@ -60,8 +52,7 @@ def _local(action):
     if urlsplit(action).hostname not in LOOPBACK:
         raise SubscribeConfigError(
             "subscribe: SUBSCRIBE_PROVIDER=local is the development receiver; its "
-            f"SUBSCRIBE_ACTION must be on 127.0.0.1 or localhost, not {action!r}"
-        )
+            f"SUBSCRIBE_ACTION must be on 127.0.0.1 or localhost, not {action!r}")
     return _form("this site's local development receiver", action, "email",
                  honeypot="website", ajax=True)
 
@@ -70,8 +61,7 @@ def _generic(action):
     if not action or urlsplit(action).scheme not in ("http", "https") or not urlsplit(action).netloc:
         raise SubscribeConfigError(
             "subscribe: SUBSCRIBE_PROVIDER=generic needs SUBSCRIBE_ACTION set to the "
-            "full http(s) URL that receives the POST field 'email'"
-        )
+            "full http(s) URL that receives the POST field 'email'")
     return _form(urlsplit(action).hostname, action, "email", honeypot="website", ajax=True)
 
 
@@ -83,8 +73,7 @@ def _buttondown(action):
     if not match:
         raise SubscribeConfigError(
             "subscribe: SUBSCRIBE_PROVIDER=buttondown needs SUBSCRIBE_ACTION set to your "
-            "Buttondown username (letters, digits, - and _), e.g. SUBSCRIBE_ACTION=extramile"
-        )
+            "Buttondown username (letters, digits, - and _), e.g. SUBSCRIBE_ACTION=extramile")
     user = match["user"]
     return _form("Buttondown", f"https://buttondown.com/api/emails/embed-subscribe/{user}",
                  "email", target="popupwindow", hidden=[("embed", "1")])
@@ -103,8 +92,7 @@ def _mailchimp(action):
             "subscribe: SUBSCRIBE_PROVIDER=mailchimp needs SUBSCRIBE_ACTION set to the form "
             "action of your audience's embedded form, like "
             "https://XXXX.us1.list-manage.com/subscribe/post?u=...&id=... "
-            "(Mailchimp: Audience > Signup forms > Embedded forms)"
-        )
+            "(Mailchimp: Audience > Signup forms > Embedded forms)")
     return _form("Mailchimp", url, "EMAIL", honeypot=f"b_{user}_{audience}", target="_blank")
 
 
@@ -116,8 +104,7 @@ def _kit(action):
     if not match:
         raise SubscribeConfigError(
             "subscribe: SUBSCRIBE_PROVIDER=kit needs SUBSCRIBE_ACTION set to your Kit form id "
-            "(the digits in https://app.convertkit.com/forms/ID/subscriptions of its HTML embed)"
-        )
+            "(the digits in https://app.convertkit.com/forms/ID/subscriptions of its HTML embed)")
     host = match["host"] or "app.convertkit.com"
     return _form("Kit", f"https://{host}/forms/{match['id']}/subscriptions", "email_address")
 
@@ -137,20 +124,16 @@ def form_config(provider, action):
             raise SubscribeConfigError(
                 "subscribe: no newsletter provider set. Set SUBSCRIBE_PROVIDER "
                 f"({known}) and SUBSCRIBE_ACTION, or SUBSCRIBE_PROVIDER=none to "
-                "publish without the email form"
-            )
+                "publish without the email form")
         raise SubscribeConfigError(
-            f"subscribe: unknown SUBSCRIBE_PROVIDER {provider!r}; use one of {known}"
-        )
+            f"subscribe: unknown SUBSCRIBE_PROVIDER {provider!r}; use one of {known}")
     if not action and provider != "local":
         raise SubscribeConfigError(
             f"subscribe: SUBSCRIBE_PROVIDER={provider} needs SUBSCRIBE_ACTION "
-            "(see docs/deploying.md, 'Building for production')"
-        )
+            "(see docs/deploying.md, 'Building for production')")
     config = PROVIDERS[provider](action)
-    config["provider"] = provider
-    config["form_origin"] = _origin(config["action"])
-    return config
+    parts = urlsplit(config["action"])
+    return {**config, "provider": provider, "form_origin": f"{parts.scheme}://{parts.netloc}"}
 
 
 def check_public(config, settings):
@@ -159,8 +142,7 @@ def check_public(config, settings):
     if config["provider"] == "local" and settings.get("PRODUCTION") and site not in LOOPBACK:
         raise SubscribeConfigError(
             "subscribe: SUBSCRIBE_PROVIDER=local is the development receiver and cannot "
-            f"be published at {settings.get('SITEURL')}; choose a real provider or none"
-        )
+            f"be published at {settings.get('SITEURL')}; choose a real provider or none")
 
 
 def configure(pelican):

@@ -29,6 +29,8 @@ class PaletteError(ValueError):
     """A token missing or written in a form the palette does not read."""
 
 
+# Keyed by the file's whole text and name: the same text always parses the same.
+@lru_cache(maxsize=8)
 def parse_tokens(css, source="style.css"):
     """``{"--color-bg": (light, dark), ...}`` from a stylesheet's first :root block.
 
@@ -56,12 +58,6 @@ def parse_tokens(css, source="style.css"):
     return tokens
 
 
-# Keyed by the file's whole text and name: the same text always parses the same.
-@lru_cache(maxsize=8)
-def _parse_cached(css, source):
-    return parse_tokens(css, source)
-
-
 def theme_palette(theme_dir):
     """The tokens of a theme (its path as in the THEME setting)."""
     path = Path(theme_dir, "static", TOKENS_FILE)
@@ -69,7 +65,7 @@ def theme_palette(theme_dir):
         css = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PaletteError(f"{path}: missing; it holds the theme's colour tokens") from None
-    return _parse_cached(css, str(path))
+    return parse_tokens(css, str(path))
 
 
 def _lookup(tokens, name, source):

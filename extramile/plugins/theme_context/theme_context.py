@@ -22,7 +22,6 @@ plugin, have set ``SUBSCRIBE`` and ``REPLIES_CONFIG`` when the CSP is made.
 """
 
 import base64
-import contextlib
 import hashlib
 import os
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 from markupsafe import Markup
 from pelican import signals
 
+from extramile.buildcache import atomic_write
 from extramile.plugins.theme_context.jsonld import jsonld
 from extramile.plugins.theme_context.palette import PaletteError, insert_tokens, theme_palette
 
@@ -113,15 +113,6 @@ def add_asset_function(generator):
     generator.env.globals["jsonld"] = jsonld
 
 
-def write_new(path, data):
-    """Write a new file: unlinked first, as the static copy may be a hard link to
-    the theme's source, which must not change."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
-    with open(path, "wb") as f:
-        f.write(data)
-
-
 def write_fingerprinted_copies(pelican):
     out = os.path.join(pelican.output_path, pelican.settings["THEME_STATIC_DIR"])
     built = getattr(pelican, "theme_built", {})
@@ -130,8 +121,10 @@ def write_fingerprinted_copies(pelican):
         if not os.path.exists(src):
             continue
         if rel in built:
+            # A new file (atomic_write replaces, never writes in place): the static
+            # copy may be a hard link to the theme's source, which must not change.
             for path in (src, os.path.join(out, hashed)):
-                write_new(path, built[rel])
+                atomic_write(path, built[rel])
         else:
             shutil.copyfile(src, os.path.join(out, hashed))
 

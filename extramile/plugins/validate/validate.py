@@ -15,7 +15,6 @@ left is an error, so a half-filled post cannot be published.
 It also checks production settings: an absolute ``SITEURL``.
 """
 
-import logging
 import os
 import re
 import sys
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pelican import signals
 
+from extramile.plugins.reading.sections import CONTENTS_OFF, CONTENTS_ON
 from extramile.plugins.reading.sharing import HANDLE
 from extramile.plugins.redirects.redirects import HOSTS as REDIRECT_HOSTS
 from extramile.plugins.validate import confinement
@@ -33,8 +33,6 @@ from extramile.plugins.validate.problems import DROPPED_HEADING, Dropped, Proble
 from extramile.plugins.validate.whole import check_output_paths, check_series, check_spellings
 from extramile.slugs import slug_of_title
 from extramile.sources import FILL_IN, MARKDOWN_EXTENSIONS, SourceError, decode, read_date, scan
-
-logger = logging.getLogger(__name__)
 
 STATUSES = {"published", "draft", "hidden"}
 MARKABLE = {"author", "category", "tags", "summary"}
@@ -170,13 +168,10 @@ def check_reading_meta(source, problems):
         problems.append(Problem(source.path, at["series_index"],
                                 "Series_index without a Series line. Add 'Series: Name of the series'."))
     contents = meta.get("contents", "").strip().lower()
-    if "contents" in meta and contents not in CONTENTS_VALUES:
+    if "contents" in meta and contents not in CONTENTS_ON | CONTENTS_OFF:
         problems.append(Problem(source.path, at["contents"],
                                 f"Contents {meta['contents']!r}: write 'Contents: yes' to show the table of "
                                 "contents or 'Contents: no' to hide it (or remove the line)."))
-
-
-CONTENTS_VALUES = {"yes", "no", "true", "false", "on", "off", "show", "hide"}
 
 
 def resolve_links(links, abspath, settings):
@@ -193,12 +188,6 @@ def check_links(source, problems):
                 source.path, line,
                 f"link to {written!r}, but no such file exists in content/. "
                 "Fix the path (relative to this file, or starting with / for content/)."))
-
-
-def slug_of(source, settings):
-    if source.meta.get("slug"):
-        return source.meta["slug"].strip()
-    return slug_of_title(source.meta.get("title", ""), settings)
 
 
 def slug_taken(slug, other):
@@ -253,7 +242,8 @@ def check_file(kind, abspath, shown, settings, memo):
     check_source(source, settings, problems, source.marked)
     check_summary(source, found.header_end, problems, warnings)
     source.links = resolve_links(found.links, abspath, settings)
-    source.slug = slug_of(source, settings)
+    written = found.meta.get("slug")
+    source.slug = written.strip() if written else slug_of_title(found.meta.get("title", ""), settings)
     return source, problems, warnings
 
 
