@@ -5,7 +5,7 @@ import sys
 
 import pytest
 from browser import browser_without_profile, chromium, no_js_page, page, playwright_driver  # noqa: F401
-from support import PROD_SITEURL, cache_override, run_pelican, serve_production_site
+from support import GENERIC_SUBSCRIBE, PROD_SITEURL, cache_override, run_pelican, serve_production_site
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +36,7 @@ def prod_site(tmp_path_factory):
     build = run_pelican(
         tmp / "output",
         conf="publishconf.py",
-        env={"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
-             "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe"},
+        env={"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic", "SUBSCRIBE_ACTION": GENERIC_SUBSCRIBE},
         extra=cache_override(tmp / "cache"),
     )
     assert build.returncode == 0, build.log

@@ -27,6 +27,8 @@ PROD_SITEURL = "https://example.org/blog"
 # A production build must say how readers reply (plugins/replies): every
 # production build here replies by email unless a test sets otherwise.
 REPLIES_ENV = {"REPLIES": "email", "REPLY_EMAIL": "replies@example.org"}
+# Where the session's production build (conftest.prod_site) sends the subscribe form.
+GENERIC_SUBSCRIBE = "https://newsletter.example.net/subscribe"
 
 
 

@@ -72,18 +72,27 @@ class Editor:
         return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout
 
 
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory):
+    """The site built once for this module with EDITOR_LOCAL_BACKEND on a port kept for it, and served:
+    no test changes the built pages, each gets its own scratch repository and decap-server on that port."""
+    tmp = tmp_path_factory.mktemp("editor-admin")
+    port = free_port()
+    build = run_pelican(tmp / "www", extra=cache_override(
+        tmp / "cache", EDITOR_LOCAL_BACKEND=json.dumps(f"http://127.0.0.1:{port}/api/v1")))
+    assert build.returncode == 0, build.log
+    server = StaticServer(tmp / "www").start()
+    yield server, port
+    server.stop()
+
+
 @pytest.fixture
-def editor(tmp_path, browser_without_profile):
+def editor(tmp_path, admin, browser_without_profile):
+    server, port = admin
     repo = tmp_path / "site"
     shutil.copytree(ROOT / "content", repo / "content")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "seed"]):
         subprocess.run([*GIT, *args], cwd=repo, check=True)
-    port = free_port()
-    backend = f"http://127.0.0.1:{port}/api/v1"
-    build = run_pelican(tmp_path / "www", content=repo / "content",
-                        extra=cache_override(tmp_path / "cache", EDITOR_LOCAL_BACKEND=json.dumps(backend)))
-    assert build.returncode == 0, build.log
-    server = StaticServer(tmp_path / "www").start()
     context = browser_without_profile.new_context()
     tab = context.new_page()
     requests, refused = [], []
@@ -95,7 +104,6 @@ def editor(tmp_path, browser_without_profile):
             yield Editor(repo, server.origin, f"http://127.0.0.1:{port}", tab, requests)
     finally:
         context.close()
-        server.stop()
     assert refused == []
 
 

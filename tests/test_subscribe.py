@@ -7,7 +7,7 @@ import json
 import threading
 
 import pytest
-from support import PROD_SITEURL, cache_override, run_pelican, serve_production_site
+from support import GENERIC_SUBSCRIBE, PROD_SITEURL, cache_override, run_pelican, serve_production_site
 
 from extramile.devtools import local_servers
 from extramile.devtools.subscribe_receiver import MAX_BODY, Receiver
@@ -35,8 +35,8 @@ CONTRACTS = {
         "email": "email_address", "honeypot": None, "hidden": {}, "target": None, "ajax": False,
     },
     "generic": {
-        "env": "https://newsletter.example.net/subscribe",
-        "action": "https://newsletter.example.net/subscribe",
+        "env": GENERIC_SUBSCRIBE,
+        "action": GENERIC_SUBSCRIBE,
         "email": "email", "honeypot": "website", "hidden": {}, "target": None, "ajax": True,
     },
 }
@@ -56,9 +56,12 @@ def csp(soup):
 
 
 @pytest.mark.parametrize("provider", sorted(CONTRACTS))
-def test_form_follows_the_provider_contract(tmp_path, provider):
+def test_form_follows_the_provider_contract(tmp_path, provider, request):
     want = CONTRACTS[provider]
-    build = build_with(tmp_path, provider, want["env"])
+    if provider == "generic":  # the session's production build (conftest) is this very build
+        build = request.getfixturevalue("prod_site")
+    else:
+        build = build_with(tmp_path, provider, want["env"])
     assert build.returncode == 0, build.log
     for rel in PAGES:
         soup = build.soup(rel)
