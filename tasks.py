@@ -45,7 +45,7 @@ def pelican_command(conf, output, *extra, content=CONTENT):
     return shlex.join([*args, *extra])
 
 
-def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()):
+def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=(), failed=""):
     """Build `output` with Pelican. PELICAN_CLASS (extramile/staging.py) builds
     into a fresh folder and swaps it in only if the build passed; the build sees
     only the environment it reads (extramile/buildenv.py), never a credential."""
@@ -54,7 +54,7 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
     result = c.run(pelican_command(conf, output, "--fatal", "errors", *extra, content=content),
                    env=build_environment(env), replace_env=True, warn=True)
     if result.failed:
-        raise Exit(f"Build failed: {Path(output).name}/ was left as it was.", code=1)
+        raise Exit(failed or f"Build failed: {Path(output).name}/ was left as it was.", code=1)
 
 
 def last_deploy(cache=None):
@@ -127,20 +127,15 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
                  cache=None):
     """Build the production site and deploy it (extramile/deploy/publish.py says how)."""
     from extramile.deploy import DeployError
-    from extramile.deploy.publish import BuildFailed, publish
+    from extramile.deploy.publish import publish
 
     def build(site, pairs):
-        try:
-            build_into_place(c, PROD_CONF, output=site, content=content, extra=with_settings(extra, *pairs))
-        except Exit:
-            return False
-        return True
+        build_into_place(c, PROD_CONF, output=site, content=content, extra=with_settings(extra, *pairs),
+                         failed="Build failed: nothing was published.")
 
     try:
         return publish(build, get_settings_from_file(str(PROD_CONF)), os.environ, cache or CACHE, lock,
                        output=output, dry_run=dry_run, if_due=if_due)
-    except BuildFailed:
-        raise Exit("Build failed: nothing was published.", code=1) from None
     except DeployError as err:
         raise Exit(f"Not published: {err}", code=1) from None
 
