@@ -240,26 +240,27 @@ def dev_build_settings(port, cache=None):
     return with_settings(servers.dev_settings(SETTINGS, port), *last_deploy(cache))
 
 
-def helpers(port, receiver=True, isso=False):
-    """The subscribe receiver and the local Isso beside the site on `port`, as one block."""
+@contextlib.contextmanager
+def built_and_served(c, port, conf=DEV_CONF, env=None, extra=(), receiver=True, isso=False, editor=False):
+    """Claim the ports, build `conf` into output/, then run the subscribe receiver and the local
+    Isso beside the block that serves it, until Ctrl-C or SIGTERM, which end every process it started."""
     receiver_port, isso_port, _ = servers.dev_ports(SETTINGS, port)
-    stack = contextlib.ExitStack()
-    if receiver:
-        stack.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))
-    if isso:
-        stack.enter_context(servers.isso_server(port, isso_port, ISSO_FOLDER))
-    return stack
+    with processes.until_stopped(ended_by_the_stop=(Exit,)), contextlib.ExitStack() as helpers:
+        servers.claim_ports(SETTINGS, port, receiver=receiver, isso=isso, editor=editor)
+        build_into_place(c, conf, output=OUTPUT, content=CONTENT, env=env, extra=extra)  # as they are now (tests)
+        if receiver:
+            helpers.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))
+        if isso:
+            helpers.enter_context(servers.isso_server(port, isso_port, ISSO_FOLDER))
+        yield
 
 
 @task(help=PORT_HELP)
 def serve(c, port=PORT):
     """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver and Isso."""
     isso = servers.local_isso_wanted(SETTINGS, servers.dev_addresses(SETTINGS, port)["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, isso=isso)
-        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
-        with helpers(port, isso=isso):
-            servers.listen(OUTPUT, port)
+    with built_and_served(c, port, extra=dev_build_settings(port), isso=isso):
+        servers.listen(OUTPUT, port)
 
 
 def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
@@ -274,14 +275,11 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
 @task(help=PORT_HELP)
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
-    site = servers.dev_addresses(SETTINGS, port)
+    site, extra = servers.dev_addresses(SETTINGS, port), dev_build_settings(port)
     isso = servers.local_isso_wanted(SETTINGS, site["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, isso=isso, editor=True)
-        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
-        server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_build_settings(port), port=port)
-        with helpers(port, isso=isso), editor_backend.serving(ROOT, site, site=site["SITEURL"]):
-            server.serve_forever()
+    with built_and_served(c, port, extra=extra, isso=isso, editor=True), \
+            editor_backend.serving(ROOT, site, site=site["SITEURL"]):
+        livereload_server(output=OUTPUT, content=CONTENT, extra=extra, port=port).serve_forever()
 
 
 @task(help=PORT_HELP)
@@ -296,12 +294,9 @@ def preview(c, port=PORT):
     if receiver:
         env["SUBSCRIBE_ACTION"] = local["SUBSCRIBE_ACTION"]
     isso = env["ISSO_URL"] == local["ISSO_URL"] and servers.local_isso_wanted(SETTINGS, env["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, receiver=receiver, isso=isso)
-        build_into_place(c, PROD_CONF, output=OUTPUT, content=CONTENT, env=env)
+    with built_and_served(c, port, PROD_CONF, env=env, receiver=receiver, isso=isso):
         print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-        with helpers(port, receiver=receiver, isso=isso):
-            servers.listen(OUTPUT, port, announce=False)
+        servers.listen(OUTPUT, port, announce=False)
 
 
 @task
