@@ -58,10 +58,8 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
 
 
 def last_deploy(cache=None):
-    """`-e` settings that name the copy of the host's manifest the last publish left in
-    `cache` (default CACHE, read when called; deploy/published.py) as LAST_DEPLOY_MANIFEST,
-    when pelicanconf.py names none: a published page the build drops is then reported with
-    its Aliases: line."""
+    """`-e` settings naming the copy of the host's manifest the last publish left in `cache`
+    (default CACHE, read when called) as LAST_DEPLOY_MANIFEST, when pelicanconf.py names none."""
     from extramile.deploy import published
 
     if SETTINGS.get("LAST_DEPLOY_MANIFEST"):
@@ -347,11 +345,7 @@ def _replies_settings(content):
     """The settings the reply tasks need, for the content folder `content`."""
     from extramile.plugins.replies.replies import DEFAULTS
 
-    settings = dict(SETTINGS)
-    settings["PATH"] = str(content)
-    for name, value in DEFAULTS.items():
-        settings.setdefault(name, value)
-    return settings
+    return {**DEFAULTS, **SETTINGS, "PATH": str(content)}
 
 
 @task(positional=["message"], help={"message": "a saved email (.eml)",
