@@ -45,7 +45,7 @@ def pelican_command(conf, output, *extra, content=CONTENT):
     return shlex.join([*args, *extra])
 
 
-def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()):
+def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=(), failed=""):
     """Build `output` with Pelican. PELICAN_CLASS (extramile/staging.py) builds
     into a fresh folder and swaps it in only if the build passed; the build sees
     only the environment it reads (extramile/buildenv.py), never a credential."""
@@ -54,14 +54,12 @@ def build_into_place(c, conf, output=OUTPUT, env=None, content=CONTENT, extra=()
     result = c.run(pelican_command(conf, output, "--fatal", "errors", *extra, content=content),
                    env=build_environment(env), replace_env=True, warn=True)
     if result.failed:
-        raise Exit(f"Build failed: {Path(output).name}/ was left as it was.", code=1)
+        raise Exit(failed or f"Build failed: {Path(output).name}/ was left as it was.", code=1)
 
 
 def last_deploy(cache=None):
-    """`-e` settings that name the copy of the host's manifest the last publish left in
-    `cache` (default CACHE, read when called; deploy/published.py) as LAST_DEPLOY_MANIFEST,
-    when pelicanconf.py names none: a published page the build drops is then reported with
-    its Aliases: line."""
+    """`-e` settings naming the copy of the host's manifest the last publish left in `cache`
+    (default CACHE, read when called) as LAST_DEPLOY_MANIFEST, when pelicanconf.py names none."""
     from extramile.deploy import published
 
     if SETTINGS.get("LAST_DEPLOY_MANIFEST"):
@@ -127,20 +125,15 @@ def publish_site(c, dry_run=False, output=None, content=CONTENT, extra=(), if_du
                  cache=None):
     """Build the production site and deploy it (extramile/deploy/publish.py says how)."""
     from extramile.deploy import DeployError
-    from extramile.deploy.publish import BuildFailed, publish
+    from extramile.deploy.publish import publish
 
     def build(site, pairs):
-        try:
-            build_into_place(c, PROD_CONF, output=site, content=content, extra=with_settings(extra, *pairs))
-        except Exit:
-            return False
-        return True
+        build_into_place(c, PROD_CONF, output=site, content=content, extra=with_settings(extra, *pairs),
+                         failed="Build failed: nothing was published.")
 
     try:
         return publish(build, get_settings_from_file(str(PROD_CONF)), os.environ, cache or CACHE, lock,
                        output=output, dry_run=dry_run, if_due=if_due)
-    except BuildFailed:
-        raise Exit("Build failed: nothing was published.", code=1) from None
     except DeployError as err:
         raise Exit(f"Not published: {err}", code=1) from None
 
@@ -245,26 +238,27 @@ def dev_build_settings(port, cache=None):
     return with_settings(servers.dev_settings(SETTINGS, port), *last_deploy(cache))
 
 
-def helpers(port, receiver=True, isso=False):
-    """The subscribe receiver and the local Isso beside the site on `port`, as one block."""
+@contextlib.contextmanager
+def built_and_served(c, port, conf=DEV_CONF, env=None, extra=(), receiver=True, isso=False, editor=False):
+    """Claim the ports, build `conf` into output/, then run the subscribe receiver and the local
+    Isso beside the block that serves it, until Ctrl-C or SIGTERM, which end every process it started."""
     receiver_port, isso_port, _ = servers.dev_ports(SETTINGS, port)
-    stack = contextlib.ExitStack()
-    if receiver:
-        stack.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))
-    if isso:
-        stack.enter_context(servers.isso_server(port, isso_port, ISSO_FOLDER))
-    return stack
+    with processes.until_stopped(ended_by_the_stop=(Exit,)), contextlib.ExitStack() as helpers:
+        servers.claim_ports(SETTINGS, port, receiver=receiver, isso=isso, editor=editor)
+        build_into_place(c, conf, output=OUTPUT, content=CONTENT, env=env, extra=extra)  # as they are now (tests)
+        if receiver:
+            helpers.enter_context(servers.subscribe_receiver(port, receiver_port, CACHE / "subscribers.sqlite3"))
+        if isso:
+            helpers.enter_context(servers.isso_server(port, isso_port, ISSO_FOLDER))
+        yield
 
 
 @task(help=PORT_HELP)
 def serve(c, port=PORT):
     """Build, then serve output/ on http://127.0.0.1:8000 (no rebuilds), with the subscribe receiver and Isso."""
     isso = servers.local_isso_wanted(SETTINGS, servers.dev_addresses(SETTINGS, port)["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, isso=isso)
-        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
-        with helpers(port, isso=isso):
-            servers.listen(OUTPUT, port)
+    with built_and_served(c, port, extra=dev_build_settings(port), isso=isso):
+        servers.listen(OUTPUT, port)
 
 
 def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=PORT, log=None):
@@ -279,14 +273,11 @@ def livereload_server(output=OUTPUT, content=CONTENT, extra=(), host=HOST, port=
 @task(help=PORT_HELP)
 def livereload(c, port=PORT):
     """Serve on http://127.0.0.1:8000, rebuild on every save and reload the pages whose files changed."""
-    site = servers.dev_addresses(SETTINGS, port)
+    site, extra = servers.dev_addresses(SETTINGS, port), dev_build_settings(port)
     isso = servers.local_isso_wanted(SETTINGS, site["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, isso=isso, editor=True)
-        build_into_place(c, DEV_CONF, output=OUTPUT, content=CONTENT, extra=dev_build_settings(port))
-        server = livereload_server(output=OUTPUT, content=CONTENT, extra=dev_build_settings(port), port=port)
-        with helpers(port, isso=isso), editor_backend.serving(ROOT, site, site=site["SITEURL"]):
-            server.serve_forever()
+    with built_and_served(c, port, extra=extra, isso=isso, editor=True), \
+            editor_backend.serving(ROOT, site, site=site["SITEURL"]):
+        livereload_server(output=OUTPUT, content=CONTENT, extra=extra, port=port).serve_forever()
 
 
 @task(help=PORT_HELP)
@@ -301,12 +292,9 @@ def preview(c, port=PORT):
     if receiver:
         env["SUBSCRIBE_ACTION"] = local["SUBSCRIBE_ACTION"]
     isso = env["ISSO_URL"] == local["ISSO_URL"] and servers.local_isso_wanted(SETTINGS, env["ISSO_URL"])
-    with processes.until_stopped(ended_by_the_stop=(Exit,)):
-        servers.claim_ports(SETTINGS, port, receiver=receiver, isso=isso)
-        build_into_place(c, PROD_CONF, output=OUTPUT, content=CONTENT, env=env)
+    with built_and_served(c, port, PROD_CONF, env=env, receiver=receiver, isso=isso):
         print(f"Serving the production build on http://{HOST}:{port}/  (Ctrl-C stops)")
-        with helpers(port, receiver=receiver, isso=isso):
-            servers.listen(OUTPUT, port, announce=False)
+        servers.listen(OUTPUT, port, announce=False)
 
 
 @task
@@ -357,11 +345,7 @@ def _replies_settings(content):
     """The settings the reply tasks need, for the content folder `content`."""
     from extramile.plugins.replies.replies import DEFAULTS
 
-    settings = dict(SETTINGS)
-    settings["PATH"] = str(content)
-    for name, value in DEFAULTS.items():
-        settings.setdefault(name, value)
-    return settings
+    return {**DEFAULTS, **SETTINGS, "PATH": str(content)}
 
 
 @task(positional=["message"], help={"message": "a saved email (.eml)",

@@ -78,13 +78,9 @@ def descendants(pid=None):
 
 def reap():
     """Collect the exit status of children that ended (orphans we adopted); never blocks."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:  # 0: children left, none ended
+            pass
 
 
 def reap_adopted(keep=()):

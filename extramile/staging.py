@@ -1,23 +1,17 @@
 """Builds that never leave a stale or half-written site: the one "fresh folder,
-then swap" of the project, used by every build (plain `pelican`, every invoke
-task, the development server).
+then swap" of the project, used by every build (docs/architecture.md).
 
-Pelican writes into its output folder as it goes: a folder kept between builds
-(development: ``DELETE_OUTPUT_DIRECTORY = False``) keeps every file the new
-build no longer makes (a deleted post's page, a renamed tag's pages), and a
-failed build leaves half a site. ``StagedPelican`` (``PELICAN_CLASS``,
-Pelican's documented hook) always builds into a fresh sibling folder. Only
-once the build passed is the output made of it: a missing output folder is the
-fresh one renamed; an existing one is brought to exactly its content, where a
-changed file is moved in (an atomic rename: no browser reads half a page), a
-file with the same bytes is left alone (its mtime stays: the development server
-reloads only changed pages), a file the build did not make is removed. Names in
-``OUTPUT_RETENTION`` stay (the background search index lives there). A failed
-build leaves the output folder exactly as it was, or absent.
+``StagedPelican`` (``PELICAN_CLASS``, Pelican's documented hook) builds into a
+fresh sibling folder; Pelican itself would keep every file a build no longer
+makes and leave half a site when one fails. Only once the build passed is the
+output made of it: a missing output folder is the fresh one renamed; in an
+existing one a changed file is moved in (an atomic rename: no browser reads half
+a page), a file with the same bytes is left alone (its mtime stays: the
+development server reloads only changed pages), a file the build did not make
+is removed. Names in ``OUTPUT_RETENTION`` stay (the background search index).
 
-During the build ``OUTPUT_PATH`` is the fresh folder and ``SITE_OUTPUT_PATH``
-the served one. Once the site is in place the blinker signal ``site_ready`` is
-sent with the Pelican object (the background search index starts then).
+During the build ``OUTPUT_PATH`` is the fresh folder and ``SITE_OUTPUT_PATH`` the
+served one; once the site is in place the blinker signal ``site_ready`` is sent.
 """
 
 import logging
@@ -49,9 +43,7 @@ def sync_tree(fresh, site, keep=()):
     changed = []
     made = set()
     for folder, dirs, files in os.walk(fresh):
-        rel_folder = os.path.relpath(folder, fresh)
-        if rel_folder == ".":
-            rel_folder = ""
+        rel_folder = "" if folder == fresh else os.path.relpath(folder, fresh)
         target_folder = os.path.join(site, rel_folder)
         if os.path.lexists(target_folder) and not os.path.isdir(target_folder):
             os.remove(target_folder)  # a file where the build now has a folder
@@ -68,9 +60,7 @@ def sync_tree(fresh, site, keep=()):
             changed.append(rel)
         made.update(os.path.join(rel_folder, d) for d in dirs)
     for folder, dirs, files in os.walk(site, topdown=False):
-        rel_folder = os.path.relpath(folder, site)
-        if rel_folder == ".":
-            rel_folder = ""
+        rel_folder = "" if folder == site else os.path.relpath(folder, site)
         if rel_folder.split(os.sep)[0] in keep:
             continue
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:

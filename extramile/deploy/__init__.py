@@ -1,12 +1,9 @@
-"""Deploy the built site (output/) to the host that DEPLOY_TARGET names.
+"""Deploy the built site to the host that DEPLOY_TARGET names (docs/deploying.md).
 
-Each target is a small module naming its VARIABLES (REQUIRED ones are checked
-before anything is built, with every setting the production build needs) and
-a ``deploy(output, config, dry_run, manifest)`` that uploads or, with
-``dry_run``, prints what would change, then leaves the manifest
-(deploy/manifest.py) on the host; ``read_manifest(config)`` reads it back for `invoke publish --if-due`. Settings come from the environment, or
-from publishconf.py under the same names; only the chosen target's variables
-are read, so no rsync/SSH setting is needed to publish to GitHub Pages or S3.
+Each target module names its VARIABLES (REQUIRED ones are checked before anything
+is built) and has `deploy(output, config, dry_run, manifest)` and
+`read_manifest(config)`; rsync also has a `lock`. Only the chosen target's
+variables are read, so no SSH setting is needed to publish to GitHub Pages or S3.
 """
 
 import contextlib
@@ -16,26 +13,31 @@ from pathlib import Path
 from . import ghpages, manifest, rsync, s3
 from .errors import DeployError
 
-__all__ = ["DeployError", "TARGETS", "configure", "deploy", "locked", "read_manifest"]
+__all__ = ["DeployError", "TARGETS", "chosen", "configure", "deploy", "reporting"]
 TARGETS = {"rsync": rsync, "ghpages": ghpages, "s3": s3}
 FAILURE_WORDS = ("fatal", "error", "rejected", "denied", "refused", "failed", "not found", "no such", "could not")
+
+
+def chosen(environ, settings):
+    """(DEPLOY_TARGET, its module or None, its variables or None): each from the environment, else publishconf.py."""
+    lookup = lambda name, default="": environ.get(name) or settings.get(name) or default  # noqa: E731
+    name = lookup("DEPLOY_TARGET")
+    target = TARGETS.get(name)
+    config = {var: lookup(var, default) for var, default in target.VARIABLES.items()} if target else None
+    return name, target, config
 
 
 def configure(environ, settings):
     """Return (target module, config), or raise DeployError naming, at once,
     everything missing: the target's variables and, for production settings
     (publishconf.py: PRODUCTION), every setting the build would stop on."""
-    lookup = lambda name, default="": environ.get(name) or settings.get(name) or default  # noqa: E731
-    name = lookup("DEPLOY_TARGET")
-    problems, target, config = [], TARGETS.get(name), None
+    name, target, config = chosen(environ, settings)
+    problems = []
     if target is None:
         problems.append(f"DEPLOY_TARGET is {name!r}: set it to one of {', '.join(TARGETS)} "
                         "(in the environment or publishconf.py)")
-    else:
-        config = {var: lookup(var, default) for var, default in target.VARIABLES.items()}
-        missing = [var for var in target.REQUIRED if not config[var]]
-        if missing:
-            problems.append(f"DEPLOY_TARGET={name} needs {', '.join(missing)}")
+    elif missing := [var for var in target.REQUIRED if not config[var]]:
+        problems.append(f"DEPLOY_TARGET={name} needs {', '.join(missing)}")
     if settings.get("PRODUCTION"):
         problems += build_problems(settings)
     problems = [problem.rstrip(".") for problem in problems]
@@ -93,34 +95,11 @@ def reporting():
         raise
 
 
-def read_manifest(target, config):
-    """The manifest the last publish left on the host (None: none yet); DeployError if unreachable."""
-    with reporting():
-        return target.read_manifest(config)
-
-
-@contextlib.contextmanager
-def locked(target, config):
-    """One publish at a time on the target, where the target has a lock (rsync's
-    folder lock). GitHub Pages needs none: git refuses a push that is not a
-    fast-forward of the commit the publish started from. S3 has none: two
-    publishes at once may interleave (the per-checkout lock, tasks.py, and one
-    scheduled publisher keep them apart)."""
-    with reporting():
-        hold = target.lock(config) if hasattr(target, "lock") else contextlib.nullcontext()
-        with hold:
-            yield
-
-
-def links_in(folder):
-    """Symbolic links in a build: a host would serve what they point to on the host itself."""
-    return sorted(str(p.relative_to(folder)) for p in Path(folder).rglob("*") if p.is_symlink())
-
-
 def deploy(target, output, config, dry_run=False, built=None):
     """Run the target on the build in `output` (`built`: its manifest, if computed
     already), leaving the manifest on the host after the files."""
-    links = links_in(output)
+    # A host would serve what a symbolic link points to on the host itself.
+    links = sorted(str(p.relative_to(output)) for p in Path(output).rglob("*") if p.is_symlink())
     if links:
         raise DeployError(f"the build holds symbolic links ({', '.join(links[:5])}): nothing was deployed.")
     with reporting():

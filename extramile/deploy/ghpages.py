@@ -2,11 +2,10 @@
 
 It runs in a scratch repository, so the author's own repository, index and
 branches are never touched; the branch keeps its history (one commit per
-publish, none when nothing changed). The manifest (deploy/manifest.py) is
-committed with the site, so both change together. Precompressed copies and
-_headers are left out: GitHub Pages compresses by itself and ignores _headers.
-Two publishes at once cannot both land: git refuses a push that is not a
-fast-forward of the branch the publish started from.
+publish, none when nothing changed). The manifest is committed with the site,
+so both change together. Precompressed copies and _headers are left out:
+GitHub Pages compresses by itself and ignores _headers. Two publishes at once
+cannot both land: git refuses a push that is not a fast-forward.
 """
 
 import contextlib
@@ -17,16 +16,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from . import manifest as manifests
 from .errors import DeployError
+from .published import without_credentials
 
 VARIABLES = {"GHPAGES_REMOTE": "", "GHPAGES_BRANCH": "gh-pages", "GHPAGES_CNAME": ""}
 REQUIRED = []
 SERVED_SETTINGS = ("GHPAGES_CNAME",)  # written into the branch as CNAME
 SKIP = ("*.gz", "*.br", "_headers")
-
 
 
 def git(*args, cwd, **kwargs):
@@ -44,19 +42,25 @@ def remote_url(config):
                           "repository to push the site to.") from None
 
 
+@contextlib.contextmanager
+def scratch_repo(url):
+    """An empty repository in a temporary folder, `url` its remote "target". git's
+    error messages name the remote: never with the token the URL may hold."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
+            repo = Path(scratch) / "repo"
+            repo.mkdir()
+            git("init", "-q", cwd=repo)
+            git("remote", "add", "target", url, cwd=repo)
+            yield repo
+    except subprocess.CalledProcessError as err:
+        clean = lambda text: text.replace(url, shown(url)) if isinstance(text, str) else text  # noqa: E731
+        raise subprocess.CalledProcessError(err.returncode, [clean(str(a)) for a in err.cmd],
+                                            clean(err.stdout), clean(err.stderr)) from None
+
+
 def shown(url):
-    """The remote without a token in it (https://x-access-token:...@github.com/...)."""
-    parts = urlsplit(url)
-    if parts.scheme and "@" in parts.netloc:
-        return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
-    return url
-
-
-def scratch_repo(folder, url):
-    folder.mkdir()
-    git("init", "-q", cwd=folder)
-    git("remote", "add", "target", url, cwd=folder)
-    return folder
+    return without_credentials(url, mask="***@")
 
 
 def branch_exists(repo, branch):
@@ -68,22 +72,10 @@ def branch_exists(repo, branch):
     return found.returncode == 0
 
 
-@contextlib.contextmanager
-def redacted(url):
-    """git's error messages name the remote: never with the token it may hold."""
-    try:
-        yield
-    except subprocess.CalledProcessError as err:
-        clean = lambda text: text.replace(url, shown(url)) if isinstance(text, str) else text  # noqa: E731
-        raise subprocess.CalledProcessError(err.returncode, [clean(str(a)) for a in err.cmd],
-                                            clean(err.stdout), clean(err.stderr)) from None
-
-
 def read_manifest(config):
     """The manifest on the branch, or None if there is none yet."""
-    url, branch = remote_url(config), config["GHPAGES_BRANCH"]
-    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
-        repo = scratch_repo(Path(scratch) / "repo", url)
+    branch = config["GHPAGES_BRANCH"]
+    with scratch_repo(remote_url(config)) as repo:
         if not branch_exists(repo, branch):
             return None
         git("fetch", "-q", "--depth", "1", "target", f"refs/heads/{branch}", cwd=repo)
@@ -98,31 +90,23 @@ def blob_id(data):
 
 def deploy(output, config, dry_run=False, manifest=None):
     url, branch = remote_url(config), config["GHPAGES_BRANCH"]
-    with redacted(url), tempfile.TemporaryDirectory(prefix="ghpages-") as scratch:
-        site = Path(scratch) / "site"
+    with scratch_repo(url) as repo:
+        site = repo.parent / "site"
         shutil.copytree(output, site, ignore=shutil.ignore_patterns(*SKIP))
         if config["GHPAGES_CNAME"]:
             (site / "CNAME").write_text(config["GHPAGES_CNAME"] + "\n")
         (site / ".nojekyll").write_bytes(b"")
         if manifest is not None:
             (site / manifests.NAME).write_bytes(manifests.dumps(manifest))
-        repo = scratch_repo(Path(scratch) / "repo", url)
-        exists = branch_exists(repo, branch)
         published = {}
-        if exists:
+        if branch_exists(repo, branch):
             git("fetch", "-q", "target", f"{branch}:refs/remotes/target/{branch}", cwd=repo)
             for line in git("ls-tree", "-r", f"target/{branch}", cwd=repo).splitlines():
                 meta, path = line.split("\t", 1)
                 published[path] = meta.split()[2]
         local = {str(p.relative_to(site)): blob_id(p.read_bytes()) for p in sorted(site.rglob("*")) if p.is_file()}
-        changes = [f"new      {p}" for p in local if p not in published]
-        changes += [f"changed  {p}" for p in local if p in published and published[p] != local[p]]
-        changes += [f"deleted  {p}" for p in published if p not in local]
-        verb = "would change" if dry_run else "changed"
-        where = f"{shown(url)} {branch}"
-        print(f"{where}: {len(changes)} {verb}" if changes else f"{where}: nothing to change.")
-        for line in changes:
-            print("  " + line)
+        changes = manifests.changes(published, local)
+        manifests.say_changes(f"{shown(url)} {branch}", changes, dry_run)
         if dry_run or not changes:
             return changes
         env = {**os.environ, "GIT_COMMITTER_NAME": os.environ.get("GIT_COMMITTER_NAME", "The Extra Mile publisher"),

@@ -1,12 +1,8 @@
-"""The manifest each publish leaves on the target: the SHA-256 of every file
-of the build it deployed, and of the target's settings that change what is
-served (a CNAME, a prefix). `invoke publish --if-due` compares a new build's
-manifest with the target's and deploys only when they differ.
-
-It is written last (in the same commit on GitHub Pages), so a deploy that
-stopped half-way leaves the old manifest and the next run deploys again. Its
-bytes depend only on the build and the settings (no time stamp), so an
-unchanged site sends nothing and the manifest itself is not rewritten.
+"""The manifest each publish leaves on the target (docs/deploying.md): the SHA-256
+of every file of the build it deployed and of the target's settings that change
+what is served. It is written last, so a deploy that stopped half-way leaves the
+old manifest and the next run deploys again; its bytes depend only on the build
+and the settings (no time stamp), so an unchanged site sends nothing.
 """
 
 import hashlib
@@ -89,11 +85,22 @@ def differences(old, new):
     lines = []
     if old.get("settings") != new["settings"] or old.get("target") != new["target"]:
         lines.append("the target's settings changed")
-    before, after = old.get("files", {}), new["files"]
-    lines += [f"new      {p}" for p in after if p not in before]
-    lines += [f"changed  {p}" for p in after if p in before and before[p] != after[p]]
-    lines += [f"deleted  {p}" for p in before if p not in after]
-    return lines
+    return lines + changes(old.get("files", {}), new["files"])
+
+
+def changes(before, after):
+    """A line per file new, changed or deleted from `before` to `after` ({path: digest})."""
+    return ([f"new      {p}" for p in after if p not in before]
+            + [f"changed  {p}" for p in after if p in before and before[p] != after[p]]
+            + [f"deleted  {p}" for p in before if p not in after])
+
+
+def say_changes(where, lines, dry_run):
+    """Print what a deploy to `where` changed, or would change (`dry_run`)."""
+    verb = "would change" if dry_run else "changed"
+    print(f"{where}: {len(lines)} {verb}" if lines else f"{where}: nothing to change.")
+    for line in lines:
+        print("  " + line)
 
 
 def new_articles(output, deployed, settings):

@@ -1,14 +1,7 @@
-"""A deploy never silently drops a page.
-
-The manifest on the host lists the posts and pages it serves (their title,
-slug, date and source, from the build's PAGES_REPORT: plugins/redirects). A
-new build must still have a file at each of their paths: the page itself, a
-refresh page of an `Aliases:` line that names the old path, or the "removed"
-page of a GONE path. Otherwise the publish stops before touching the host and
-names the source that most likely moved, with the `Aliases:` line to add.
-A manifest written before it listed the pages still lists the files: their
-pages are read from the files' paths (manifest.pages_of), and the page that is
-new since that deploy is the likely new home of one that went.
+"""A deploy never silently drops a page (docs/deploying.md): each post and page
+the host's manifest lists must still have a file at its path (the page, an
+`Aliases:` refresh page or a GONE page), or the publish stops before touching
+the host and names the source that most likely moved, with the line to add.
 """
 
 import json

@@ -1,16 +1,10 @@
-"""`invoke publish`: build the production site, check it against the host, deploy it.
-
-The build goes into a private folder (by default a temporary one): the files
-deployed and the manifest are this build's, and the development output/ is
-never read nor written. One publish at a time from this checkout (`lock`) and,
-where the target has a lock, on the target. With `if_due`, deploy only if the
-build differs from the manifest the last publish left on the host, naming the
-articles it makes live; otherwise say "Nothing is due" and touch nothing.
-Either way, say when the next scheduled post is due. The host's manifest, and
-after a deploy the one left there, is kept in `cache` for the checks at the
-desk (deploy/published.py).
+"""`invoke publish`: build the production site into a private folder, check it
+against the host, deploy exactly that build (docs/deploying.md). The host's
+manifest, and after a deploy the one left there, is kept in `cache` for the
+checks at the desk (deploy/published.py).
 """
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -20,28 +14,26 @@ from extramile.deploy import lock as locks
 from extramile.deploy import manifest, moves, published, schedule
 
 
-class BuildFailed(Exception):
-    """The build or its checks failed: nothing was published."""
-
-
 def publish(build, settings, environ, cache, lock, output=None, dry_run=False, if_due=False):
-    """Deploy what `build(folder, settings_pairs)` makes (it returns False if the
-    build failed); raise DeployError or BuildFailed, having changed nothing on the host."""
+    """Deploy what `build(folder, settings_pairs)` makes (it raises if the build
+    fails); raise DeployError, having changed nothing on the host. With `if_due`,
+    deploy only if the build differs from the host's manifest."""
     target, config = deploy.configure(environ, settings)
     try:
         now = clock.now()
     except ValueError as err:
         raise deploy.DeployError(str(err)) from None
-    with locks.held(lock), deploy.locked(target, config), tempfile.TemporaryDirectory(prefix="publish-") as scratch:
+    # One publish at a time from this checkout and, where the target has a lock, on the target.
+    target_lock = target.lock(config) if hasattr(target, "lock") else contextlib.nullcontext()
+    with locks.held(lock), deploy.reporting(), target_lock, tempfile.TemporaryDirectory(prefix="publish-") as scratch:
         # The host first: one that cannot be reached fails the run before a build.
         # Read on every publish: a page the host serves may not disappear (deploy/moves.py).
-        deployed = deploy.read_manifest(target, config)
+        deployed = target.read_manifest(config)
         published.keep(cache, target, config, deployed)
         report, pages_report = Path(scratch) / "schedule.json", Path(scratch) / "pages.json"
         site = Path(output) if output else Path(scratch) / "site"
-        if not build(site, [f"SCHEDULE_REPORT={json.dumps(str(report))}",
-                            f"PAGES_REPORT={json.dumps(str(pages_report))}"]):
-            raise BuildFailed()  # nothing deploys unless the build and its checks passed
+        # Nothing deploys unless the build and its checks passed.
+        build(site, [f"SCHEDULE_REPORT={json.dumps(str(report))}", f"PAGES_REPORT={json.dumps(str(pages_report))}"])
         upcoming = schedule.next_due(schedule.read_report(report), now)
         pages = moves.read_report(pages_report)
         built = manifest.of(site, target, config, pages)

@@ -1,16 +1,7 @@
-"""What is already published, for the checks at the author's desk and in a
-pull request (plugins/validate/aliases.py: a published page the build drops
-is reported at its source's line with the `Aliases:` line to add).
-
-- `invoke publish` keeps a copy of the host's manifest in the checkout's
-  cache, one per deploy target and destination: the one it read from the host
-  and, after a deploy, the one it left there. `invoke build`, `check` and
-  `livereload` hand that copy to the build as LAST_DEPLOY_MANIFEST when
-  pelicanconf.py names none.
-- A pull request's check has no local publish: `invoke check --deployed URL`
-  fetches the manifest every publish leaves at the site's root
-  (SITEURL/.extramile-manifest.json). A site that cannot be reached is one
-  line saying so, never a failed check.
+"""What is already published, for the checks at the desk and in a pull request
+(docs/deploying.md): `invoke publish` keeps a copy of the host's manifest in the
+checkout's cache, one per target and destination; `invoke check --deployed URL`
+fetches the one every publish leaves at the site's root instead.
 """
 
 import hashlib
@@ -29,11 +20,12 @@ FETCH_TIMEOUT = 20  # seconds
 MAX_BYTES = 32 * 1024 * 1024  # a manifest lists every file: about 100 bytes each
 
 
-def without_credentials(value):
-    """A URL without the user and password (a token) it may hold; other values as they are."""
+def without_credentials(value, mask=""):
+    """A URL without the user and password (a token) it may hold, `mask` in their
+    place (https://x-access-token:...@github.com/...); other values as they are."""
     parts = urlsplit(str(value))
     if parts.scheme and "@" in parts.netloc:
-        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+        return urlunsplit(parts._replace(netloc=mask + parts.netloc.rsplit("@", 1)[1]))
     return str(value)
 
 
@@ -57,30 +49,21 @@ def keep(cache, target, config, deployed):
 def desk_copy(cache, environ, settings):
     """The desk copy to check against: DEPLOY_TARGET's (environment, else publishconf.py's
     `settings`) if there is one, else the one a publish wrote last; None if none."""
-    from . import TARGETS  # the package imports this module's siblings
+    from . import chosen  # the package imports this module's siblings
 
-    lookup = lambda name, default="": environ.get(name) or settings.get(name) or default  # noqa: E731
-    target = TARGETS.get(lookup("DEPLOY_TARGET"))
-    if target is not None:
-        path = copy_path(cache, target, {var: lookup(var, default) for var, default in target.VARIABLES.items()})
-        if path.is_file():
-            return path
+    _, target, config = chosen(environ, settings)
+    if target is not None and copy_path(cache, target, config).is_file():
+        return copy_path(cache, target, config)
     copies = sorted((Path(cache) / FOLDER).glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
     return copies[-1] if copies else None
 
 
-def manifest_url(address):
-    """The manifest's address for a site's address (https://example.org/blog), or the manifest's own."""
-    address = address.strip()
-    if address.endswith(".json"):
-        return address
-    return address.rstrip("/") + "/" + manifest.NAME
-
-
 def fetch(address, into):
-    """Fetch the deployed site's manifest into the file `into`: (True, what was fetched)
-    or (False, a one-line reason). Never raises for the network or a bad answer."""
-    url = manifest_url(address)
+    """Fetch the manifest of the site at `address` (https://example.org/blog, or the manifest's
+    own address) into the file `into`: (True, what was fetched) or (False, a one-line reason).
+    Never raises for the network or a bad answer: a site that cannot be reached fails no check."""
+    address = address.strip()
+    url = address if address.endswith(".json") else address.rstrip("/") + "/" + manifest.NAME
     if urlsplit(url).scheme not in ("http", "https"):
         return False, f"{address!r} is not an http(s) address of the deployed site"
     try:

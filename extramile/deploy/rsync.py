@@ -1,13 +1,11 @@
 """rsync over SSH (or to a local folder): only changed files are sent, new
-files are moved into place together at the end, then stale files removed.
-The manifest (deploy/manifest.py) follows in a second transfer, once the
-site is in place.
+files are moved into place together at the end, then stale files removed; the
+manifest follows in a second transfer, once the site is in place.
 
 One publish at a time per destination, from any checkout or machine: `lock`
-makes the folder LOCK inside the destination (mkdir is atomic, locally and
-over SSH, where the same shell script runs) and removes it at the end. A
-second publish waits for it; a lock whose process is gone (same machine) is
-removed, one from another machine is named with how to remove it.
+makes the folder LOCK inside the destination (mkdir is atomic, locally and over
+SSH, where the same shell script runs). A lock whose process is gone (same
+machine) is removed; one from another machine is named with how to remove it.
 """
 
 import contextlib

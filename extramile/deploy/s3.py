@@ -1,21 +1,16 @@
 """S3-compatible object storage (AWS S3, Cloudflare R2, MinIO, Backblaze B2...).
 
-Every file gets its Content-Type and Cache-Control (deploy/headers.py). New
-and changed files are uploaded, assets before the pages that use them; only
-then are objects the new build no longer has deleted, so a reader never meets
-a page whose stylesheet is gone. Unchanged files (same MD5 as the object's
-ETag) are not sent again. Precompressed copies, _headers and _redirects are
+Every file gets its Content-Type and Cache-Control (deploy/headers.py). New and
+changed files are uploaded, assets before the pages that use them; only then
+are objects the new build no longer has deleted, so a reader never meets a page
+whose stylesheet is gone. Precompressed copies, _headers and _redirects are
 left out: object storage cannot choose an encoding per request. A post's old
-address (its refresh page, plugins/redirects) is uploaded with
-WebsiteRedirectLocation, so the bucket's website endpoint answers 301. The manifest
-(deploy/manifest.py) is uploaded last, once the site is complete.
+address is uploaded with WebsiteRedirectLocation, so the bucket's website
+endpoint answers 301. The manifest is uploaded last, once the site is complete.
 
-There is no lock on the bucket. Each object is replaced whole, and a publish
-deletes only objects that were there when it listed the bucket, never one
-another publish uploaded after that; but two publishes from two machines at
-once may leave a mix of both builds until the next publish. Publish from one
-place (the scheduled timer or workflow); on one machine, publishes queue on
-the checkout's lock (tasks.py).
+There is no lock on the bucket: a publish deletes only objects that were there
+when it listed the bucket, but two publishes from two machines at once may
+leave a mix of both builds until the next one (docs/deploying.md).
 """
 
 import hashlib
@@ -31,7 +26,6 @@ REQUIRED = ["S3_BUCKET"]
 SERVED_SETTINGS = ("S3_PREFIX",)  # where the files go in the bucket
 SKIP_SUFFIXES = (".gz", ".br")
 SKIP_NAMES = ("_headers", redirects.NAME)
-
 
 
 def client(config):
@@ -56,26 +50,20 @@ def read_manifest(config):
     return manifests.loads(found["Body"].read())
 
 
-def local_files(output):
-    for path in sorted(Path(output).rglob("*")):
-        if path.is_file() and not path.name.endswith(SKIP_SUFFIXES) and path.name not in SKIP_NAMES:
-            yield path.relative_to(output).as_posix(), path
-
-
 def remote_objects(s3, bucket, prefix):
     """{key: ETag} of every object under the prefix."""
-    objects = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            objects[obj["Key"]] = obj["ETag"].strip('"')
-    return objects
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return {obj["Key"]: obj["ETag"].strip('"') for page in pages for obj in page.get("Contents", [])}
 
 
 def plan(output, config, remote):
-    """(uploads, deletions): uploads as (key, path, why), assets first."""
+    """(uploads, deletions): uploads as (key, path, why), assets first. An object whose
+    ETag is the file's MD5 is not sent again."""
     uploads, keys = [], {key_of(config, manifests.NAME)}  # the manifest is no stale object
-    for rel, path in local_files(output):
-        key = key_of(config, rel)
+    for path in sorted(Path(output).rglob("*")):
+        if not path.is_file() or path.name.endswith(SKIP_SUFFIXES) or path.name in SKIP_NAMES:
+            continue
+        key = key_of(config, path.relative_to(output).as_posix())
         keys.add(key)
         etag = remote.get(key)
         if etag != hashlib.md5(path.read_bytes()).hexdigest():
@@ -97,13 +85,9 @@ def deploy(output, config, dry_run=False, manifest=None):
     prefix = config["S3_PREFIX"].strip("/")
     remote = remote_objects(s3, bucket, prefix + "/" if prefix else "")
     uploads, deletions = plan(output, config, remote)
-    verb = "would change" if dry_run else "changed"
-    count = len(uploads) + len(deletions)
-    print(f"s3://{bucket}/{prefix}: {count} {verb}" if count else f"s3://{bucket}/{prefix}: nothing to change.")
-    for key, _path, why in uploads:
-        print(f"  {why:8} {key}  ({content_type(key)}; {cache_control(key)})")
-    for key in deletions:
-        print(f"  deleted  {key}")
+    manifests.say_changes(f"s3://{bucket}/{prefix}", [
+        *(f"{why:8} {key}  ({content_type(key)}; {cache_control(key)})" for key, _path, why in uploads),
+        *(f"deleted  {key}" for key in deletions)], dry_run)
     if dry_run:
         return uploads, deletions
     moved = {key_of(config, rel): location for rel, location in redirect_locations(output).items()}

@@ -51,9 +51,8 @@ def env_lines(target_name, variables):
     return lines
 
 
-def workflow_variables(root):
-    """The repository variables the workflow reads (`${{ vars.NAME }}`), one NAME= line each."""
-    text = (Path(root) / WORKFLOW).read_text(encoding="utf-8")
+def workflow_variables(text):
+    """The repository variables the workflow `text` reads (`${{ vars.NAME }}`), one NAME= line each."""
     lines = []
     for name in dict.fromkeys(re.findall(r"\$\{\{\s*vars\.([A-Z_]+)\s*\}\}", text)):
         lines += [f"# {BUILD_VARIABLES.get(name, 'optional')}", f"{name}="]
@@ -129,8 +128,9 @@ def crontab_line(root, python, env_file=ENV_FILE, every=EVERY):
 def instructions(target_name, variables, root, python, user, env_file=ENV_FILE, every=EVERY):
     """What `invoke schedule` prints for the configured target; `variables`: the target's {name: default}."""
     if target_name == "ghpages":
-        listed = "\n".join("     " + line for line in workflow_variables(root))
-        cron = re.search(r'cron: "([^"]+)"', (Path(root) / WORKFLOW).read_text(encoding="utf-8")).group(1)
+        workflow = (Path(root) / WORKFLOW).read_text(encoding="utf-8")
+        listed = "\n".join("     " + line for line in workflow_variables(workflow))
+        cron = re.search(r'cron: "([^"]+)"', workflow).group(1)
         return f"""\
 GitHub Pages: the workflow {WORKFLOW} (in this repository) runs the tests on every push
 and pull request, publishes on every push to main, and on the schedule "{cron}" (UTC) runs

@@ -81,12 +81,8 @@ def reply_file(name, date, text, website="", parent="", source=""):
         raise IntakeError(f"the name or website holds an email address ({name!r}), which is never published")
     text = without_addresses(text)
     lines = [f"Author: {name}", f"Date: {date}"]
-    if website:
-        lines.append(f"Website: {website}")
-    if parent:
-        lines.append(f"In-Reply-To: {parent}")
-    if source:
-        lines.append(f"Source: {source}")
+    lines += [f"{key}: {value}" for key, value in (("Website", website), ("In-Reply-To", parent), ("Source", source))
+              if value]
     return "\n".join(lines) + "\n\n" + text.strip() + "\n"
 
 

@@ -12,7 +12,6 @@ it with `invoke replies-pull --approve ID`.
 import hashlib
 import html
 import json
-import os
 import re
 import urllib.error
 import urllib.parse
@@ -83,10 +82,6 @@ def isso_reply(comment, parent_stem, article, settings, approved_by_owner):
     return stem + ".md", body
 
 
-def sha256_text(data):
-    return hashlib.sha256(data).hexdigest()
-
-
 class PullState:
     """What `replies-pull` wrote, kept beside the replies
     (content/replies/.isso-pulled.json) so it travels with them:
@@ -96,21 +91,16 @@ class PullState:
     digest of the comment as it was published."""
 
     def __init__(self, root):
-        self.path = os.path.join(root, STATE_FILE)
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                state = json.load(f)
-        except FileNotFoundError:
-            state = {}
+        self.root, self.path = Path(root), Path(root) / STATE_FILE
+        state = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
         if "files" not in state:  # written before approvals were kept: paths only
             state = {"files": state, "approved": {}}
         self.written, self.approved = state["files"], state["approved"]
 
     def save(self):
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        with open(self.path, "w", encoding="utf-8") as f:
-            json.dump({"files": self.written, "approved": self.approved}, f, indent=1, sort_keys=True)
-            f.write("\n")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"files": self.written, "approved": self.approved}
+        self.path.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     def held(self, comment, approve):
         """Why a comment's current text needs the owner's --approve, or None."""
@@ -123,28 +113,19 @@ class PullState:
                     f"`invoke replies-pull --approve {key}`")
         return None
 
-    def write(self, root, rel, text, comment):
+    def write(self, rel, text, comment):
         """'new', 'updated', 'unchanged', 'changed by hand' or 'deleted by hand'."""
-        path = os.path.join(root, rel)
-        data = text.encode("utf-8")
-        recorded = self.written.get(rel)
-        if os.path.exists(path):
-            current = Path(path).read_bytes()
-            if current == data:
-                outcome = "unchanged"
-            elif recorded != sha256_text(current):
-                return "changed by hand"
-            else:
-                outcome = "updated"
-        elif recorded:
+        path, data, recorded = self.root / rel, text.encode("utf-8"), self.written.get(rel)
+        current = path.read_bytes() if path.exists() else None
+        if current is None and recorded:
             return "deleted by hand"
-        else:
-            outcome = "new"
+        if current not in (None, data) and recorded != hashlib.sha256(current).hexdigest():
+            return "changed by hand"
+        outcome = "new" if current is None else "unchanged" if current == data else "updated"
         if outcome != "unchanged":
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        self.written[rel] = sha256_text(data)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self.written[rel] = hashlib.sha256(data).hexdigest()
         self.approved[str(comment["id"])] = digest(comment)
         return outcome
 
@@ -166,7 +147,7 @@ def thread(isso, url):
 def pull(isso, settings, articles, replies_dir, approve=()):
     """Write the approved comments of every article; returns ({outcome: count}, [notes])."""
     replies_dir = Path(replies_dir)
-    state = PullState(str(replies_dir))
+    state = PullState(replies_dir)
     counts, notes = {}, []
     approve = {str(a).removeprefix("isso-") for a in approve}
     try:
@@ -178,7 +159,7 @@ def pull(isso, settings, articles, replies_dir, approve=()):
                 name, text = (None, held) if held else isso_reply(
                     comment, stems.get(comment.get("parent")), article, settings, str(comment["id"]) in approve)
                 if name is not None:
-                    outcome = state.write(str(replies_dir), f"{article.slug}/{name}", text, comment)
+                    outcome = state.write(f"{article.slug}/{name}", text, comment)
                     counts[outcome] = counts.get(outcome, 0) + 1
                     if outcome in ("changed by hand", "deleted by hand"):
                         notes.append(f"  kept content/replies/{article.slug}/{name} as it is ({outcome})")

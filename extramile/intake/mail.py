@@ -61,33 +61,30 @@ class _Text(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.parts, self.stack, self.skipping, self.done = [], [], 0, False
+        self.parts, self.done = [], False
+        self.stack = []  # the open tags of a quote block being left out
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if attrs.get("id") in self.HISTORY_IDS or tag == "hr":
             self.done = True
         quote = any(name in (attrs.get("class") or "") for name in self.QUOTE_CLASSES)
-        if self.skipping or quote:
+        if self.stack or quote:
             if tag != "br":
                 self.stack.append(tag)
-                self.skipping += 1
             return
         if tag in self.BLOCKS and not self.done:
             self.parts.append("\n\n" if tag == "p" else "\n")
 
     def handle_endtag(self, tag):
-        if self.skipping:
-            if tag in self.stack:
-                while self.stack:
-                    self.skipping -= 1
-                    if self.stack.pop() == tag:
-                        break
-        elif tag in ("p", "div", "li", "tr") and not self.done:
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+        elif not self.stack and tag in ("p", "div", "li", "tr") and not self.done:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        if not self.skipping and not self.done:
+        if not self.stack and not self.done:
             self.parts.append(data)
 
 
