@@ -2,7 +2,9 @@
 
 import io
 import logging
+import os
 import re
+from types import SimpleNamespace
 
 from pelican import signals
 
@@ -47,3 +49,20 @@ def test_a_page_written_first_is_replaced_whole(tmp_path):
     assert page.read_text() == "new" and page.stat().st_ino != before  # a new file renamed over the old
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
     assert isinstance(out, io.StringIO)
+
+
+def test_only_sources_missing_from_the_cache_or_changed_since_its_save_may_need_reading(tmp_path):
+    posts = [tmp_path / f"post{i}.md" for i in range(3)]
+    for post in posts:
+        post.write_text("Title: T\n\nText.\n")
+    generator = SimpleNamespace(readers=SimpleNamespace(_cache={str(p): ("stamp", None) for p in posts[:2]}),
+                                settings={"CACHE_PATH": str(tmp_path)})
+    paths = [str(p) for p in posts]
+    assert speedups.maybe_unread(generator, paths) == paths  # no saved cache: every source
+    saved = tmp_path / "SimpleNamespace-Readers"  # generator_cache_files: the readers' cache of this class
+    saved.write_bytes(b"")
+    changed = max(p.stat().st_ctime_ns for p in posts)
+    os.utime(saved, ns=(changed + 10**9, changed + 10**9))  # saved a second after the last change
+    assert speedups.maybe_unread(generator, paths) == paths[2:]  # only the one the cache lacks: no stamp of the rest
+    os.utime(saved, ns=(changed - 10**9, changed - 10**9))  # the sources changed after the save
+    assert speedups.maybe_unread(generator, paths) == paths
