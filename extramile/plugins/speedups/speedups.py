@@ -1,15 +1,9 @@
 """Speedups: the same site, built faster. Nothing kept here can make a page wrong.
 
-What is kept between builds is each a pure function of its key:
-
-* Pelican's content cache (``CACHE_PATH/*-Readers``): each source's Markdown
-  and typogrify output under its ``CHECK_MODIFIED_METHOD`` stamp. Pelican does
-  not key it by settings or code, so it is emptied when either changes
-  (``guard_content_cache``: every setting but ``RUN_SETTINGS``, and ``code_key()``).
-* Compiled templates (``CACHE_PATH/jinja/<key>``), keyed by the code and
-  ``JINJA_ENVIRONMENT`` (Jinja checks each source's checksum).
-* Compressed copies (compressed.py), by the file's bytes, the
-  ``PRECOMPRESS_*`` settings and the code.
+What is kept between builds (Pelican's content cache, compiled templates, compressed
+copies) is each a pure function of its key; the keys are in docs/performance.md's
+table of caches. Pelican does not key its content cache by settings or code, so
+``guard_content_cache`` empties it when either changes.
 
 What runs faster: sources the cache lacks are read on every core; every other
 article page is rendered by a forked helper (``SplitPages``); ``RENDER_FIRST``
