@@ -142,6 +142,9 @@ def clone(tmp_path_factory):
     environment `script/bootstrap` makes there (as the publish job runs it)."""
     root = tmp_path_factory.mktemp("clone") / "site"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(root)], check=True)
+    # On main, as the publish job is: a checkout of a bare commit (as CI systems make)
+    # would leave the clone on a detached HEAD, which `git push origin HEAD:main` refuses.
+    git("checkout", "-q", "-B", "main", cwd=root)
     (root / "content/posts" / f"{SLUG}.md").write_text(ARTICLE, encoding="utf-8")
     git("add", "-A", cwd=root)
     git("-c", "user.name=Tests", "-c", "user.email=tests@localhost", "commit", "-qm", "An article", cwd=root)
