@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from pelican.settings import get_settings_from_file
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
@@ -29,6 +30,26 @@ GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
 SAVED = re.compile(r"^Entry (saved|published)$")  # Decap's notice once the backend has written
 # Decap marks a field that may be empty: a post needs a tag, from this list or new ones (checks.js).
 TAGS = "Tags (optional)"
+# Decap's rich-text body is Slate. Slate learns a DOM selection up to 100 ms late (a throttled
+# `selectionchange` handler), and a render in between writes its older selection back to the page
+# (slate-react's selection sync), so a robot's double-click can be undone before it types: on a
+# fast CI machine the word stayed and "Giving" landed in front of it. So a test waits for Slate's
+# own selection, read from the editor object that React's fibre tree holds for the contenteditable.
+SLATE_SELECTS = """([selector, text]) => {
+  const el = document.querySelector(selector);
+  const fibre = el && el[Object.keys(el).find((k) => k.startsWith("__reactFiber$"))];
+  for (let f = fibre; f; f = f.return) {
+    const editor = f.memoizedProps && f.memoizedProps.value;
+    if (!editor || typeof editor.apply !== "function" || !("selection" in editor)) continue;
+    const s = editor.selection;
+    if (!s || s.anchor.path.join() !== s.focus.path.join()) return false;
+    let node = editor;
+    for (const i of s.anchor.path) node = node.children[i];
+    const [from, to] = [s.anchor.offset, s.focus.offset].sort((a, b) => a - b);
+    return node.text.slice(from, to) === text;
+  }
+  return false;
+}"""
 
 
 class Editor:
@@ -49,6 +70,18 @@ class Editor:
         for option in options:
             self.tab.get_by_label(label, exact=True).click()
             self.tab.get_by_role("option", name=option, exact=True).click()
+
+    def select_word(self, text_locator, word, position):
+        """Double-click `word` at `position` in `text_locator`, until Slate itself has it selected.
+        A lost double-click is only repeated, so a slow machine costs attempts, never the result."""
+        for _ in range(5):
+            text_locator.dblclick(position=position)
+            try:
+                self.tab.wait_for_function(SLATE_SELECTS, arg=["[data-slate-editor]", word], timeout=5000)
+                return
+            except PlaywrightTimeout:
+                continue
+        raise AssertionError(f"Slate never had {word!r} selected after 5 double-clicks")
 
     def publish(self):
         self.tab.get_by_role("button", name="Publish", exact=True).click()
@@ -159,8 +192,8 @@ def test_one_word_changed_in_a_seed_article_text_is_a_one_line_diff(editor):
     rel = "content/posts/in-customers-we-trust.md"
     before = (editor.repo / rel).read_bytes()
     editor.open("/collections/posts/entries/in-customers-we-trust")
-    word = editor.tab.locator("[data-slate-editor]").get_by_text("Showing a little faith in people")
-    word.dblclick(position={"x": 3, "y": 5})  # the paragraph's first word
+    paragraph = editor.tab.locator("[data-slate-editor]").get_by_text("Showing a little faith in people")
+    editor.select_word(paragraph, "Showing", position={"x": 3, "y": 5})  # the paragraph's first word
     editor.tab.keyboard.type("Giving")
     editor.publish()
     assert editor.saved(rel) != before
