@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pelican.settings import get_settings_from_file
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
@@ -161,8 +162,8 @@ def test_a_post_made_in_the_editor_is_the_file_an_author_would_write(editor):
     tab.keyboard.press("Enter")
     tab.keyboard.type("Second paragraph.")
     preview = tab.frame_locator("iframe").locator("article.post")  # in the site's look
-    assert preview.locator("h1.post__title").inner_text() == "Notes from a test post"
-    assert preview.locator(".prose p").first.inner_text() == "First paragraph."
+    expect(preview.locator("h1.post__title")).to_have_text("Notes from a test post")  # once the preview has it
+    expect(preview.locator(".prose p").first).to_have_text("First paragraph.")
     token = preview.evaluate("e => getComputedStyle(e).getPropertyValue('--color-text')")
     assert token.strip(), "the theme's stylesheet is not applied in the preview"
     editor.publish()
