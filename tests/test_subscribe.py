@@ -277,7 +277,7 @@ def test_form_posts_in_place_with_javascript(subscribe_site, page):
     form.get_by_label("Your email address").fill("js-reader@example.org")
     form.get_by_role("button", name="Subscribe").click()
     status = form.locator("[role=status]")
-    status.filter(has_text="is subscribed").wait_for(timeout=5000)
+    status.filter(has_text="is subscribed").wait_for()
     assert status.inner_text() == "Thank you! js-reader@example.org is subscribed."
     assert page.url == subscribe_site.url + ARTICLE, "the reader stays on the article"
     assert form.get_by_label("Your email address").input_value() == ""
@@ -293,7 +293,7 @@ def test_receiver_error_shows_inline(subscribe_site, page):
     form.get_by_label("Your email address").fill("someone@localhost")
     form.get_by_role("button", name="Subscribe").click()
     status = form.locator("[role=status]")
-    status.filter(has_text="does not look like").wait_for(timeout=5000)
+    status.filter(has_text="does not look like").wait_for()
     assert form.get_by_label("Your email address").input_value() == "someone@localhost"
     assert "someone@localhost" not in subscribe_site.receiver.store.all()
     assert [e for e in page.errors if "400" not in e] == []  # the console notes the 400 itself
