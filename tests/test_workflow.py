@@ -472,7 +472,7 @@ def stand_in(request, tmp_path):
         git("init", "-q", "--bare", str(remote), cwd=tmp_path)
         yield target, {"GHPAGES_REMOTE": str(remote)}, lambda: not git("branch", "--list", cwd=remote).strip()
     else:
-        s3 = request.getfixturevalue("s3")  # moto on 127.0.0.1, as tests/test_deploy.py runs it
+        s3 = request.getfixturevalue("s3")  # moto on 127.0.0.1 (conftest.py)
         settings = filled(example(target).read_text().splitlines(), {})
         bucket = settings["S3_BUCKET"]
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings["S3_REGION"]})
