@@ -16,6 +16,13 @@ import pytest
 from extramile.testing import missing, node_modules
 from extramile.tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
+# Records every CSP violation; init scripts run before the page's own, outside its CSP.
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
 
 def require_chromium():
     if os.path.exists(CHROMIUM):

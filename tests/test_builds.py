@@ -10,25 +10,20 @@ import sys
 
 import pytest
 from invoke import Exit
-from support import PROD_SITEURL, REPLIES_ENV, ROOT, cache_override, digests, run_pelican, task_context
-from test_validation import GOOD, make_content, post
+from support import (
+    GOOD,
+    PROD_ENV,
+    ROOT,
+    cache_override,
+    digests,
+    make_content,
+    post,
+    run_pelican,
+    snapshot,
+    task_context,
+)
 
 import tasks
-
-PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
-            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe", **REPLIES_ENV}
-
-
-def context():
-    """An invoke Context as tasks get it (support.task_context)."""
-    return task_context()
-
-
-def snapshot(folder):
-    """Every file and folder below `folder`: bytes, mode and modification time."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None, p.stat().st_mode,
-                                         p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
 
 
 def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
@@ -40,7 +35,7 @@ def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
     bad = make_content(tmp_path / "bad", {"posts/good.md": GOOD, "posts/bad.md": post(date="someday")})
 
     with pytest.raises(Exit) as failed:
-        tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=bad,
+        tasks.build_into_place(task_context(), tasks.DEV_CONF, output=output, content=bad,
                                extra=cache_override(tmp_path / "cache"))
     assert "Build failed: output/ was left as it was." in str(failed.value.message)
     assert snapshot(output) == before
@@ -50,11 +45,11 @@ def test_failed_build_leaves_previous_output_exactly_as_it_was(tmp_path):
     good = make_content(tmp_path / "good", {"posts/good.md": GOOD})
     plugins = json.dumps([*tasks.SETTINGS["PLUGINS"], "no_such_plugin"])
     with pytest.raises(Exit):
-        tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=good,
+        tasks.build_into_place(task_context(), tasks.DEV_CONF, output=output, content=good,
                                extra=[*cache_override(tmp_path / "cache"), "-e", f"PLUGINS={plugins}"])
     assert snapshot(output) == before
 
-    tasks.build_into_place(context(), tasks.DEV_CONF, output=output, content=good,
+    tasks.build_into_place(task_context(), tasks.DEV_CONF, output=output, content=good,
                            extra=cache_override(tmp_path / "cache"))
     assert (output / "posts/a-good-post/index.html").exists()
     assert not (output / "posts/old").exists()

@@ -5,32 +5,18 @@ S3 server on 127.0.0.1. Nothing deploys when the build fails."""
 import json
 import os
 import shutil
-import socket
-import subprocess
-import urllib.request
 
 import pytest
 from invoke import Exit
-from support import ROOT, cache_override, digests
-from test_builds import PROD_ENV, context
-from test_validation import GOOD, make_content, post
+from support import GOOD, ROOT, cache_override, digests, git, make_content, post, renamed_content, task_context
 
 import tasks
 from extramile import deploy
 from extramile.deploy import manifest
 
 
-@pytest.fixture
-def site_env(monkeypatch, tmp_path):
-    for name in [n for n in list(os.environ) if n.startswith(("DEPLOY_", "RSYNC_", "GHPAGES_", "S3_"))]:
-        monkeypatch.delenv(name)
-    for name, value in PROD_ENV.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
-
-
 def publish(tmp_path, dry_run=False, content=ROOT / "content"):
-    return tasks.publish_site(context(), dry_run=dry_run, output=tmp_path / "output", content=content,
+    return tasks.publish_site(task_context(), dry_run=dry_run, output=tmp_path / "output", content=content,
                               extra=cache_override(tmp_path / "cache"), cache=tmp_path / "desk")
 
 
@@ -95,10 +81,6 @@ def test_missing_settings_are_named_before_building(site_env, tmp_path):
     assert not (tmp_path / "output").exists()
 
 
-def git(*args, cwd):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
 def test_github_pages_into_a_bare_repository(site_env, tmp_path):
     remote = tmp_path / "remote.git"
     git("init", "-q", "--bare", str(remote), cwd=tmp_path)
@@ -125,30 +107,6 @@ def test_github_pages_into_a_bare_repository(site_env, tmp_path):
 
 
 # -- S3 against a moto server on 127.0.0.1 -----------------------------------
-
-@pytest.fixture
-def s3(site_env):
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    # moto keeps its buckets in the process, across servers: start from none.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "DEPLOY_TARGET": "s3", "S3_BUCKET": "site",
-                        "S3_PREFIX": "blog", "S3_ENDPOINT_URL": endpoint}.items():
-        site_env.setenv(name, value)
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket="site")
-    yield client
-    server.stop()
-
 
 def test_s3_types_caching_and_stale_objects(s3, tmp_path, monkeypatch):
     s3.put_object(Bucket="site", Key="blog/old-post/index.html", Body=b"gone")
@@ -236,12 +194,6 @@ def test_a_build_holding_a_link_is_not_deployed(tmp_path):
     assert not (tmp_path / "www").exists()
 
 
-def renamed_content(root, aliases=True):
-    """A site whose post was published as old-slug and is now new-slug (with its Aliases: line, or not)."""
-    extra = "Slug: new-slug\n" + ("Aliases: /posts/old-slug/\n" if aliases else "")
-    return make_content(root, {"posts/moving.md": post(title="A moving story", extra=extra)})
-
-
 def test_s3_an_old_address_is_a_redirect_object(s3, tmp_path):
     publish(tmp_path, content=renamed_content(tmp_path / "src"))
     old = s3.head_object(Bucket="site", Key="blog/posts/old-slug/index.html")
@@ -264,7 +216,7 @@ def test_a_publish_that_would_drop_a_page_stops_and_says_which_line_to_add(site_
     for if_due in (False, True):
         with pytest.raises(Exit) as stopped:
             new = renamed_content(tmp_path / "new", aliases=False)
-            tasks.publish_site(context(), output=tmp_path / "output", content=new,
+            tasks.publish_site(task_context(), output=tmp_path / "output", content=new,
                                extra=cache_override(tmp_path / "cache"), if_due=if_due, cache=tmp_path / "desk")
         message = stopped.value.message
         assert message.startswith("Not published: this build would drop pages readers reach, and nothing was changed")

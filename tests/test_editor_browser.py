@@ -10,100 +10,22 @@ import sys
 from urllib.parse import urlsplit
 
 import pytest
+from browser import StaticServer, require_node_modules
 from bs4 import BeautifulSoup
+from editor_support import GIT, TAGS, Editor
+from livereload_support import connected, start_server, stop_server, wait_for
 from pelican.settings import get_settings_from_file
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+from support import cache_override, run_pelican
 
 from extramile import ROOT
 from extramile.devtools.editor_backend import decap_server
 from extramile.tools.serving import free_port
-from tests.browser import StaticServer, require_node_modules
-from tests.support import cache_override, run_pelican
 
 
 @pytest.fixture(autouse=True)
 def _node_modules():
     require_node_modules()
-
-
-GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
-SAVED = re.compile(r"^Entry (saved|published)$")  # Decap's notice once the backend has written
-# Decap marks a field that may be empty: a post needs a tag, from this list or new ones (checks.js).
-TAGS = "Tags (optional)"
-# Decap's rich-text body is Slate. Slate learns a DOM selection up to 100 ms late (a throttled
-# `selectionchange` handler), and a render in between writes its older selection back to the page
-# (slate-react's selection sync), so a robot's double-click can be undone before it types: on a
-# fast CI machine the word stayed and "Giving" landed in front of it. So a test waits for Slate's
-# own selection, read from the editor object that React's fibre tree holds for the contenteditable.
-SLATE_SELECTS = """([selector, text]) => {
-  const el = document.querySelector(selector);
-  const fibre = el && el[Object.keys(el).find((k) => k.startsWith("__reactFiber$"))];
-  for (let f = fibre; f; f = f.return) {
-    const editor = f.memoizedProps && f.memoizedProps.value;
-    if (!editor || typeof editor.apply !== "function" || !("selection" in editor)) continue;
-    const s = editor.selection;
-    if (!s || s.anchor.path.join() !== s.focus.path.join()) return false;
-    let node = editor;
-    for (const i of s.anchor.path) node = node.children[i];
-    const [from, to] = [s.anchor.offset, s.focus.offset].sort((a, b) => a - b);
-    return node.text.slice(from, to) === text;
-  }
-  return false;
-}"""
-
-
-class Editor:
-    """The built /admin/, decap-server on the scratch site, and a fresh browser tab."""
-
-    def __init__(self, repo, origin, backend, tab, requests):
-        self.repo, self.origin, self.backend, self.tab, self.requests = repo, origin, backend, tab, requests
-
-    def open(self, fragment=""):
-        self.tab.goto(f"{self.origin}/admin/")
-        self.tab.get_by_role("button", name="Login").click()  # the local backend asks for no credentials
-        self.tab.get_by_text("In Customers We Trust").wait_for()
-        if fragment:
-            self.tab.goto(f"{self.origin}/admin/#{fragment}")
-            self.tab.get_by_label("Title", exact=True).wait_for()
-
-    def choose(self, label, *options):
-        for option in options:
-            self.tab.get_by_label(label, exact=True).click()
-            self.tab.get_by_role("option", name=option, exact=True).click()
-
-    def select_word(self, text_locator, word, position):
-        """Double-click `word` at `position` in `text_locator`, until Slate itself has it selected.
-        A lost double-click is only repeated, so a slow machine costs attempts, never the result."""
-        for _ in range(5):
-            text_locator.dblclick(position=position)
-            try:
-                self.tab.wait_for_function(SLATE_SELECTS, arg=["[data-slate-editor]", word], timeout=5000)
-                return
-            except PlaywrightTimeout:
-                continue
-        raise AssertionError(f"Slate never had {word!r} selected after 5 double-clicks")
-
-    def publish(self):
-        self.tab.get_by_role("button", name="Publish", exact=True).click()
-        self.tab.get_by_text("Publish now").click()
-
-    def saved(self, rel):
-        """The file's bytes once Decap says the save is done: decap-server answers
-        only after writing (a file seen earlier may still be half written)."""
-        self.wait_saved()
-        return (self.repo / rel).read_bytes()
-
-    def wait_saved(self):
-        notice = self.tab.get_by_text(SAVED)
-        notice.wait_for()
-        # Dismissed, so the next save's notice is a new one. Decap also takes it away by itself,
-        # so click whatever is still there now (maybe nothing) instead of waiting to click it.
-        notice.evaluate_all("notices => notices.forEach((n) => n.click())")
-        notice.wait_for(state="detached")
-
-    def git(self, *args):
-        return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +147,6 @@ def test_one_word_changed_in_a_seed_article_field_is_a_one_line_diff(editor):
 def test_saving_in_the_editor_rebuilds_and_reloads_the_open_article_under_livereload(
         tmp_path, browser_without_profile):
     """`invoke livereload` with the editor's backend: a save in /admin/ is a rebuild and a reload."""
-    from test_livereload import connected, start_server, stop_server, wait_for
-
     repo = tmp_path / "site"
     shutil.copytree(ROOT / "content", repo / "content")
     port = free_port()

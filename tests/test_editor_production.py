@@ -14,15 +14,15 @@ import tarfile
 from urllib.parse import urlsplit
 
 import pytest
+from browser import StaticServer
 from bs4 import BeautifulSoup
+from editor_support import TAGS, Editor
+from forge import APP_ID, BRANCH, REPO, Forge, Repository
+from support import cache_override, run_pelican
 
 from extramile import ROOT, testing
 from extramile.tools.checkers import MissingTool
 from extramile.tools.serving import Nginx, fetch, free_port
-from tests.browser import StaticServer
-from tests.conftest import cache_override, run_pelican
-from tests.forge import APP_ID, BRANCH, REPO, Forge, Repository
-from tests.test_editor_browser import TAGS, Editor
 
 pytestmark = pytest.mark.skipif(not (ROOT / "node_modules" / "decap-cms").exists(),
                                 reason="node_modules is missing: run script/bootstrap --test")

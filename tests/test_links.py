@@ -21,8 +21,7 @@ import pytest
 import yaml
 from invoke import Context, Exit
 from pelican.settings import get_settings_from_file
-from support import ROOT
-from test_schedule import actionlint
+from support import ROOT, actionlint
 
 import pelicanconf
 import tasks

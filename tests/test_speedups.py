@@ -26,14 +26,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import slugify
-from support import PROD_SITEURL, REPLIES_ENV, ROOT, digests, make_content, post, run_pelican
+from support import PROD_ENV, ROOT, digests, make_content, post, run_pelican
 
 import pelicanconf
 from bench import corpus
 from extramile.devtools.warm_builder import WarmBuilder
 
-PROD_ENV = {"SITEURL": PROD_SITEURL, "SUBSCRIBE_PROVIDER": "generic",
-            "SUBSCRIBE_ACTION": "https://newsletter.example.net/subscribe", **REPLIES_ENV}
 FAST = ["SPEEDUPS=true", "SPEEDUPS_MIN_FILES=1"]  # parallel even for a handful of posts
 SLOW = ["SPEEDUPS=false"]
 

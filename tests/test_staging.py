@@ -3,8 +3,7 @@ PELICAN_CLASS): a build that fails half-way, after Pelican started writing,
 leaves the output folder exactly as it was, or absent; one that passes leaves
 exactly the new site, unchanged files keeping their time."""
 
-from support import cache_override, make_content, post, run_pelican
-from test_builds import PROD_ENV, snapshot
+from support import PROD_ENV, cache_override, make_content, post, run_pelican, snapshot
 
 GOOD = {"posts/good.md": post(title="Good", extra="Summary: Good.\n")}
 # Passes every check, then fails while the pages are written.

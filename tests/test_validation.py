@@ -6,18 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from support import ROOT, build, cache_override, make_content, post, run_pelican
-
-GOOD = """Title: A good post
-Date: 2026-11-20 09:00
-Author: The Editors
-Category: Going the Extra Mile
-Tags: extra mile
-Summary: A post with every field.
-
-The text.
-"""
-
+from support import GOOD, ROOT, build, cache_override, make_content, post, run_pelican
 
 # Every bad input the issue names, in one content folder: one run reports all.
 BAD = {

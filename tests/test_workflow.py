@@ -32,9 +32,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from invoke import Exit
-from support import ROOT, post
-from test_deploy import s3, site_env  # noqa: F401  (fixtures: a moto S3 on 127.0.0.1)
-from test_replies_intake import approve_all, context
+from support import ROOT, approve_all, git, post, task_context
 
 import tasks
 from extramile.devtools import isso_server
@@ -47,10 +45,6 @@ SLUG = "okapi-at-the-counter"
 ARTICLE = post(title="Okapi at the counter", extra=f"Slug: {SLUG}\nSummary: A test article.\n")
 # GitHub runs a `run:` step as `bash --noprofile --norc -eo pipefail {0}` (the default shell on Linux).
 GITHUB_BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
-
-
-def git(*args, cwd):
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def wait_until_answers(url, proc, timeout=120):
@@ -478,7 +472,7 @@ def stand_in(request, tmp_path):
         git("init", "-q", "--bare", str(remote), cwd=tmp_path)
         yield target, {"GHPAGES_REMOTE": str(remote)}, lambda: not git("branch", "--list", cwd=remote).strip()
     else:
-        s3 = request.getfixturevalue("s3")  # moto on 127.0.0.1, as tests/test_deploy.py runs it
+        s3 = request.getfixturevalue("s3")  # moto on 127.0.0.1 (conftest.py)
         settings = filled(example(target).read_text().splitlines(), {})
         bucket = settings["S3_BUCKET"]
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings["S3_REGION"]})
@@ -512,13 +506,13 @@ def test_each_example_environment_is_complete(clone, stand_in, tmp_path):
      ["S3_BUCKET", "SITEURL", "SUBSCRIBE_ACTION", "REPLY_EMAIL", "ISSO_URL"]),
     ({}, ["DEPLOY_TARGET", "SITEURL", "SUBSCRIBE_PROVIDER", "REPLIES"]),
 ])
-def test_publish_names_every_missing_setting_at_once_before_building(site_env, tmp_path, given, named):  # noqa: F811
+def test_publish_names_every_missing_setting_at_once_before_building(site_env, tmp_path, given, named):
     for name in [*LOCAL, "SUBSCRIBE_ACTION", "ISSO_URL"]:
         site_env.delenv(name, raising=False)
     for name, value in given.items():
         site_env.setenv(name, value)
     with pytest.raises(Exit) as stopped:
-        tasks.publish_site(context(), output=tmp_path / "output", lock=tmp_path / "publish.lock",
+        tasks.publish_site(task_context(), output=tmp_path / "output", lock=tmp_path / "publish.lock",
                            cache=tmp_path / "desk")
     message = stopped.value.message
     assert message.startswith(f"Not published: {len(named)} settings to set first"), message
