@@ -3,13 +3,14 @@ session by plain Pelican into temporary folders, served for the browser tests;
 and for the deploy tests, the environment of `invoke publish` and a local S3."""
 
 import os
-import socket
 import sys
 import urllib.request
 
 import pytest
 from browser import browser_without_profile, chromium, no_js_page, page, playwright_driver  # noqa: F401
 from support import GENERIC_SUBSCRIBE, PROD_ENV, PROD_SITEURL, cache_override, run_pelican, serve_production_site
+
+from extramile.tools.serving import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -81,9 +82,7 @@ def s3(site_env):
     make `invoke publish` deploy to it under the prefix blog/; yields a boto3 client of it."""
     from moto.server import ThreadedMotoServer
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

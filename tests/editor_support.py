@@ -14,8 +14,8 @@ SAVED = re.compile(r"^Entry (saved|published)$")  # Decap's notice once the back
 TAGS = "Tags (optional)"
 # Decap's rich-text body is Slate. Slate learns a DOM selection up to 100 ms late (a throttled
 # `selectionchange` handler), and a render in between writes its older selection back to the page
-# (slate-react's selection sync), so a robot's double-click can be undone before it types: on a
-# fast CI machine the word stayed and "Giving" landed in front of it. So a test waits for Slate's
+# (slate-react's selection sync), so a robot's double-click can most likely be undone before it
+# types: in CI the word stayed and "Giving" landed in front of it. So a test waits for Slate's
 # own selection, read from the editor object that React's fibre tree holds for the contenteditable.
 SLATE_SELECTS = """([selector, text]) => {
   const el = document.querySelector(selector);
@@ -85,3 +85,39 @@ class Editor:
 
     def git(self, *args):
         return subprocess.run([*GIT, *args], cwd=self.repo, check=True, capture_output=True, text=True).stdout
+
+
+def write_new_post(editor, title):
+    """A new post as an author writes it: every field of the form, and two paragraphs."""
+    editor.open("/collections/posts/new")
+    tab = editor.tab
+    tab.get_by_label("Title", exact=True).fill(title)
+    tab.get_by_label("Date", exact=True).fill("2026-12-01T10:30")
+    editor.choose("Author", "Cynthia Kay")
+    editor.choose("Category", "Service Culture")
+    editor.choose(TAGS, "training", "travel")
+    tab.get_by_label("New tags", exact=False).fill("night shift")
+    tab.get_by_label("Summary", exact=True).fill("What the post says.")
+    tab.locator("[data-slate-editor]").click()
+    tab.keyboard.type("First paragraph.")
+    tab.keyboard.press("Enter")
+    tab.keyboard.press("Enter")
+    tab.keyboard.type("Second paragraph.")
+
+
+def new_post_file(title, slug):
+    """The file `invoke new-post`'s order gives for write_new_post's fields."""
+    return (
+        f"Title: {title}\n"
+        f"Slug: {slug}\n"
+        "Date: 2026-12-01 10:30\n"
+        "Author: Cynthia Kay\n"
+        "Category: Service Culture\n"
+        "Tags: training, travel, night shift\n"
+        "Summary: What the post says.\n"
+        "Status: draft\n"
+        "\n"
+        "First paragraph.\n"
+        "\n"
+        "Second paragraph.\n"
+    )

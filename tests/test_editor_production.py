@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from browser import StaticServer
 from bs4 import BeautifulSoup
-from editor_support import TAGS, Editor
+from editor_support import Editor, new_post_file, write_new_post
 from forge import APP_ID, BRANCH, REPO, Forge, Repository
 from support import cache_override, run_pelican
 
@@ -191,42 +191,6 @@ def new_author(browser_without_profile):
     for context in contexts:
         context.close()
     assert elsewhere == [] and refused == []
-
-
-def write_new_post(editor, title):
-    """A new post as an author writes it: every field of the form, and two paragraphs."""
-    editor.open("/collections/posts/new")
-    tab = editor.tab
-    tab.get_by_label("Title", exact=True).fill(title)
-    tab.get_by_label("Date", exact=True).fill("2026-12-01T10:30")
-    editor.choose("Author", "Cynthia Kay")
-    editor.choose("Category", "Service Culture")
-    editor.choose(TAGS, "training", "travel")
-    tab.get_by_label("New tags", exact=False).fill("night shift")
-    tab.get_by_label("Summary", exact=True).fill("What the post says.")
-    tab.locator("[data-slate-editor]").click()
-    tab.keyboard.type("First paragraph.")
-    tab.keyboard.press("Enter")
-    tab.keyboard.press("Enter")
-    tab.keyboard.type("Second paragraph.")
-
-
-def new_post_file(title, slug):
-    """The file `invoke new-post`'s order gives for write_new_post's fields."""
-    return (
-        f"Title: {title}\n"
-        f"Slug: {slug}\n"
-        "Date: 2026-12-01 10:30\n"
-        "Author: Cynthia Kay\n"
-        "Category: Service Culture\n"
-        "Tags: training, travel, night shift\n"
-        "Summary: What the post says.\n"
-        "Status: draft\n"
-        "\n"
-        "First paragraph.\n"
-        "\n"
-        "Second paragraph.\n"
-    )
 
 
 def test_an_author_saves_a_new_post_as_one_commit_with_the_file_new_post_writes(gitea, new_author, tmp_path):
